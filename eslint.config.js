@@ -1,0 +1,127 @@
+// ESLint flat config.
+//
+// The key rules are the room rules at the bottom: `src/core` (and `src/sim`, `src/db`) may not touch the
+// host's time, timers, randomness, DOM or Worker API, because the coordinator reaches the world only through
+// the ports in `src/core/ports.ts` (see ARCHITECTURE.md, "Rooms" and "Time"). `test/lint/coreIsolation.test.ts`
+// proves the rules fire.
+
+import js from '@eslint/js';
+import { defineConfig, globalIgnores } from 'eslint/config';
+import svelte from 'eslint-plugin-svelte';
+import globals from 'globals';
+import tseslint from 'typescript-eslint';
+
+/** Globals a deterministic room may not touch, grouped by the port that replaces them. */
+function restrictedGlobals(room) {
+  const time = `${room} reaches time only through the Clock port (src/core/ports.ts); the simulation owns time.`;
+  const scheduling = `${room} schedules only through the Clock port (src/core/ports.ts): host timers and macrotasks break determinism.`;
+  const entropy = `${room} gets ids and randomness only through the Entropy port (src/core/ports.ts).`;
+  const host = `${room} does not know where it runs: no DOM, Worker, process or global object; use the ports in src/core/ports.ts.`;
+  return [
+    { name: 'Date', message: time },
+    { name: 'performance', message: time },
+    { name: 'setTimeout', message: scheduling },
+    { name: 'setInterval', message: scheduling },
+    { name: 'setImmediate', message: scheduling },
+    { name: 'clearTimeout', message: scheduling },
+    { name: 'clearInterval', message: scheduling },
+    { name: 'clearImmediate', message: scheduling },
+    { name: 'requestAnimationFrame', message: scheduling },
+    { name: 'requestIdleCallback', message: scheduling },
+    { name: 'MessageChannel', message: scheduling },
+    { name: 'crypto', message: entropy },
+    { name: 'self', message: host },
+    { name: 'window', message: host },
+    { name: 'document', message: host },
+    { name: 'postMessage', message: host },
+    { name: 'Worker', message: host },
+    { name: 'navigator', message: host },
+    { name: 'process', message: host },
+    { name: 'globalThis', message: host },
+  ];
+}
+
+function roomRules(room) {
+  return {
+    'no-restricted-globals': ['error', ...restrictedGlobals(room)],
+    'no-restricted-properties': [
+      'error',
+      {
+        object: 'Math',
+        property: 'random',
+        message: `${room} gets randomness only through the Entropy port (src/core/ports.ts), seeded in the simulation.`,
+      },
+    ],
+  };
+}
+
+const coreImports =
+  'src/core imports nothing from the other rooms (src/db, src/sim, src/ui, workers): they depend on core.';
+const coreNode =
+  'src/core does not know where it runs: no Node built-ins; reach the world through src/core/ports.ts.';
+
+export default defineConfig([
+  globalIgnores([
+    'dist/',
+    'node_modules/',
+    'coverage/',
+    'test-results/',
+    'bench-results/',
+    '.vite/',
+    'package-lock.json',
+  ]),
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  svelte.configs.recommended,
+  {
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: { ...globals.browser, ...globals.node },
+    },
+    rules: {
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    files: ['**/*.svelte', '**/*.svelte.ts', '**/*.svelte.js'],
+    languageOptions: {
+      parserOptions: {
+        parser: tseslint.parser,
+        extraFileExtensions: ['.svelte'],
+      },
+    },
+  },
+
+  // The rooms. Each rule is set once per file (a later config object would replace, not merge, it).
+  {
+    files: ['src/core/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/core'),
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+(db|sim|ui|workers)(/.*)?$', message: coreImports },
+            { regex: '^/?(src/(db|sim|ui)|workers)(/.*)?$', message: coreImports },
+            { regex: '^node:', message: coreNode },
+          ],
+          paths: ['crypto', 'timers', 'timers/promises', 'perf_hooks', 'worker_threads', 'process'].map(
+            (name) => ({ name, message: coreNode }),
+          ),
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/sim/**/*.{ts,js}'],
+    rules: roomRules('src/sim'),
+  },
+  {
+    files: ['src/db/**/*.{ts,js}'],
+    rules: roomRules('src/db'),
+  },
+]);

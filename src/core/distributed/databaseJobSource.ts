@@ -1,0 +1,311 @@
+import { describeError } from '../errors';
+import type { Emitter } from '../events';
+import type { Hazards } from '../hazards';
+import type { ClaimedJob, JobSource, TakeResult } from '../jobSource';
+import type { JsonObject } from '../json';
+import type { Clock, Database, Entropy, Row, Transaction } from '../ports';
+import { Sleeper } from '../sleeper';
+import type { Locked } from './serverLock';
+
+/** Notified whenever the shared table gains due work. */
+export const JOBS_CHANNEL = 'distributedJobs';
+
+interface DatabaseClaim extends ClaimedJob {
+  /** The claim's token; null under hazard H8, where a claim is a delete and nothing is held. */
+  readonly token: string | null;
+  readonly maxAttempts: number;
+}
+
+export interface DatabaseJobSourceOptions {
+  database: Database;
+  locked: Locked;
+  clock: Clock;
+  entropy: Entropy;
+  events: Emitter;
+  serverId: string;
+  /** How long a claim stays valid without renewal. Renewed every third of it. Default 30 s. */
+  claimLeaseMs: number;
+  hazards: Hazards;
+}
+
+/**
+ * Jobs claimed from the shared `distributedJobs` table.
+ *
+ * A claim is one atomic update under the database lock that marks a batch of due rows as this server's,
+ * each with a fresh token and a lease that this server renews while the job runs. Completion and failure
+ * count only with the current token. A claim whose lease lapsed (its server died, paused or was cut off)
+ * goes back to the queue at the next claim by anyone, so the job runs again elsewhere: at-least-once
+ * execution, while no job is ever held by two live claims.
+ */
+export class DatabaseJobSource implements JobSource {
+  private readonly held = new Map<string, DatabaseClaim>();
+  private renewing = false;
+  private renewLoop: Promise<void> | undefined;
+  private readonly renewSleeper: Sleeper;
+  /** Hazard H9: claims happen only when the election tick grants one. */
+  private claimPermits = 0;
+
+  constructor(private readonly options: DatabaseJobSourceOptions) {
+    this.renewSleeper = new Sleeper(options.clock);
+  }
+
+  /** Hazard H9: the election tick allows one claim. */
+  grantClaimPermit(): void {
+    this.claimPermits = 1;
+  }
+
+  async take(max: number): Promise<TakeResult> {
+    const { hazards } = this.options;
+    if (hazards.oneClaimPerTick) {
+      if (this.claimPermits === 0) return { jobs: [] };
+      this.claimPermits = 0;
+      max = 1;
+    }
+    const { jobs, nextDueInMs } = await this.options.locked((tx) =>
+      hazards.deleteOnClaim ? this.takeByDeleting(tx, max) : this.claim(tx, max),
+    );
+    for (const job of jobs) if (job.token) this.held.set(job.token, job);
+    return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
+  }
+
+  private async claim(tx: Transaction, max: number): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
+    const { serverId, claimLeaseMs, entropy, hazards, events } = this.options;
+    const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+    await this.reclaimExpired(tx, now);
+    const order = hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
+    const rows = await tx.query(
+      `UPDATE distributedJobs
+       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT ?)
+       RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`,
+      // The token names the server as well: ids are unique per server, and two servers' tokens must differ.
+      [serverId, `${serverId}:${entropy.newId('claim')}`, now + claimLeaseMs, now, max],
+    );
+    rows.sort((a, b) => Number(a.runAt) - Number(b.runAt) || Number(a.id) - Number(b.id));
+    const jobs: DatabaseClaim[] = [];
+    for (const row of rows) {
+      const params = parseParams(row);
+      if (typeof params === 'string') {
+        // A row nobody can run: keep it as dead with the reason instead of failing every claim.
+        await tx.run(`UPDATE distributedJobs SET status = 'dead', lastError = ?, claimToken = NULL WHERE id = ?`, [
+          params,
+          Number(row.id),
+        ]);
+        events.emit({
+          type: 'failed',
+          jobId: String(row.id),
+          jobName: String(row.name),
+          attempt: Number(row.attempts),
+          error: params,
+          outcome: 'dead',
+        });
+        continue;
+      }
+      jobs.push(toClaim(row, params, String(row.claimToken)));
+    }
+    let nextDueInMs: number | undefined;
+    if (rows.length < max) {
+      const next = await tx.query(
+        `SELECT MIN(at) AS at FROM (
+           SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
+           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed')`,
+      );
+      const at = next[0]?.at;
+      if (at !== null && at !== undefined) nextDueInMs = Math.max(0, Number(at) - now);
+    }
+    return { jobs, nextDueInMs };
+  }
+
+  /** Claims whose server stopped renewing go back to the queue, or to the dead letters when out of attempts. */
+  private async reclaimExpired(tx: Transaction, now: number): Promise<void> {
+    const expired = await tx.query(
+      `SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
+       WHERE status = 'claimed' AND claimExpiresAt <= ?`,
+      [now],
+    );
+    if (expired.length === 0) return;
+    await tx.run(
+      `UPDATE distributedJobs
+       SET status = CASE WHEN attempts >= maxAttempts THEN 'dead' ELSE 'queued' END,
+           lastError = 'claim lease expired: ' || claimedBy || ' stopped renewing',
+           claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL, runAt = ?
+       WHERE status = 'claimed' AND claimExpiresAt <= ?`,
+      [now, now],
+    );
+    for (const row of expired) {
+      this.options.events.emit({
+        type: 'reclaimed',
+        jobId: String(row.id),
+        jobName: String(row.name),
+        previousHolder: row.claimedBy as string | null,
+        outcome: Number(row.attempts) >= Number(row.maxAttempts) ? 'dead' : 'queued',
+      });
+    }
+  }
+
+  /** Hazard H8: the reference deletes the row as it claims it; nothing remains if this server dies. */
+  private async takeByDeleting(tx: Transaction, max: number): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
+    const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+    const order = this.options.hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
+    const rows = await tx.query(
+      `DELETE FROM distributedJobs WHERE id IN (
+         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT ?)
+       RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt`,
+      [now, max],
+    );
+    const jobs: DatabaseClaim[] = [];
+    for (const row of rows) {
+      const params = parseParams(row);
+      if (typeof params !== 'string') jobs.push(toClaim({ ...row, attempts: Number(row.attempts) + 1 }, params, null));
+    }
+    return { jobs };
+  }
+
+  async complete(job: ClaimedJob): Promise<boolean> {
+    const claim = job as DatabaseClaim;
+    if (claim.token === null) return true;
+    this.held.delete(claim.token);
+    const { changes } = await this.options.database.run(
+      `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
+       WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+      [Number(claim.id), claim.token],
+    );
+    return changes === 1;
+  }
+
+  async fail(job: ClaimedJob, error: unknown, maxAttempts: number, retryInMs: number): Promise<void> {
+    const claim = job as DatabaseClaim;
+    const { database, hazards, events } = this.options;
+    const message = describeError(error);
+    const base = { jobId: claim.id, jobName: claim.name, attempt: claim.attempt, error: message };
+    if (claim.token) this.held.delete(claim.token);
+    if (hazards.droppedFailures) {
+      // The reference logs the error and forgets the job.
+      if (claim.token) {
+        await database.run('DELETE FROM distributedJobs WHERE id = ? AND claimToken = ?', [Number(claim.id), claim.token]);
+      }
+      events.emit({ type: 'failed', ...base, outcome: 'dropped' });
+      return;
+    }
+    const dead = claim.attempt >= maxAttempts;
+    if (claim.token === null) {
+      // Under H8 the row is gone: a retry or a dead letter is a new row.
+      await database.run(
+        `INSERT INTO distributedJobs (name, params, createdAt, runAt, status, attempts, maxAttempts, lastError, enqueuedBy, tickAt)
+         VALUES (?, ?, db_now_ms(), db_now_ms() + ?, ?, ?, ?, ?, ?, ?)`,
+        [claim.name, JSON.stringify(claim.params), retryInMs, dead ? 'dead' : 'queued', claim.attempt, maxAttempts, message, this.options.serverId, claim.tickAt ?? null],
+      );
+      events.emit({ type: 'failed', ...base, outcome: dead ? 'dead' : 'retry', retryInMs });
+      return;
+    }
+    const { changes } = await database.run(
+      `UPDATE distributedJobs
+       SET status = ?, runAt = db_now_ms() + ?, lastError = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
+       WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+      [dead ? 'dead' : 'queued', dead ? 0 : retryInMs, message, Number(claim.id), claim.token],
+    );
+    events.emit({
+      type: 'failed',
+      ...base,
+      outcome: changes === 0 ? 'rejected' : dead ? 'dead' : 'retry',
+      ...(changes === 1 && !dead ? { retryInMs } : {}),
+    });
+    if (changes === 1 && !dead) await database.notify(JOBS_CHANNEL);
+  }
+
+  async release(job: ClaimedJob): Promise<void> {
+    const claim = job as DatabaseClaim;
+    if (claim.token === null) {
+      await this.options.database.run(
+        `INSERT INTO distributedJobs (name, params, createdAt, runAt, attempts, maxAttempts, enqueuedBy, tickAt)
+         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?)`,
+        [claim.name, JSON.stringify(claim.params), claim.attempt, claim.maxAttempts, this.options.serverId, claim.tickAt ?? null],
+      );
+    } else {
+      this.held.delete(claim.token);
+      await this.options.database.run(
+        `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
+         WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+        [Number(claim.id), claim.token],
+      );
+    }
+    await this.options.database.notify(JOBS_CHANNEL);
+  }
+
+  onWork(listener: () => void): () => void {
+    return this.options.database.listen(JOBS_CHANNEL, listener) ?? (() => {});
+  }
+
+  /** Keeps the leases of running jobs alive; a claim found gone is marked lost so the job can stop. */
+  startRenewing(): void {
+    if (this.renewing || this.options.hazards.deleteOnClaim) return;
+    this.renewing = true;
+    this.renewLoop = (async () => {
+      const every = Math.max(1, Math.floor(this.options.claimLeaseMs / 3));
+      while (this.renewing) {
+        await this.renewSleeper.sleep(every);
+        if (!this.renewing) break;
+        try {
+          await this.renew();
+        } catch (error) {
+          this.options.events.emit({ type: 'error', where: 'renew', error: describeError(error) });
+        }
+      }
+    })();
+  }
+
+  async stopRenewing(): Promise<void> {
+    this.renewing = false;
+    this.renewSleeper.wake();
+    await this.renewLoop;
+  }
+
+  /** Forgets held claims without touching the database, as a dying process would. */
+  halt(): void {
+    this.renewing = false;
+    this.renewSleeper.wake();
+    this.held.clear();
+  }
+
+  private async renew(): Promise<void> {
+    const tokens = [...this.held.keys()];
+    if (tokens.length === 0) return;
+    const placeholders = tokens.map(() => '?').join(', ');
+    const rows = await this.options.database.query(
+      `UPDATE distributedJobs SET claimExpiresAt = db_now_ms() + ?
+       WHERE status = 'claimed' AND claimToken IN (${placeholders}) RETURNING claimToken`,
+      [this.options.claimLeaseMs, ...tokens],
+    );
+    const renewed = new Set(rows.map((row) => String(row.claimToken)));
+    for (const token of tokens) {
+      const claim = this.held.get(token);
+      if (!claim || renewed.has(token)) continue;
+      claim.lost = true;
+      this.held.delete(token);
+      this.options.events.emit({ type: 'claimLost', jobId: claim.id, jobName: claim.name, attempt: claim.attempt });
+    }
+  }
+}
+
+function parseParams(row: Row): JsonObject | string {
+  try {
+    const params: unknown = JSON.parse(String(row.params));
+    if (params !== null && typeof params === 'object' && !Array.isArray(params)) return params as JsonObject;
+    return `params column of job ${String(row.id)} is not a JSON object`;
+  } catch {
+    return `params column of job ${String(row.id)} is not valid JSON`;
+  }
+}
+
+function toClaim(row: Row, params: JsonObject, token: string | null): DatabaseClaim {
+  return {
+    id: String(row.id),
+    name: String(row.name),
+    params,
+    attempt: Number(row.attempts),
+    maxAttempts: Number(row.maxAttempts),
+    tickAt: row.tickAt === null || row.tickAt === undefined ? undefined : Number(row.tickAt),
+    token,
+    lost: false,
+  };
+}

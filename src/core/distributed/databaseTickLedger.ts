@@ -1,0 +1,112 @@
+import type { Emitter } from '../events';
+import type { CompiledSchedule, JobRegistry } from '../job';
+import { cronOf } from '../memoryTickLedger';
+import { planTicks } from '../misfire';
+import type { TickLedger } from '../tickLedger';
+import { asFenced } from './fencing';
+import { JOBS_CHANNEL } from './databaseJobSource';
+import type { Locked } from './serverLock';
+
+/**
+ * Cron ticks decided on the database's clock and recorded in the database, one transaction per look:
+ * per schedule a cursor (every tick up to it has been decided) and one row per fired tick. Whoever leads,
+ * and however often leadership changes, a tick produces at most one job; ticks missed while nobody led
+ * follow the schedule's misfire policy. Every write carries the leader's term, so the fencing triggers
+ * refuse the whole look of a leader that has been replaced.
+ */
+export class DatabaseTickLedger implements TickLedger {
+  constructor(
+    private readonly options: {
+      locked: Locked;
+      registry: JobRegistry;
+      events: Emitter;
+      serverId: string;
+      term: number;
+      /** Hazard H4 writes without a term, so nothing is refused. */
+      fenced: boolean;
+      /** Hazard H6. */
+      replayAll: boolean;
+    },
+  ) {}
+
+  async fireDue(): Promise<{ nextTickInMs: number | undefined }> {
+    const { locked, term } = this.options;
+    const fired: { scheduleKey: string; tickAt: number; jobId: string }[] = [];
+    const skipped: { scheduleKey: string; count: number }[] = [];
+    let result: { nextTickInMs: number | undefined };
+    try {
+      result = await locked(async (tx) => {
+        const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+        const writeTerm = this.options.fenced ? term : null;
+        let nextTickInMs: number | undefined;
+        for (const schedule of this.options.registry.schedules) {
+          const cron = cronOf(schedule);
+          const rows = await tx.query('SELECT cursorAt FROM jobSchedules WHERE scheduleKey = ?', [schedule.key]);
+          let cursor: number;
+          if (rows[0]) {
+            cursor = Number(rows[0].cursorAt);
+          } else {
+            // A schedule seen for the first time starts now: it has no past to make up.
+            await tx.run('INSERT INTO jobSchedules (scheduleKey, cursorAt, term) VALUES (?, ?, ?)', [
+              schedule.key,
+              now,
+              writeTerm,
+            ]);
+            cursor = now;
+          }
+          const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.replayAll);
+          for (const tickAt of plan.fire) {
+            const jobId = await this.fireTick(tx, schedule, tickAt, now, writeTerm);
+            if (jobId !== undefined) fired.push({ scheduleKey: schedule.key, tickAt, jobId });
+          }
+          if (plan.skipped > 0) skipped.push({ scheduleKey: schedule.key, count: plan.skipped });
+          if (plan.cursor !== cursor) {
+            await tx.run('UPDATE jobSchedules SET cursorAt = ?, term = ? WHERE scheduleKey = ?', [
+              plan.cursor,
+              writeTerm,
+              schedule.key,
+            ]);
+          }
+          const next = cron.nextAfter(Math.max(plan.cursor, now));
+          if (next !== undefined) nextTickInMs = Math.min(nextTickInMs ?? Infinity, next - now);
+        }
+        if (fired.length > 0) await tx.notify(JOBS_CHANNEL);
+        return { nextTickInMs };
+      });
+    } catch (error) {
+      throw asFenced(error, term, 'pushing scheduled jobs');
+    }
+    for (const entry of fired) this.options.events.emit({ type: 'cronFired', ...entry, term });
+    for (const entry of skipped) this.options.events.emit({ type: 'cronSkipped', ...entry });
+    return result;
+  }
+
+  /** Records the tick and its job, unless the tick already has one. Returns the job's id. */
+  private async fireTick(
+    tx: Parameters<Parameters<Locked>[0]>[0],
+    schedule: CompiledSchedule,
+    tickAt: number,
+    now: number,
+    writeTerm: number | null,
+  ): Promise<string | undefined> {
+    const existing = await tx.query('SELECT 1 FROM jobCronTicks WHERE scheduleKey = ? AND tickAt = ?', [
+      schedule.key,
+      tickAt,
+    ]);
+    if (existing.length > 0) return undefined;
+    const job = this.options.registry.get(schedule.jobName);
+    const inserted = await tx.query(
+      `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+      [job.name, JSON.stringify(schedule.params), now, now, job.maxAttempts, this.options.serverId, schedule.key, tickAt, writeTerm],
+    );
+    const jobId = String(inserted[0]!.id);
+    await tx.run('INSERT INTO jobCronTicks (scheduleKey, tickAt, jobId, term) VALUES (?, ?, ?, ?)', [
+      schedule.key,
+      tickAt,
+      Number(jobId),
+      writeTerm,
+    ]);
+    return jobId;
+  }
+}

@@ -1,0 +1,312 @@
+import { describeError, InvalidOptionError } from '../errors';
+import { Emitter, type StopReport } from '../events';
+import { resolveHazards, type Hazards } from '../hazards';
+import { JobRegistry, type CompiledSchedule } from '../job';
+import { CoordinatorLifecycle, type JobCoordinator } from '../jobCoordinator';
+import { JobQueue } from '../jobQueue';
+import { JobScheduler } from '../jobScheduler';
+import type { JobSource } from '../jobSource';
+import { JobWorker } from '../jobWorker';
+import type { JsonObject } from '../json';
+import { LocalJobSource } from '../localJobSource';
+import { MemoryTickLedger } from '../memoryTickLedger';
+import { checkCommonOptions, checkRange, type JobCoordinatorOptions } from '../options';
+import type { Database } from '../ports';
+import type { TickLedger } from '../tickLedger';
+import { CompositeJobSource } from './compositeJobSource';
+import { DatabaseJobSource, JOBS_CHANNEL } from './databaseJobSource';
+import { DatabaseTickLedger } from './databaseTickLedger';
+import { asFenced } from './fencing';
+import { LeaderElection } from './leaderElection';
+import { migrate } from './migrations';
+import { serverLock, type Locked } from './serverLock';
+
+export interface DistributedJobCoordinatorOptions extends JobCoordinatorOptions {
+  /** This server's connection to the database every server shares. */
+  database: Database;
+  /** How often the leader renews its lease and followers look at it. Default 5 s. */
+  heartbeatIntervalMs?: number;
+  /** A lease not renewed for longer than this is taken over. Default 15 s. */
+  leadershipTimeoutMs?: number;
+  /** How long a job's claim lives without renewal before the job goes back to the queue. Default 30 s. */
+  claimLeaseMs?: number;
+  /** Longest a worker waits between looks at the table when nothing notifies it. Default 5 s. */
+  pollIntervalMs?: number;
+}
+
+export const DISTRIBUTED_DEFAULTS = {
+  heartbeatIntervalMs: 5_000,
+  leadershipTimeoutMs: 15_000,
+  claimLeaseMs: 30_000,
+  pollIntervalMs: 5_000,
+} as const;
+
+/**
+ * Distributed mode (the seed's `@pinstripe/distributed-jobs`), chosen explicitly by creating this class.
+ * Every server elects a leader through `leadJobCoordinators`; the leader alone runs the scheduler, which
+ * pushes due cron jobs into `distributedJobs`; every server with jobs, the leader included, claims jobs
+ * from that table and runs them. Jobs enqueued on any server, even one without jobs, go to the table.
+ */
+export class DistributedJobCoordinator extends CoordinatorLifecycle implements JobCoordinator {
+  readonly mode = 'distributed' as const;
+  readonly hazards: Hazards;
+  protected readonly events: Emitter;
+  protected readonly defaultGraceMs: number;
+  private readonly registry: JobRegistry;
+  private readonly locked: Locked;
+  private readonly election: LeaderElection;
+  private readonly shared: DatabaseJobSource;
+  /** Hazard H10: jobs enqueued here wait in this server's memory first. */
+  private readonly local: LocalJobSource;
+  private readonly worker: JobWorker;
+  private readonly settings: Required<Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>>;
+  private scheduler: JobScheduler | undefined;
+  private schedulerStopping: Promise<void> | undefined;
+  private schema: Promise<void> | undefined;
+
+  constructor(private readonly options: DistributedJobCoordinatorOptions) {
+    super();
+    checkCommonOptions(options);
+    if (!options.database || typeof options.database.lock !== 'function') {
+      throw new InvalidOptionError('database: expected a Database connection');
+    }
+    this.settings = { ...DISTRIBUTED_DEFAULTS, ...definedOnly(options) };
+    const { heartbeatIntervalMs, leadershipTimeoutMs, claimLeaseMs, pollIntervalMs } = this.settings;
+    checkRange(heartbeatIntervalMs, 'heartbeatIntervalMs', 10, 3_600_000);
+    checkRange(leadershipTimeoutMs, 'leadershipTimeoutMs', 10, 24 * 3_600_000);
+    checkRange(claimLeaseMs, 'claimLeaseMs', 30, 24 * 3_600_000);
+    checkRange(pollIntervalMs, 'pollIntervalMs', 1, 3_600_000);
+    if (leadershipTimeoutMs <= heartbeatIntervalMs) {
+      throw new InvalidOptionError(
+        `leadershipTimeoutMs (${leadershipTimeoutMs}) must exceed heartbeatIntervalMs (${heartbeatIntervalMs}), or a live leader loses its lease between heartbeats`,
+      );
+    }
+    this.hazards = resolveHazards(options.hazards);
+    this.registry = new JobRegistry(options.jobs, {
+      timezone: options.timezone,
+      misfire: options.misfire,
+      acceptBadCron: this.hazards.crashOnBadCrontab,
+      maxAttempts: options.maxAttempts,
+      backoff: options.backoff,
+    });
+    this.defaultGraceMs = options.stopGraceMs ?? 10_000;
+    const { clock, entropy, serverId, database } = options;
+    this.events = new Emitter(serverId, () => clock.now(), options.onEvent);
+    this.locked = serverLock(database, this.hazards.lockWaitersInheritErrors);
+    this.shared = new DatabaseJobSource({
+      database,
+      locked: this.locked,
+      clock,
+      entropy,
+      events: this.events,
+      serverId,
+      claimLeaseMs,
+      hazards: this.hazards,
+    });
+    this.local = new LocalJobSource(new JobQueue(), clock, this.events, this.hazards.droppedFailures);
+    const source: JobSource = this.hazards.distributeKeepsOne
+      ? new CompositeJobSource([this.local, this.shared])
+      : this.shared;
+    this.worker = new JobWorker({
+      clock,
+      entropy,
+      registry: this.registry,
+      source,
+      events: this.events,
+      concurrency: options.concurrency ?? 4,
+      pollIntervalMs,
+      enqueue: (name, params) => this.enqueue(name, params),
+    });
+    this.election = new LeaderElection({
+      database,
+      locked: this.locked,
+      clock,
+      events: this.events,
+      serverId,
+      heartbeatIntervalMs,
+      leadershipTimeoutMs,
+      hazards: this.hazards,
+      onElected: (term) => this.startScheduler(term),
+      onDeposed: () => this.stopScheduler(),
+      onTick: this.hazards.oneClaimPerTick || this.hazards.distributeKeepsOne ? () => this.referenceTick() : undefined,
+    });
+  }
+
+  get serverId(): string {
+    return this.options.serverId;
+  }
+
+  get isLeader(): boolean {
+    return this.election.isLeader;
+  }
+
+  get term(): number | null {
+    return this.election.term;
+  }
+
+  /** Whether this server's scheduler is running (under H5 it can outlive leadership). */
+  get isScheduling(): boolean {
+    return this.scheduler?.isRunning ?? false;
+  }
+
+  runningJobs() {
+    return this.worker.runningJobs.map((job) => ({ jobId: job.id, jobName: job.name, attempt: job.attempt }));
+  }
+
+  async enqueue(name: string, params: JsonObject = {}): Promise<string> {
+    this.registry.checkEnqueue(name, params);
+    if (this.hazards.distributeKeepsOne && !this.options.withoutJobs) {
+      const id = this.options.entropy.newId('local');
+      this.local.queue.push({ id, name, params, attempts: 0 });
+      this.events.emit({ type: 'enqueued', jobId: id, jobName: name, target: 'local' });
+      return id;
+    }
+    const id = await this.insertJob(name, params);
+    this.events.emit({ type: 'enqueued', jobId: id, jobName: name, target: 'shared' });
+    return id;
+  }
+
+  protected async doStart(): Promise<void> {
+    await this.ensureSchema();
+    this.events.emit({ type: 'started', mode: 'distributed', withoutJobs: this.options.withoutJobs ?? false });
+    if (this.options.withoutJobs) return;
+    this.election.start();
+    this.worker.start();
+    this.shared.startRenewing();
+  }
+
+  protected async doStop(graceMs: number): Promise<StopReport> {
+    // Stop scheduling first and free the lease, so another server leads while our jobs finish.
+    await this.stopScheduler();
+    const releasedLeadership = await this.election.stop();
+    const { finished, abandoned } = await this.worker.stop(graceMs);
+    await this.shared.stopRenewing();
+    return { finished, abandoned, leftInLocalQueue: this.local.waiting, releasedLeadership };
+  }
+
+  protected doHalt(): void {
+    this.election.halt();
+    void this.scheduler?.stop();
+    this.worker.halt();
+    this.shared.halt();
+  }
+
+  /** Runs the migrations once; every server does at start, and they are idempotent. */
+  private ensureSchema(): Promise<void> {
+    this.schema ??= migrate(this.locked).then(
+      (versions) => {
+        if (versions.length > 0) this.events.emit({ type: 'migrated', versions });
+      },
+      (error: unknown) => {
+        this.schema = undefined;
+        throw new Error(`migrations failed on server "${this.serverId}": ${describeError(error)}`, { cause: error });
+      },
+    );
+    return this.schema;
+  }
+
+  private async insertJob(name: string, params: JsonObject): Promise<string> {
+    await this.ensureSchema();
+    const { maxAttempts } = this.registry.get(name);
+    const rows = await this.options.database.query(
+      `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy)
+       VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?) RETURNING id`,
+      [name, JSON.stringify(params), maxAttempts, this.serverId],
+    );
+    await this.options.database.notify(JOBS_CHANNEL);
+    return String(rows[0]!.id);
+  }
+
+  private startScheduler(term: number): void {
+    const { clock } = this.options;
+    const ledger: TickLedger = this.hazards.noTickRecord
+      ? new MemoryTickLedger({
+          schedules: this.registry.schedules,
+          now: () => clock.now(),
+          events: this.events,
+          push: (schedule, tickAt) => this.pushScheduledJob(schedule, tickAt, term),
+          replayAll: this.hazards.replayMissedTicks,
+          term,
+        })
+      : new DatabaseTickLedger({
+          locked: this.locked,
+          registry: this.registry,
+          events: this.events,
+          serverId: this.serverId,
+          term,
+          fenced: !this.hazards.noFencing,
+          replayAll: this.hazards.replayMissedTicks,
+        });
+    const start = async () => {
+      await this.schedulerStopping;
+      if (!this.election.isLeader || this.election.term !== term || this.state !== 'running') return;
+      this.scheduler = new JobScheduler({
+        clock,
+        ledger,
+        events: this.events,
+        onFenced: (error) => {
+          this.election.deposedByFencing(error.message);
+          return !this.hazards.lateStepDown;
+        },
+        onFatal: (error) => this.crash(error),
+      });
+      this.scheduler.start();
+    };
+    void start();
+  }
+
+  private stopScheduler(): Promise<void> {
+    const scheduler = this.scheduler;
+    this.scheduler = undefined;
+    if (!scheduler) return this.schedulerStopping ?? Promise.resolve();
+    this.schedulerStopping = scheduler.stop();
+    return this.schedulerStopping;
+  }
+
+  /** Hazard H7's scheduler pushes each tick's job on its own, fenced by term unless H4 is on too. */
+  private async pushScheduledJob(schedule: CompiledSchedule, tickAt: number, term: number): Promise<string> {
+    const { maxAttempts } = this.registry.get(schedule.jobName);
+    try {
+      const rows = await this.options.database.query(
+        `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
+         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?, ?) RETURNING id`,
+        [
+          schedule.jobName,
+          JSON.stringify(schedule.params),
+          maxAttempts,
+          this.serverId,
+          schedule.key,
+          tickAt,
+          this.hazards.noFencing ? null : term,
+        ],
+      );
+      await this.options.database.notify(JOBS_CHANNEL);
+      return String(rows[0]!.id);
+    } catch (error) {
+      throw asFenced(error, term, 'pushing scheduled jobs');
+    }
+  }
+
+  /** The reference's per-tick work: hand local jobs to the table (H10) and claim one job when idle (H9). */
+  private async referenceTick(): Promise<void> {
+    if (this.hazards.distributeKeepsOne) {
+      while (this.local.queue.length > 1) {
+        const job = this.local.queue.shift()!;
+        await this.insertJob(job.name, job.params);
+      }
+    }
+    if (this.hazards.oneClaimPerTick && this.worker.runningJobs.length === 0) {
+      this.shared.grantClaimPermit();
+      this.worker.wake();
+    }
+  }
+}
+
+function definedOnly(options: DistributedJobCoordinatorOptions): Partial<typeof DISTRIBUTED_DEFAULTS> {
+  const picked: Record<string, number> = {};
+  for (const key of Object.keys(DISTRIBUTED_DEFAULTS)) {
+    const value = options[key as keyof typeof DISTRIBUTED_DEFAULTS];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked;
+}

@@ -1,0 +1,254 @@
+import { describeError } from '../errors';
+import type { Emitter } from '../events';
+import type { Hazards } from '../hazards';
+import type { Clock, Database, Row } from '../ports';
+import { Sleeper } from '../sleeper';
+import type { Locked } from './serverLock';
+
+export const LEADER_CHANNEL = 'leadJobCoordinators';
+
+export interface LeaderElectionOptions {
+  database: Database;
+  locked: Locked;
+  clock: Clock;
+  events: Emitter;
+  serverId: string;
+  /** How often the leader renews its lease and followers look at it. Default 5 s. */
+  heartbeatIntervalMs: number;
+  /** A lease not renewed for longer than this may be taken over. Default 15 s. */
+  leadershipTimeoutMs: number;
+  hazards: Hazards;
+  onElected(term: number): void;
+  onDeposed(term: number, reason: string): void;
+  /** Work the reference does once per election tick (hazards H9 and H10). */
+  onTick?(): Promise<void>;
+}
+
+/**
+ * Leader election through the `leadJobCoordinators` row: one holder, its last heartbeat and a term.
+ *
+ * The lease is written and compared on the database's clock in milliseconds, so servers' clocks do not
+ * matter. Taking it over is a compare-and-set on the term, and every new leader gets a higher term that
+ * fences its writes. The leader steps down the moment a heartbeat fails or finds the lease gone.
+ * Followers look every heartbeat interval, and also exactly when the current lease runs out, so a crashed
+ * leader is replaced just after the timeout rather than up to one interval later. A graceful stop frees
+ * the lease and notifies the others, who take over at once.
+ */
+export class LeaderElection {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly sleeper: Sleeper;
+  private unlisten: (() => void) | undefined;
+  private leading = false;
+  private currentTerm: number | null = null;
+  /** Hazard H5: the deposition noticed at this tick takes effect at the next. */
+  private pendingStepDown: string | undefined;
+
+  constructor(private readonly options: LeaderElectionOptions) {
+    this.sleeper = new Sleeper(options.clock);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get term(): number | null {
+    return this.leading ? this.currentTerm : null;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unlisten = this.options.database.listen(LEADER_CHANNEL, () => this.sleeper.wake());
+    this.loop = this.run();
+  }
+
+  /** Stops the loop; a leader frees its lease so that another server takes over at once. */
+  async stop(): Promise<boolean> {
+    if (!this.running) return false;
+    this.running = false;
+    this.unlisten?.();
+    this.sleeper.wake();
+    await this.loop;
+    if (!this.leading) return false;
+    const term = this.currentTerm!;
+    this.leading = false;
+    try {
+      await this.release(term);
+      this.options.events.emit({ type: 'released', term });
+      return true;
+    } catch (error) {
+      this.options.events.emit({ type: 'error', where: 'release', error: describeError(error) });
+      return false;
+    }
+  }
+
+  /** Stops without touching the database, as a dying process would. */
+  halt(): void {
+    this.running = false;
+    this.unlisten?.();
+    this.sleeper.wake();
+    this.leading = false;
+  }
+
+  /** Called when a fenced write was refused: step down now (under H5, at the next tick). */
+  deposedByFencing(reason: string): void {
+    if (!this.leading) return;
+    if (this.options.hazards.lateStepDown) this.pendingStepDown ??= reason;
+    else this.stepDown(reason);
+  }
+
+  private async run(): Promise<void> {
+    const { heartbeatIntervalMs, events, hazards } = this.options;
+    while (this.running) {
+      let sleepMs = heartbeatIntervalMs;
+      try {
+        if (this.pendingStepDown !== undefined) {
+          this.stepDown(this.pendingStepDown);
+          this.pendingStepDown = undefined;
+        }
+        if (this.leading) await this.heartbeat();
+        else sleepMs = await this.tryToLead();
+      } catch (error) {
+        events.emit({ type: 'error', where: 'election', error: describeError(error) });
+        if (this.leading && !hazards.lateStepDown) this.stepDown(`heartbeat failed: ${describeError(error)}`);
+      }
+      if (!this.running) break;
+      try {
+        await this.options.onTick?.();
+      } catch (error) {
+        events.emit({ type: 'error', where: 'tick', error: describeError(error) });
+      }
+      if (!this.running) break;
+      await this.sleeper.sleep(sleepMs);
+    }
+  }
+
+  /** The value written as the heartbeat: the database's clock, or the server's own under hazard H2. */
+  private heartbeatValue(): { sql: string; params: number[] } {
+    return this.options.hazards.localClockHeartbeat
+      ? { sql: '?', params: [this.options.clock.now()] }
+      : { sql: 'db_now_ms()', params: [] };
+  }
+
+  private async heartbeat(): Promise<void> {
+    const { database, serverId, hazards, events } = this.options;
+    const term = this.currentTerm!;
+    const value = this.heartbeatValue();
+    let renewed: boolean;
+    if (hazards.noFencing) {
+      // The reference: an unlocked read, then an unconditional update.
+      const rows = await database.query('SELECT jobCoordinatorId FROM leadJobCoordinators WHERE id = 1');
+      renewed = rows[0]?.jobCoordinatorId === serverId;
+      if (renewed) {
+        await database.run(`UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql} WHERE id = 1`, value.params);
+      }
+    } else {
+      const { changes } = await database.run(
+        `UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql}
+         WHERE id = 1 AND term = ? AND jobCoordinatorId = ?`,
+        [...value.params, term, serverId],
+      );
+      renewed = changes === 1;
+    }
+    if (renewed) {
+      events.emit({ type: 'heartbeat', term });
+    } else if (hazards.lateStepDown) {
+      this.pendingStepDown ??= 'the lease names another server';
+    } else {
+      this.stepDown('the lease names another server');
+    }
+  }
+
+  /** Takes the lease when it is free or expired. Returns how long to sleep before looking again. */
+  private async tryToLead(): Promise<number> {
+    const { locked, serverId, leadershipTimeoutMs, heartbeatIntervalMs, hazards } = this.options;
+    const value = this.heartbeatValue();
+    const outcome = await locked(async (tx) => {
+      const rows = await tx.query(
+        'SELECT jobCoordinatorId, lastHeartbeatAt, term, db_now_ms() AS now FROM leadJobCoordinators WHERE id = 1',
+      );
+      const row: Row | undefined = rows[0];
+      if (!row) {
+        await tx.run(
+          `INSERT INTO leadJobCoordinators (id, jobCoordinatorId, lastHeartbeatAt, term) VALUES (1, ?, ${value.sql}, 1)`,
+          [serverId, ...value.params],
+        );
+        const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+        return { elected: true as const, term: 1, now, previousHolder: null, previousHeartbeatAt: null };
+      }
+      const now = Number(row.now);
+      const holder = row.jobCoordinatorId as string | null;
+      const heartbeat = row.lastHeartbeatAt as number | null;
+      const term = Number(row.term);
+      if (heartbeat === null && hazards.nullHeartbeatAfterRelease) {
+        // The reference subtracts a timestamp parsed from null and throws, on every tick, forever.
+        throw new TypeError('cannot compare the lease: lastHeartbeatAt is null');
+      }
+      const elapsed = heartbeat === null ? Infinity : this.elapsed(now, heartbeat);
+      const free = holder === null || holder === serverId || elapsed > leadershipTimeoutMs;
+      if (!free) {
+        return { elected: false as const, untilExpiryMs: this.untilExpiry(now, heartbeat!) };
+      }
+      const { changes } = await tx.run(
+        `UPDATE leadJobCoordinators SET jobCoordinatorId = ?, lastHeartbeatAt = ${value.sql}, term = term + 1
+         WHERE id = 1 AND term = ?`,
+        [serverId, ...value.params, term],
+      );
+      if (changes !== 1) return { elected: false as const, untilExpiryMs: heartbeatIntervalMs };
+      return { elected: true as const, term: term + 1, now, previousHolder: holder, previousHeartbeatAt: heartbeat };
+    });
+    if (!outcome.elected) return Math.max(1, Math.min(heartbeatIntervalMs, outcome.untilExpiryMs));
+    this.leading = true;
+    this.currentTerm = outcome.term;
+    this.options.events.emit({
+      type: 'elected',
+      term: outcome.term,
+      dbNow: outcome.now,
+      previousHolder: outcome.previousHolder,
+      previousHeartbeatAt: outcome.previousHeartbeatAt,
+    });
+    this.options.onElected(outcome.term);
+    return heartbeatIntervalMs;
+  }
+
+  /** Time since the last heartbeat; in whole seconds under hazard H3, which makes 15 s up to 16 s. */
+  private elapsed(now: number, heartbeat: number): number {
+    if (!this.options.hazards.wholeSecondLease) return now - heartbeat;
+    return (Math.floor(now / 1000) - Math.floor(heartbeat / 1000)) * 1000;
+  }
+
+  /** How long until the lease may be taken over, on the database clock, plus a hair to be past it. */
+  private untilExpiry(now: number, heartbeat: number): number {
+    const timeout = this.options.leadershipTimeoutMs;
+    if (!this.options.hazards.wholeSecondLease) return heartbeat + timeout - now + 1;
+    const expiresAt = (Math.floor(heartbeat / 1000) + Math.floor(timeout / 1000) + 1) * 1000;
+    return expiresAt - now;
+  }
+
+  private async release(term: number): Promise<void> {
+    const { database, serverId, hazards } = this.options;
+    if (hazards.nullHeartbeatAfterRelease) {
+      await database.run(
+        'UPDATE leadJobCoordinators SET jobCoordinatorId = NULL, lastHeartbeatAt = NULL WHERE id = 1 AND jobCoordinatorId = ?',
+        [serverId],
+      );
+      return;
+    }
+    await database.lock(async (tx) => {
+      await tx.run('UPDATE leadJobCoordinators SET jobCoordinatorId = NULL WHERE id = 1 AND term = ? AND jobCoordinatorId = ?', [
+        term,
+        serverId,
+      ]);
+      await tx.notify(LEADER_CHANNEL);
+    });
+  }
+
+  private stepDown(reason: string): void {
+    if (!this.leading) return;
+    const term = this.currentTerm!;
+    this.leading = false;
+    this.options.events.emit({ type: 'steppedDown', term, reason });
+    this.options.onDeposed(term, reason);
+  }
+}

@@ -1,0 +1,108 @@
+import { InvalidOptionError } from './errors';
+
+/**
+ * The reference implementation's weaknesses, each one a switch that puts its behaviour back.
+ * All are off by default; the playground and the property suite switch them on to show what breaks.
+ * H14 (two single-server coordinators on one application) is not a switch: it is simply a deployment
+ * of several `createJobCoordinator` servers without the distributed mode.
+ */
+export const HAZARDS = {
+  nullHeartbeatAfterRelease: {
+    code: 'H1',
+    title: 'Null heartbeat after release',
+    effect: 'A graceful stop writes nulls to the lease; every later election throws and no server leads again.',
+  },
+  localClockHeartbeat: {
+    code: 'H2',
+    title: 'Local-clock heartbeat',
+    effect: "The lease is written with the server's own clock but compared with the database's.",
+  },
+  wholeSecondLease: {
+    code: 'H3',
+    title: 'Whole-second lease arithmetic',
+    effect: 'The lease is compared in whole seconds: the 15 s timeout is really up to 16 s.',
+  },
+  noFencing: {
+    code: 'H4',
+    title: 'No fencing',
+    effect: "A deposed leader's writes are not refused: its late scheduled jobs land beside the new leader's.",
+  },
+  lateStepDown: {
+    code: 'H5',
+    title: 'Late step-down',
+    effect: 'A deposed leader keeps its scheduler running until its next tick.',
+  },
+  replayMissedTicks: {
+    code: 'H6',
+    title: 'Paused scheduler replays missed seconds',
+    effect: 'After a stall the scheduler fires every tick it missed, ignoring the misfire policy.',
+  },
+  noTickRecord: {
+    code: 'H7',
+    title: 'No tick record',
+    effect: "A new leader's scheduler starts from its own now: ticks during the failover gap are lost.",
+  },
+  deleteOnClaim: {
+    code: 'H8',
+    title: 'Delete on claim',
+    effect: 'A claimed job is deleted before it runs: a server that dies after claiming loses it.',
+  },
+  oneClaimPerTick: {
+    code: 'H9',
+    title: 'One claim per tick',
+    effect: 'Each server claims at most one job per election tick, and only when idle.',
+  },
+  distributeKeepsOne: {
+    code: 'H10',
+    title: 'Distribute keeps one',
+    effect: 'Jobs go to the shared table only while more than one waits locally.',
+  },
+  droppedFailures: {
+    code: 'H11',
+    title: 'Dropped failures',
+    effect: 'A job that throws is logged and dropped: no retry, no backoff.',
+  },
+  lockWaitersInheritErrors: {
+    code: 'H12',
+    title: 'Lock waiters inherit errors',
+    effect: "When the lock holder throws, every queued waiter fails with the holder's error.",
+  },
+  crashOnBadCrontab: {
+    code: 'H13',
+    title: 'Crash on bad crontab',
+    effect: 'An invalid cron expression is accepted and kills the server when its scheduler reaches it.',
+  },
+} as const satisfies Record<string, { code: string; title: string; effect: string }>;
+
+export type HazardName = keyof typeof HAZARDS;
+export type HazardCode = (typeof HAZARDS)[HazardName]['code'];
+
+/** Which hazards are on. Accepts names or codes: `['noFencing', 'H5']`, or a record of booleans. */
+export type HazardSelection = readonly (HazardName | HazardCode)[] | Partial<Record<HazardName, boolean>>;
+
+export type Hazards = Readonly<Record<HazardName, boolean>>;
+
+const byCode = new Map<string, HazardName>(
+  (Object.keys(HAZARDS) as HazardName[]).map((name) => [HAZARDS[name].code, name]),
+);
+
+export function resolveHazards(selection: HazardSelection | undefined): Hazards {
+  const hazards = Object.fromEntries(Object.keys(HAZARDS).map((name) => [name, false])) as Record<
+    HazardName,
+    boolean
+  >;
+  if (!selection) return hazards;
+  const entries: [string, boolean][] = Array.isArray(selection)
+    ? (selection as readonly string[]).map((key) => [key, true])
+    : Object.entries(selection as Record<string, boolean>);
+  for (const [key, on] of entries) {
+    const name = key in HAZARDS ? (key as HazardName) : byCode.get(key);
+    if (!name) {
+      throw new InvalidOptionError(
+        `hazards: unknown hazard "${key}"; known: ${Object.keys(HAZARDS).join(', ')} (or H1-H13)`,
+      );
+    }
+    hazards[name] = on;
+  }
+  return hazards;
+}

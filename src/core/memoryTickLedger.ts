@@ -1,0 +1,61 @@
+import type { CronExpression } from './cron';
+import { InvalidCronError } from './errors';
+import type { Emitter } from './events';
+import type { CompiledSchedule } from './job';
+import { planTicks } from './misfire';
+import type { TickLedger } from './tickLedger';
+
+/** Compiles a schedule's cron; under hazard H13 an invalid one surfaces here, inside the loop. */
+export function cronOf(schedule: CompiledSchedule): CronExpression {
+  try {
+    return schedule.compiled();
+  } catch (error) {
+    throw new InvalidCronError(schedule.jobName, schedule.cron, error instanceof Error ? error.message : String(error));
+  }
+}
+
+/**
+ * Ticks measured on one server's clock and remembered in its memory: right for a single server, and the
+ * reference's behaviour for a distributed leader (hazard H7): a new leader starts from its own now, so
+ * ticks that fell in the gap between leaders are never decided by anyone.
+ */
+export class MemoryTickLedger implements TickLedger {
+  private readonly cursors = new Map<string, number>();
+  private readonly startedAt: number;
+
+  constructor(
+    private readonly options: {
+      schedules: readonly CompiledSchedule[];
+      now: () => number;
+      events: Emitter;
+      /** Records the job for one tick and returns its id. */
+      push: (schedule: CompiledSchedule, tickAt: number) => Promise<string>;
+      /** Hazard H6: fire every missed tick, whatever the misfire policy says. */
+      replayAll: boolean;
+      /** The leader's term, for the events. */
+      term: number | null;
+    },
+  ) {
+    this.startedAt = options.now();
+  }
+
+  async fireDue(): Promise<{ nextTickInMs: number | undefined }> {
+    const { schedules, now, events, push, replayAll, term } = this.options;
+    let nextTickInMs: number | undefined;
+    for (const schedule of schedules) {
+      const cron = cronOf(schedule);
+      const current = now();
+      const cursor = this.cursors.get(schedule.key) ?? this.startedAt;
+      const plan = planTicks(cron, cursor, current, schedule.misfire, replayAll);
+      for (const tickAt of plan.fire) {
+        const jobId = await push(schedule, tickAt);
+        events.emit({ type: 'cronFired', scheduleKey: schedule.key, tickAt, jobId, term });
+      }
+      if (plan.skipped > 0) events.emit({ type: 'cronSkipped', scheduleKey: schedule.key, count: plan.skipped });
+      this.cursors.set(schedule.key, plan.cursor);
+      const next = cron.nextAfter(Math.max(plan.cursor, current));
+      if (next !== undefined) nextTickInMs = Math.min(nextTickInMs ?? Infinity, next - current);
+    }
+    return { nextTickInMs };
+  }
+}
