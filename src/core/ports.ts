@@ -49,7 +49,8 @@ export interface Database extends SqlExecutor {
    * Runs `fn` as an exclusive transaction: granted to one caller at a time, first come first served,
    * while everyone else's statements wait. Commits when `fn` resolves and rolls back when it throws; the
    * caller gets `fn`'s own result or error, never another caller's. A caller that waits longer than the
-   * database's busy timeout gets an error saying so.
+   * database's busy timeout gets an error saying so. Inside `fn`, use `tx` only: a statement sent
+   * through the connection itself waits behind its own transaction until the busy timeout.
    */
   lock<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /**

@@ -1,0 +1,22 @@
+/** The shared sql.js database: one in-memory database, many connections, SQLite-like lock semantics. */
+
+export {
+  DEFAULT_BUSY_TIMEOUT_MS,
+  SharedSqlJsDatabase,
+  type SharedSqlJsDatabaseOptions,
+} from './sharedSqlJsDatabase';
+export { SqlJsConnection } from './sqlJsConnection';
+export type { DatabaseEvent, DatabaseObserver, LockKind } from './events';
+export {
+  ConnectionLostError,
+  DatabaseBusyError,
+  DatabaseClosedError,
+  DatabaseError,
+  type DatabaseErrorCode,
+  SqlError,
+  TransactionEndedError,
+  UnsupportedStatementError,
+} from './errors';
+export type { TransactionState } from './transaction';
+// Node only when called (it imports `node:module` lazily); browsers pass their own `sqlJs` to `open`.
+export { loadSqlJs } from './loadSqlJs';

@@ -1,0 +1,68 @@
+/**
+ * In-process NOTIFY / LISTEN across the connections of one shared database.
+ *
+ * Listeners keep their registration across `sever` and `restore` (like a pool that re-issues LISTEN on
+ * reconnect), but a severed connection hears nothing: notifications sent while it is cut off are lost to
+ * it, as they would be on a real dropped connection.
+ */
+
+import type { Emit } from './events';
+
+export interface ListeningConnection {
+  readonly name: string;
+  readonly isSevered: boolean;
+}
+
+interface Listener<Connection extends ListeningConnection> {
+  readonly connection: Connection;
+  readonly callback: () => void;
+}
+
+export class NotificationHub<Connection extends ListeningConnection> {
+  /** Sets keep insertion order: delivery follows registration order. */
+  private readonly byChannel = new Map<string, Set<Listener<Connection>>>();
+
+  constructor(private readonly emit: Emit) {}
+
+  /** Returns the unsubscribe function; calling it twice does nothing. */
+  listen(connection: Connection, channel: string, callback: () => void): () => void {
+    const listener: Listener<Connection> = { connection, callback };
+    let listeners = this.byChannel.get(channel);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.byChannel.set(channel, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      const current = this.byChannel.get(channel);
+      current?.delete(listener);
+      if (current?.size === 0) this.byChannel.delete(channel);
+    };
+  }
+
+  /** Calls every listener of each channel synchronously. A throwing listener is reported, never rethrown. */
+  deliver(channels: Iterable<string>): void {
+    for (const channel of channels) {
+      const listeners = this.byChannel.get(channel);
+      if (listeners === undefined) continue;
+      // Listeners added during delivery wait for the next notification; removed ones are skipped.
+      for (const listener of [...listeners]) {
+        if (listeners.has(listener) && !listener.connection.isSevered) this.call(listener, channel);
+      }
+    }
+  }
+
+  /** Drops every listener, also those a delivery in progress has yet to call. */
+  clear(): void {
+    for (const listeners of this.byChannel.values()) listeners.clear();
+    this.byChannel.clear();
+  }
+
+  private call(listener: Listener<Connection>, channel: string): void {
+    try {
+      listener.callback();
+    } catch (error) {
+      this.emit?.({ type: 'listenerError', connection: listener.connection.name, channel, error });
+    }
+  }
+}

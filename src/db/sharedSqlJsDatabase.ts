@@ -1,0 +1,267 @@
+/**
+ * One in-memory sql.js database shared by many connections, with the lock semantics of SQLite's database
+ * lock (see ARCHITECTURE.md, "Lock semantics of the shared sql.js database").
+ *
+ * sql.js has a single SQLite connection, so all isolation comes from the `LockQueue`: every access takes
+ * the lock first, a `lock(fn)` transaction for as long as `fn` runs, a lone statement for the instant it
+ * executes. While a transaction holds the lock, its uncommitted writes are in the one SQLite connection;
+ * nobody else can see them because nobody else may run a statement (except `inspect`, which is for tests
+ * and views and says so).
+ *
+ * Time: the only clock is the injected database clock. It feeds `db_now_ms()` and measures busy timeouts.
+ * Nothing here reads the host's clock or sets a host timer; waiting is done with promises, so a simulation
+ * that drives the clock decides every outcome.
+ */
+
+import type { Database as SqlJsDatabase, SqlJsStatic } from 'sql.js';
+import type { Clock, Row, SqlParams, Transaction } from '../core/ports';
+import { attempt } from './attempt';
+import { ConnectionLostError, DatabaseClosedError } from './errors';
+import { guardObserver, type DatabaseObserver, type Emit } from './events';
+import { loadSqlJs } from './loadSqlJs';
+import { LockQueue } from './lockQueue';
+import { NotificationHub } from './notifications';
+import { SqlJsConnection, type ConnectionHost } from './sqlJsConnection';
+import { SqlRunner } from './sqlRunner';
+import { OpenTransaction } from './transaction';
+
+export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+export interface SharedSqlJsDatabaseOptions {
+  /** The database's own clock: `db_now_ms()` reads it and busy timeouts are measured on it. */
+  readonly clock: Clock;
+  /** How long a waiter may wait for the lock, in database-clock ms. Default 10 000; `Infinity` never gives up. */
+  readonly busyTimeoutMs?: number;
+  /** Told about lock waits, grants, releases, rollbacks, timeouts and listener errors. */
+  readonly observer?: DatabaseObserver;
+  /** A ready sql.js module; without it, sql.js is loaded the Node way (`loadSqlJs`). Browsers pass their own. */
+  readonly sqlJs?: SqlJsStatic;
+}
+
+type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
+
+export class SharedSqlJsDatabase {
+  static async open(options: SharedSqlJsDatabaseOptions): Promise<SharedSqlJsDatabase> {
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    if (!(busyTimeoutMs >= 0)) throw new RangeError(`busyTimeoutMs must be >= 0, got ${busyTimeoutMs}`);
+    const sqlJs = options.sqlJs ?? (await loadSqlJs());
+    return new SharedSqlJsDatabase(new sqlJs.Database(), options.clock, busyTimeoutMs, options.observer);
+  }
+
+  private readonly emit: Emit;
+  private readonly runner: SqlRunner;
+  private readonly queue: LockQueue<SqlJsConnection>;
+  private readonly notifications: NotificationHub<SqlJsConnection>;
+  /** The `lock()` transaction holding the lock, if any (a lone statement never holds it across an await). */
+  private active: OpenTransaction | undefined;
+  private closed = false;
+  private readonly host: ConnectionHost;
+
+  private constructor(
+    private readonly db: SqlJsDatabase,
+    private readonly clock: Clock,
+    readonly busyTimeoutMs: number,
+    observer: DatabaseObserver | undefined,
+  ) {
+    this.emit = guardObserver(observer);
+    this.runner = new SqlRunner(db);
+    this.queue = new LockQueue(clock, busyTimeoutMs, this.emit);
+    this.notifications = new NotificationHub(this.emit);
+    // Leases are written and compared on this one clock, whatever the servers' clocks say.
+    // Whole milliseconds: a drifting virtual clock can be fractional, and leases are stored as integers.
+    db.create_function('db_now_ms', () => Math.floor(this.clock.now()));
+    this.host = this.makeHost();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** A new connection; `name` identifies it in errors and events (names need not be unique). */
+  connect(name: string): SqlJsConnection {
+    if (this.closed) throw new DatabaseClosedError(name);
+    return new SqlJsConnection(name, this.host);
+  }
+
+  /**
+   * Runs a read now, bypassing the queue: for tests and views. It sees the lock holder's uncommitted
+   * writes, since there is only one SQLite connection. Refuses statements that do not start like a read.
+   */
+  inspect(sql: string, params: SqlParams = []): Row[] {
+    if (this.closed) throw new DatabaseClosedError('inspect');
+    return this.runner.query(sql, params, 'inspect', 'inspect');
+  }
+
+  /** The connection holding the lock now. */
+  holder(): string | undefined {
+    return this.queue.holder()?.name;
+  }
+
+  /** The connections waiting for the lock, first in line first. */
+  waiters(): string[] {
+    return this.queue.waiters().map((connection) => connection.name);
+  }
+
+  /**
+   * Frees the statements and the database. Waiters are rejected with `DatabaseClosedError`; a transaction
+   * in flight fails the same way when its callback finishes. Closing twice does nothing.
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.cancelWaiters(
+      () => true,
+      'closed',
+      (owner) => new DatabaseClosedError(owner.name),
+    );
+    const open = this.active;
+    if (open !== undefined) {
+      open.end('closed');
+      this.active = undefined;
+      this.queue.release(open.ticket);
+    }
+    this.notifications.clear();
+    this.runner.close();
+    this.db.close();
+  }
+
+  private makeHost(): ConnectionHost {
+    return {
+      transaction: (connection, fn) => this.transaction(connection, fn),
+      query: (connection, sql, params) =>
+        this.statement(connection, () => this.runner.query(sql, params, 'statement', connection.name)),
+      run: (connection, sql, params) =>
+        this.statement(connection, () => this.runner.run(sql, params, 'statement', connection.name)),
+      // Outside a transaction NOTIFY is a statement of its own: it waits for its turn like any other.
+      notify: (connection, channel) =>
+        this.statement(
+          connection,
+          () => undefined,
+          () => this.notifications.deliver([channel]),
+        ),
+      listen: (connection, channel, callback) => {
+        const unusable = this.unusable(connection);
+        if (unusable !== undefined) throw unusable;
+        return this.notifications.listen(connection, channel, callback);
+      },
+      sever: (connection, reason) => this.sever(connection, reason),
+    };
+  }
+
+  /** Why `connection` may not start anything now, if it may not. */
+  private unusable(connection: SqlJsConnection): Error | undefined {
+    if (this.closed) return new DatabaseClosedError(connection.name);
+    if (connection.isSevered) return new ConnectionLostError(connection.name, connection.severReason ?? '');
+    return undefined;
+  }
+
+  /** A lone statement: waits for the lock, runs `work` synchronously, releases, then runs `afterRelease`. */
+  private statement<T>(connection: SqlJsConnection, work: () => T, afterRelease?: () => void): Promise<T> {
+    const unusable = this.unusable(connection);
+    if (unusable !== undefined) return Promise.reject(unusable);
+    return new Promise<T>((resolve, reject) => {
+      this.queue.request({
+        owner: connection,
+        kind: 'statement',
+        onGranted: (ticket) => {
+          const outcome = attempt(work);
+          this.queue.release(ticket);
+          resolve(outcome);
+          afterRelease?.();
+        },
+        onRejected: reject,
+      });
+    });
+  }
+
+  private async transaction<T>(connection: SqlJsConnection, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const unusable = this.unusable(connection);
+    if (unusable !== undefined) throw unusable;
+    const open = await this.begin(connection);
+    // Severed or closed between the grant and this continuation: the callback never starts.
+    if (open.state !== 'active') throw open.endedError();
+    let outcome: Outcome<T>;
+    try {
+      outcome = { ok: true, value: await fn(open.handle) };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    return this.finish(open, outcome);
+  }
+
+  /** Waits for the lock and opens the SQLite transaction in the same synchronous step as the grant. */
+  private begin(connection: SqlJsConnection): Promise<OpenTransaction> {
+    return new Promise((resolve, reject) => {
+      this.queue.request({
+        owner: connection,
+        kind: 'transaction',
+        onGranted: (ticket) => {
+          this.runner.run('BEGIN IMMEDIATE', [], 'control', connection.name);
+          const open = new OpenTransaction(connection, ticket, this.runner);
+          this.active = open;
+          resolve(open);
+        },
+        onRejected: reject,
+      });
+    });
+  }
+
+  /**
+   * Commits or rolls back by the callback's outcome, and hands the caller its own result. A transaction
+   * lost to `sever` or `close` meanwhile is already over: the caller gets that error, never a commit.
+   */
+  private finish<T>(open: OpenTransaction, outcome: Outcome<T>): T {
+    if (open.state === 'active') {
+      if (outcome.ok) this.commit(open);
+      else this.end(open, 'rolledBack');
+    }
+    if (open.state === 'lost' || open.state === 'closed') throw open.endedError();
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  private commit(open: OpenTransaction): void {
+    try {
+      this.runner.run('COMMIT', [], 'control', open.connection.name);
+    } catch (error) {
+      // A failed COMMIT (a deferred constraint) leaves SQLite's transaction open: roll it back here.
+      this.end(open, 'rolledBack');
+      throw error;
+    }
+    const channels = this.end(open, 'committed');
+    // After the release: listeners that query at once queue behind nobody who was not already waiting.
+    this.notifications.deliver(channels);
+  }
+
+  /** Ends the active transaction (rolling back unless committed), releases the lock, returns channels to notify. */
+  private end(open: OpenTransaction, state: 'committed' | 'rolledBack' | 'lost', lostReason = ''): string[] {
+    if (state !== 'committed') this.rollBackQuietly(open.connection.name);
+    const channels = open.end(state, lostReason);
+    this.active = undefined;
+    const connection = open.connection.name;
+    if (state === 'lost') this.emit?.({ type: 'rolledBack', connection, reason: lostReason });
+    this.emit?.({ type: 'lockReleased', connection, outcome: state === 'committed' ? 'commit' : 'rollback' });
+    this.queue.release(open.ticket);
+    return channels;
+  }
+
+  private rollBackQuietly(connection: string): void {
+    try {
+      this.runner.run('ROLLBACK', [], 'control', connection);
+    } catch {
+      // Some errors (SQLITE_FULL, OR ROLLBACK conflicts) make SQLite roll back by itself: nothing left to undo.
+    }
+  }
+
+  /** The database side of `connection.sever()`: as a real database does with a dropped connection. */
+  private sever(connection: SqlJsConnection, reason: string): void {
+    if (this.closed) return;
+    this.queue.cancelWaiters(
+      (owner) => owner === connection,
+      'severed',
+      () => new ConnectionLostError(connection.name, reason),
+    );
+    const open = this.active;
+    if (open?.connection === connection) this.end(open, 'lost', reason);
+  }
+}
