@@ -19,8 +19,9 @@ interface Listener<Connection extends ListeningConnection> {
 }
 
 export class NotificationHub<Connection extends ListeningConnection> {
-  /** Sets keep insertion order: delivery follows registration order. */
+  /** Sets keep insertion order: delivery follows registration order, rotated (see deliver). */
   private readonly byChannel = new Map<string, Set<Listener<Connection>>>();
+  private readonly rotation = new Map<string, number>();
 
   constructor(private readonly emit: Emit) {}
 
@@ -40,13 +41,23 @@ export class NotificationHub<Connection extends ListeningConnection> {
     };
   }
 
-  /** Calls every listener of each channel synchronously. A throwing listener is reported, never rethrown. */
+  /**
+   * Calls every listener of each channel synchronously. A throwing listener is reported, never rethrown.
+   *
+   * Each delivery starts one listener further along: woken servers race for the same rows, and a fixed
+   * order would let the first-registered one win every race. Postgres leaves the order unspecified; a
+   * rotation keeps it deterministic and fair.
+   */
   deliver(channels: Iterable<string>): void {
     for (const channel of channels) {
       const listeners = this.byChannel.get(channel);
       if (listeners === undefined) continue;
+      const start = this.rotation.get(channel) ?? 0;
+      this.rotation.set(channel, start + 1);
+      const snapshot = [...listeners];
+      const first = start % snapshot.length;
       // Listeners added during delivery wait for the next notification; removed ones are skipped.
-      for (const listener of [...listeners]) {
+      for (const listener of [...snapshot.slice(first), ...snapshot.slice(0, first)]) {
         if (listeners.has(listener) && !listener.connection.isSevered) this.call(listener, channel);
       }
     }

@@ -547,7 +547,25 @@ describe('notify and listen', () => {
     expect(heard).toEqual(['server-1', 'server-3']);
     b.restore();
     await c.notify('jobs');
-    expect(heard).toEqual(['server-1', 'server-3', 'server-1', 'server-2', 'server-3']);
+    // The second delivery starts one listener further along (see the rotation test below).
+    expect(heard).toEqual(['server-1', 'server-3', 'server-2', 'server-3', 'server-1']);
+  });
+
+  it('starts each delivery one listener further along, so no connection always hears first', async () => {
+    const { a, b, c } = await setup();
+    const firsts: string[] = [];
+    let round: string[] = [];
+    for (const connection of [a, b, c]) {
+      connection.listen('jobs', () => {
+        round.push(connection.name);
+        if (round.length === 3) {
+          firsts.push(round[0]!);
+          round = [];
+        }
+      });
+    }
+    for (let i = 0; i < 6; i++) await a.notify('jobs');
+    expect(firsts).toEqual(['server-1', 'server-2', 'server-3', 'server-1', 'server-2', 'server-3']);
   });
 
   it('survives a throwing listener, reports it, and stops calling unsubscribed listeners', async () => {

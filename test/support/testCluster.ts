@@ -98,6 +98,7 @@ export interface ClusterOptions {
 export class TestCluster {
   readonly events: RecordedEvent[] = [];
   readonly servers = new Map<string, TestServer>();
+  readonly crashed = new Set<string>();
   private readonly entropy: SeededEntropy;
 
   private constructor(
@@ -151,14 +152,18 @@ export class TestCluster {
     const server = this.server(id);
     server.clock.kill();
     server.connection.sever(`${id} crashed`);
+    this.crashed.add(id);
   }
 
   run(ms: number): Promise<void> {
     return this.time.advance(ms);
   }
 
+  /** Live servers that believe they lead (a crashed one's object may still say so; it runs no code). */
   leaders(): string[] {
-    return [...this.servers.values()].filter((s) => s.coordinator.isLeader).map((s) => s.id);
+    return [...this.servers.values()]
+      .filter((s) => s.coordinator.isLeader && !this.crashed.has(s.id))
+      .map((s) => s.id);
   }
 
   ofType<T extends RecordedEvent['type']>(type: T): Extract<RecordedEvent, { type: T }>[] {
