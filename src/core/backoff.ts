@@ -13,7 +13,8 @@ export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 1_000, factor: 2, maxMs:
 
 export function validateBackoff(policy: BackoffPolicy, where: string): BackoffPolicy {
   const check = (key: keyof BackoffPolicy, ok: boolean, expected: string) => {
-    if (!ok) throw new InvalidOptionError(`${where}.${key}: expected ${expected}, got ${String(policy[key])}`);
+    if (!ok)
+      throw new InvalidOptionError(`${where}.${key}: expected ${expected}, got ${String(policy[key])}`);
   };
   check('baseMs', policy.baseMs >= 0 && Number.isFinite(policy.baseMs), 'a number >= 0');
   check('factor', policy.factor >= 1 && Number.isFinite(policy.factor), 'a number >= 1');

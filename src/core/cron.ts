@@ -23,32 +23,32 @@ export class CronExpression {
     return this.cron.nextRun(new Date(afterMs))?.getTime();
   }
 
-  /**
-   * Ticks t with afterMs < t <= untilMs, oldest first, at most `limit` of them: the most recent ones
-   * when there are more, since those are the ones a misfire policy keeps. `total` counts all of them
-   * up to `countLimit` (a per-second schedule after a long outage has too many to list).
-   */
-  ticksBetween(afterMs: number, untilMs: number, limit: number, countLimit = 100_000): { ticks: number[]; total: number } {
+  /** Ticks t with afterMs < t <= untilMs, oldest first, at most `max`; `more` says whether some were cut. */
+  ticksBetween(afterMs: number, untilMs: number, max: number): { ticks: number[]; more: boolean } {
     const ticks: number[] = [];
-    let total = 0;
     let cursor = afterMs;
-    for (;;) {
+    while (ticks.length < max) {
       const next = this.nextAfter(cursor);
-      if (next === undefined || next > untilMs) break;
-      total++;
+      if (next === undefined || next > untilMs) return { ticks, more: false };
       ticks.push(next);
-      if (ticks.length > limit) ticks.shift();
-      if (total >= countLimit) {
-        // Too many to walk one by one: keep the count so far and take the newest directly.
-        const newest = this.cron
-          .previousRuns(limit, new Date(untilMs + 1))
-          .map((date) => date.getTime())
-          .filter((tick) => tick > afterMs)
-          .reverse();
-        return { ticks: newest, total: Math.max(total, newest.length) };
-      }
       cursor = next;
     }
-    return { ticks, total };
+    const next = this.nextAfter(cursor);
+    return { ticks, more: next !== undefined && next <= untilMs };
+  }
+
+  /** The newest `count` ticks t with afterMs < t <= untilMs, oldest first. Costs `count`, not the gap. */
+  latestBetween(afterMs: number, untilMs: number, count: number): number[] {
+    if (count <= 0 || untilMs <= afterMs) return [];
+    return this.cron
+      .previousRuns(count, new Date(untilMs + 1))
+      .map((date) => date.getTime())
+      .filter((tick) => tick > afterMs)
+      .reverse();
+  }
+
+  /** How many ticks t with afterMs < t <= untilMs, counting no further than `cap`. */
+  countBetween(afterMs: number, untilMs: number, cap: number): number {
+    return this.ticksBetween(afterMs, untilMs, cap).ticks.length;
   }
 }

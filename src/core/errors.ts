@@ -35,7 +35,10 @@ export class InvalidParamsError extends Error {
 /** Enqueueing or running a job name that no definition declares. */
 export class UnknownJobError extends Error {
   override name = 'UnknownJobError';
-  constructor(readonly jobName: string, known: readonly string[]) {
+  constructor(
+    readonly jobName: string,
+    known: readonly string[],
+  ) {
     super(`unknown job "${jobName}"; defined jobs: ${known.length ? known.join(', ') : '(none)'}`);
   }
 }

@@ -6,13 +6,25 @@ export type CoordinatorEventBody =
   | { type: 'started'; mode: 'single' | 'distributed'; withoutJobs: boolean }
   | { type: 'stopped'; report: StopReport }
   | { type: 'crashed'; error: string }
-  | { type: 'elected'; term: number; dbNow: number; previousHolder: string | null; previousHeartbeatAt: number | null }
+  | {
+      type: 'elected';
+      term: number;
+      dbNow: number;
+      previousHolder: string | null;
+      previousHeartbeatAt: number | null;
+    }
   | { type: 'heartbeat'; term: number }
   | { type: 'steppedDown'; term: number; reason: string }
   | { type: 'released'; term: number }
   | { type: 'enqueued'; jobId: string; jobName: string; target: 'local' | 'shared' }
   | { type: 'claimed'; jobId: string; jobName: string; attempt: number; token: string | null }
-  | { type: 'reclaimed'; jobId: string; jobName: string; previousHolder: string | null; outcome: 'queued' | 'dead' }
+  | {
+      type: 'reclaimed';
+      jobId: string;
+      jobName: string;
+      previousHolder: string | null;
+      outcome: 'queued' | 'dead';
+    }
   | { type: 'claimLost'; jobId: string; jobName: string; attempt: number }
   | { type: 'completed'; jobId: string; jobName: string; attempt: number }
   | { type: 'completionRejected'; jobId: string; jobName: string; attempt: number }

@@ -10,7 +10,8 @@ export const HAZARDS = {
   nullHeartbeatAfterRelease: {
     code: 'H1',
     title: 'Null heartbeat after release',
-    effect: 'A graceful stop writes nulls to the lease; every later election throws and no server leads again.',
+    effect:
+      'A graceful stop writes nulls to the lease; every later election throws and no server leads again.',
   },
   localClockHeartbeat: {
     code: 'H2',
@@ -25,7 +26,8 @@ export const HAZARDS = {
   noFencing: {
     code: 'H4',
     title: 'No fencing',
-    effect: "A deposed leader's writes are not refused: its late scheduled jobs land beside the new leader's.",
+    effect:
+      "A deposed leader's writes are not refused: its late scheduled jobs land beside the new leader's.",
   },
   lateStepDown: {
     code: 'H5',

@@ -1,5 +1,15 @@
 /** The coordinator's public API: what an application, the simulation and the playground use. */
-export type { Clock, CancelTimer, Database, Entropy, Row, SqlExecutor, SqlParams, SqlValue, Transaction } from './ports';
+export type {
+  Clock,
+  CancelTimer,
+  Database,
+  Entropy,
+  Row,
+  SqlExecutor,
+  SqlParams,
+  SqlValue,
+  Transaction,
+} from './ports';
 export { defineJob, JobRegistry, checkParams, DEFAULT_MAX_ATTEMPTS, DEFAULT_JOB_TIMEOUT_MS } from './job';
 export type { JobDefinition, JobContext, CronScheduleDefinition } from './job';
 export type { Json, JsonObject } from './json';
@@ -13,7 +23,14 @@ export {
   type DistributedJobCoordinatorOptions,
 } from './distributed/distributedJobCoordinator';
 export { MIGRATIONS, migrate } from './distributed/migrations';
-export { HAZARDS, resolveHazards, type HazardName, type HazardCode, type HazardSelection, type Hazards } from './hazards';
+export {
+  HAZARDS,
+  resolveHazards,
+  type HazardName,
+  type HazardCode,
+  type HazardSelection,
+  type Hazards,
+} from './hazards';
 export { DEFAULT_MISFIRE_POLICY, planTicks, type MisfirePolicy } from './misfire';
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 export { CronExpression } from './cron';

@@ -1,6 +1,12 @@
 import { CronExpression } from './cron';
 import { DEFAULT_BACKOFF, validateBackoff, type BackoffPolicy } from './backoff';
-import { InvalidCronError, InvalidOptionError, InvalidParamsError, JobDefinitionError, UnknownJobError } from './errors';
+import {
+  InvalidCronError,
+  InvalidOptionError,
+  InvalidParamsError,
+  JobDefinitionError,
+  UnknownJobError,
+} from './errors';
 import { findNonJson, type JsonObject } from './json';
 import { DEFAULT_MISFIRE_POLICY, validateMisfirePolicy, type MisfirePolicy } from './misfire';
 
@@ -81,22 +87,27 @@ export function defineJob<T extends JobDefinition>(definition: T): T {
 }
 
 function checkDefinition(definition: JobDefinition, options: { timezone: string; acceptBadCron: boolean }) {
-  if (!definition || typeof definition !== 'object') throw new JobDefinitionError('a job definition must be an object');
+  if (!definition || typeof definition !== 'object')
+    throw new JobDefinitionError('a job definition must be an object');
   const { name } = definition;
   if (typeof name !== 'string' || !JOB_NAME.test(name)) {
     throw new JobDefinitionError(
       `job name ${JSON.stringify(name)}: expected 1-100 characters of letters, digits, _ . : -, starting with a letter or _`,
     );
   }
-  if (typeof definition.run !== 'function') throw new JobDefinitionError(`job "${name}": run must be a function`);
+  if (typeof definition.run !== 'function')
+    throw new JobDefinitionError(`job "${name}": run must be a function`);
   const positiveInteger = (value: unknown, key: string) => {
     if (value !== undefined && !(Number.isInteger(value) && (value as number) >= 1)) {
-      throw new InvalidOptionError(`job "${name}": ${key}: expected a whole number >= 1, got ${String(value)}`);
+      throw new InvalidOptionError(
+        `job "${name}": ${key}: expected a whole number >= 1, got ${String(value)}`,
+      );
     }
   };
   positiveInteger(definition.maxAttempts, 'maxAttempts');
   positiveInteger(definition.timeoutMs, 'timeoutMs');
-  if (definition.backoff) validateBackoff({ ...DEFAULT_BACKOFF, ...definition.backoff }, `job "${name}": backoff`);
+  if (definition.backoff)
+    validateBackoff({ ...DEFAULT_BACKOFF, ...definition.backoff }, `job "${name}": backoff`);
   const schedules = definition.schedules ?? [];
   if (!Array.isArray(schedules)) throw new JobDefinitionError(`job "${name}": schedules must be an array`);
   schedules.forEach((schedule, index) => {
@@ -149,7 +160,8 @@ export class JobRegistry {
     const schedules: CompiledSchedule[] = [];
     for (const definition of definitions) {
       checkDefinition(definition, { timezone, acceptBadCron });
-      if (this.jobs.has(definition.name)) throw new JobDefinitionError(`job "${definition.name}" is defined twice`);
+      if (this.jobs.has(definition.name))
+        throw new JobDefinitionError(`job "${definition.name}" is defined twice`);
       this.jobs.set(definition.name, {
         name: definition.name,
         run: definition.run,

@@ -56,7 +56,9 @@ export abstract class CoordinatorLifecycle {
 
   start(): Promise<void> {
     if (this.currentState === 'crashed') {
-      return Promise.reject(new Error(`server crashed and cannot start again: ${describeError(this.crashError)}`));
+      return Promise.reject(
+        new Error(`server crashed and cannot start again: ${describeError(this.crashError)}`),
+      );
     }
     if (this.currentState === 'running') return this.starting ?? Promise.resolve();
     if (this.currentState === 'stopping') return this.stopping!.then(() => this.start());
@@ -70,7 +72,12 @@ export abstract class CoordinatorLifecycle {
 
   stop(options: { graceMs?: number } = {}): Promise<StopReport> {
     if (this.currentState === 'stopping') return this.stopping!;
-    const nothing: StopReport = { finished: 0, abandoned: [], leftInLocalQueue: 0, releasedLeadership: false };
+    const nothing: StopReport = {
+      finished: 0,
+      abandoned: [],
+      leftInLocalQueue: 0,
+      releasedLeadership: false,
+    };
     if (this.currentState !== 'running') return Promise.resolve(nothing);
     this.currentState = 'stopping';
     const graceMs = options.graceMs ?? this.defaultGraceMs;

@@ -157,7 +157,14 @@ export class JobWorker {
     const timeoutMs = compiled?.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS;
     let markDone = () => {};
     const done = new Promise<void>((resolve) => (markDone = resolve));
-    const attempt: Attempt = { job, settled: false, cancelled: false, cancelTimeout: () => {}, done, markDone };
+    const attempt: Attempt = {
+      job,
+      settled: false,
+      cancelled: false,
+      cancelTimeout: () => {},
+      done,
+      markDone,
+    };
     this.attempts.add(attempt);
     events.emit({ type: 'claimed', jobId: job.id, jobName: job.name, attempt: job.attempt, token: null });
     if (!compiled) {

@@ -67,7 +67,13 @@ export class LocalJobSource implements JobSource {
 
   async release(job: ClaimedJob): Promise<void> {
     // The attempt did not finish: it goes back to the queue and counts as made.
-    this.queue.push({ id: job.id, name: job.name, params: job.params, attempts: job.attempt, tickAt: job.tickAt });
+    this.queue.push({
+      id: job.id,
+      name: job.name,
+      params: job.params,
+      attempts: job.attempt,
+      tickAt: job.tickAt,
+    });
   }
 
   onWork(listener: () => void): () => void {

@@ -10,7 +10,11 @@ export function cronOf(schedule: CompiledSchedule): CronExpression {
   try {
     return schedule.compiled();
   } catch (error) {
-    throw new InvalidCronError(schedule.jobName, schedule.cron, error instanceof Error ? error.message : String(error));
+    throw new InvalidCronError(
+      schedule.jobName,
+      schedule.cron,
+      error instanceof Error ? error.message : String(error),
+    );
   }
 }
 
@@ -51,7 +55,8 @@ export class MemoryTickLedger implements TickLedger {
         const jobId = await push(schedule, tickAt);
         events.emit({ type: 'cronFired', scheduleKey: schedule.key, tickAt, jobId, term });
       }
-      if (plan.skipped > 0) events.emit({ type: 'cronSkipped', scheduleKey: schedule.key, count: plan.skipped });
+      if (plan.skipped > 0)
+        events.emit({ type: 'cronSkipped', scheduleKey: schedule.key, count: plan.skipped });
       this.cursors.set(schedule.key, plan.cursor);
       const next = cron.nextAfter(Math.max(plan.cursor, current));
       if (next !== undefined) nextTickInMs = Math.min(nextTickInMs ?? Infinity, next - current);

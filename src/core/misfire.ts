@@ -34,15 +34,27 @@ export function validateMisfirePolicy(policy: MisfirePolicy, where: string): Mis
 /** The ticks to fire now, how many were skipped, and where the cursor moves. */
 export interface TickPlan {
   fire: number[];
+  /** Late ticks the policy did not fire; counted up to SKIPPED_COUNT_CAP, beyond which it is a lower bound. */
   skipped: number;
   /** Every tick at or before this instant has been decided. */
   cursor: number;
 }
 
 /**
+ * Walking ticks one by one costs tens of microseconds each, and a per-second schedule after a day-long
+ * outage has 86,400 of them, all inside the database lock. So the plan only ever lists what it fires
+ * (found backwards from the newest), and counts the skipped ones up to this cap.
+ */
+export const SKIPPED_COUNT_CAP = 1_000;
+/** Hazard H6 replays every missed tick; even the reference's replay has to stop somewhere. */
+export const REPLAY_CAP = 10_000;
+const ON_TIME_CAP = 10_000;
+
+/**
  * Decides the ticks in (cursor, now]. Pure: the same inputs give the same plan, whichever clock `now`
- * came from. A clock that went backwards (now < cursor) fires nothing and keeps the cursor, so a tick is
- * never decided twice. `replayAll` is hazard H6: every missed tick fires, whatever the policy says.
+ * came from. A tick is late when it is found more than the threshold after its time. A clock that went
+ * backwards (now < cursor) fires nothing and keeps the cursor, so a tick is never decided twice.
+ * `replayAll` is hazard H6: every missed tick fires, whatever the policy says.
  */
 export function planTicks(
   cron: CronExpression,
@@ -53,20 +65,19 @@ export function planTicks(
 ): TickPlan {
   if (now <= cursor) return { fire: [], skipped: 0, cursor };
   const threshold = policy.thresholdMs ?? DEFAULT_THRESHOLD_MS;
+  // Ticks at or before lateUntil are late: now - tick > threshold.
+  const lateUntil = Math.max(cursor, Math.floor(now - threshold - 1));
+  const onTime = cron.ticksBetween(lateUntil, now, ON_TIME_CAP).ticks;
+  if (lateUntil <= cursor) return { fire: onTime, skipped: 0, cursor: now };
   const keepLate = replayAll
-    ? Number.MAX_SAFE_INTEGER
+    ? REPLAY_CAP
     : policy.kind === 'skip'
       ? 0
       : policy.kind === 'fireOnce'
         ? 1
         : policy.limit;
-  // Late ticks come before on-time ones, so listing the newest (keepLate + on-time) ticks is enough.
-  const onTimeCount = cron.ticksBetween(now - threshold - 1, now, Number.MAX_SAFE_INTEGER).total;
-  const listLimit = replayAll ? 100_000 : keepLate + onTimeCount;
-  const { ticks, total } = cron.ticksBetween(cursor, now, listLimit);
-  const onTime = ticks.filter((tick) => now - tick <= threshold);
-  const late = ticks.filter((tick) => now - tick > threshold);
-  const keptLate = keepLate === 0 ? [] : late.slice(-keepLate);
-  const fire = [...keptLate, ...onTime];
-  return { fire, skipped: total - fire.length, cursor: now };
+  const late = cron.latestBetween(cursor, lateUntil, keepLate);
+  const lateCount =
+    late.length < keepLate ? late.length : cron.countBetween(cursor, lateUntil, SKIPPED_COUNT_CAP + keepLate);
+  return { fire: [...late, ...onTime], skipped: Math.max(0, lateCount - late.length), cursor: now };
 }

@@ -31,7 +31,13 @@ export interface JobCoordinatorOptions {
   onEvent?: EventSink;
 }
 
-export function checkRange(value: number | undefined, where: string, min: number, max: number, integer = false) {
+export function checkRange(
+  value: number | undefined,
+  where: string,
+  min: number,
+  max: number,
+  integer = false,
+) {
   if (value === undefined) return;
   const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
   if (!ok || (integer && !Number.isInteger(value))) {
@@ -43,10 +49,17 @@ export function checkRange(value: number | undefined, where: string, min: number
 
 export function checkCommonOptions(options: JobCoordinatorOptions): void {
   if (!options || typeof options !== 'object') throw new InvalidOptionError('options: expected an object');
-  if (typeof options.serverId !== 'string' || options.serverId.length === 0 || options.serverId.length > 200) {
-    throw new InvalidOptionError(`serverId: expected a non-empty string, got ${JSON.stringify(options.serverId)}`);
+  if (
+    typeof options.serverId !== 'string' ||
+    options.serverId.length === 0 ||
+    options.serverId.length > 200
+  ) {
+    throw new InvalidOptionError(
+      `serverId: expected a non-empty string, got ${JSON.stringify(options.serverId)}`,
+    );
   }
-  if (!options.clock || typeof options.clock.now !== 'function') throw new InvalidOptionError('clock: expected a Clock');
+  if (!options.clock || typeof options.clock.now !== 'function')
+    throw new InvalidOptionError('clock: expected a Clock');
   if (!options.entropy || typeof options.entropy.newId !== 'function') {
     throw new InvalidOptionError('entropy: expected an Entropy');
   }

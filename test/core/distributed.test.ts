@@ -22,8 +22,7 @@ function lastHeartbeatDbTime(c: TestCluster, serverId: string, term: number): nu
   // (the database clock has no skew in these tests), falling back to the election itself.
   const beats = c.events.filter((e) => e.serverId === serverId && e.type === 'heartbeat' && e.term === term);
   const elected = c.events.find((e) => e.serverId === serverId && e.type === 'elected' && e.term === term) as
-    | Extract<RecordedEvent, { type: 'elected' }>
-    | undefined;
+    Extract<RecordedEvent, { type: 'elected' }> | undefined;
   return beats.at(-1)?.vt ?? elected!.dbNow;
 }
 
@@ -38,7 +37,9 @@ describe('leader election', () => {
     expect(c.ofType('elected')[0]).toMatchObject({ serverId: leader, term: 1 });
     // Heartbeats every 5 s for two minutes.
     expect(c.ofType('heartbeat').length).toBeGreaterThanOrEqual(23);
-    expect(c.rows('SELECT jobCoordinatorId, term FROM leadJobCoordinators')).toEqual([{ jobCoordinatorId: leader, term: 1 }]);
+    expect(c.rows('SELECT jobCoordinatorId, term FROM leadJobCoordinators')).toEqual([
+      { jobCoordinatorId: leader, term: 1 },
+    ]);
   });
 
   test('after the leader crashes, a new leader is elected no sooner than 15 s and no later than 15 s + one interval after its last heartbeat', async () => {
@@ -91,7 +92,11 @@ describe('leader election', () => {
     c.server(old!).connection.sever('cable pulled');
     await c.run(5 * SECOND);
     expect(c.server(old!).coordinator.isLeader).toBe(false);
-    expect(c.ofType('steppedDown')[0]).toMatchObject({ serverId: old, term: 1, reason: expect.stringContaining('heartbeat failed') });
+    expect(c.ofType('steppedDown')[0]).toMatchObject({
+      serverId: old,
+      term: 1,
+      reason: expect.stringContaining('heartbeat failed'),
+    });
     await c.run(20 * SECOND);
     expect(c.leaders()).toHaveLength(1);
     expect(c.leaders()).not.toContain(old);
@@ -120,10 +125,14 @@ describe('fencing', () => {
     expect(fenced.length).toBeGreaterThanOrEqual(1);
     expect(fenced[0]).toMatchObject({ term: 1 });
     expect(c.server(old!).coordinator.isLeader).toBe(false);
-    const stale = c.rows('SELECT count(*) AS n FROM distributedJobs WHERE term = 1 AND createdAt > ?', [newTerm.dbNow]);
+    const stale = c.rows('SELECT count(*) AS n FROM distributedJobs WHERE term = 1 AND createdAt > ?', [
+      newTerm.dbNow,
+    ]);
     expect(stale).toEqual([{ n: 0 }]);
     // Every tick has exactly one job.
-    const perTick = c.rows('SELECT tickAt, count(*) AS n FROM distributedJobs WHERE tickAt IS NOT NULL GROUP BY tickAt HAVING n > 1');
+    const perTick = c.rows(
+      'SELECT tickAt, count(*) AS n FROM distributedJobs WHERE tickAt IS NOT NULL GROUP BY tickAt HAVING n > 1',
+    );
     expect(perTick).toEqual([]);
   });
 });
@@ -133,13 +142,21 @@ describe('jobs', () => {
     const log = new RunLog(() => cluster!.time);
     // Each job takes a little time, as real ones do: a server at capacity leaves the rest to the others.
     const c = await threeServers([
-      { name: 'work', run: (p, ctx) => { log.record(ctx, p); return ctx.sleep(20); } },
+      {
+        name: 'work',
+        run: (p, ctx) => {
+          log.record(ctx, p);
+          return ctx.sleep(20);
+        },
+      },
     ]);
     for (let i = 0; i < 1000; i++) await c.server(['a', 'b', 'c'][i % 3]!).coordinator.enqueue('work', { i });
     await c.run(10 * SECOND);
     expect(log.runs).toHaveLength(1000);
     expect(new Set(log.runs.map((r) => (r.params as { i: number }).i)).size).toBe(1000);
-    expect(c.rows("SELECT status, count(*) AS n FROM distributedJobs GROUP BY status")).toEqual([{ status: 'completed', n: 1000 }]);
+    expect(c.rows('SELECT status, count(*) AS n FROM distributedJobs GROUP BY status')).toEqual([
+      { status: 'completed', n: 1000 },
+    ]);
     const perServer = new Map<string, number>();
     for (const run of log.runs) perServer.set(run.server, (perServer.get(run.server) ?? 0) + 1);
     expect([...perServer.keys()].sort()).toEqual(['a', 'b', 'c']);
@@ -149,7 +166,15 @@ describe('jobs', () => {
   test('jobs claimed by a server that dies run elsewhere once its claim lease lapses', async () => {
     const log = new RunLog(() => cluster!.time);
     const c = await threeServers(
-      [{ name: 'long', run: async (p, ctx) => { log.record(ctx, p); await ctx.sleep(2_000); } }],
+      [
+        {
+          name: 'long',
+          run: async (p, ctx) => {
+            log.record(ctx, p);
+            await ctx.sleep(2_000);
+          },
+        },
+      ],
       { claimLeaseMs: 10_000, concurrency: 2 },
     );
     for (let i = 0; i < 6; i++) await c.server('a').coordinator.enqueue('long', { i });
@@ -166,14 +191,24 @@ describe('jobs', () => {
       expect(reruns[0]!.attempt).toBe(2);
       expect(reruns[0]!.vt - crashedAt).toBeGreaterThanOrEqual(10_000 - 500);
     }
-    expect(c.rows("SELECT status, count(*) AS n FROM distributedJobs GROUP BY status")).toEqual([{ status: 'completed', n: 6 }]);
+    expect(c.rows('SELECT status, count(*) AS n FROM distributedJobs GROUP BY status')).toEqual([
+      { status: 'completed', n: 6 },
+    ]);
     expect(c.ofType('reclaimed').map((e) => e.previousHolder)).toEqual(held.map(() => victim));
   });
 
   test("a stalled server's completion after its claim was taken over is refused; the job completes once", async () => {
     const log = new RunLog(() => cluster!.time);
     const c = await threeServers(
-      [{ name: 'slow', run: async (p, ctx) => { log.record(ctx, p); await ctx.sleep(3_000); } }],
+      [
+        {
+          name: 'slow',
+          run: async (p, ctx) => {
+            log.record(ctx, p);
+            await ctx.sleep(3_000);
+          },
+        },
+      ],
       { claimLeaseMs: 6_000 },
     );
     await c.server('a').coordinator.enqueue('slow');
@@ -184,15 +219,28 @@ describe('jobs', () => {
     expect(log.runs).toHaveLength(2);
     c.server(first).clock.resume();
     await c.run(5 * SECOND);
-    expect(c.ofType('completionRejected')).toEqual([expect.objectContaining({ serverId: first, attempt: 1 })]);
+    expect(c.ofType('completionRejected')).toEqual([
+      expect.objectContaining({ serverId: first, attempt: 1 }),
+    ]);
     expect(c.ofType('completed')).toHaveLength(1);
-    expect(c.rows('SELECT status, attempts FROM distributedJobs')).toEqual([{ status: 'completed', attempts: 2 }]);
+    expect(c.rows('SELECT status, attempts FROM distributedJobs')).toEqual([
+      { status: 'completed', attempts: 2 },
+    ]);
   });
 
   test('a failing job is retried with backoff on any server, then kept as dead with its last error', async () => {
     let attempts = 0;
     const c = await threeServers(
-      [{ name: 'fail', maxAttempts: 3, run: () => { attempts++; throw new Error(`attempt ${attempts} failed`); } }],
+      [
+        {
+          name: 'fail',
+          maxAttempts: 3,
+          run: () => {
+            attempts++;
+            throw new Error(`attempt ${attempts} failed`);
+          },
+        },
+      ],
       { backoff: { baseMs: 1_000, jitter: 0 } },
     );
     await c.server('b').coordinator.enqueue('fail');
@@ -206,23 +254,33 @@ describe('jobs', () => {
 
   test('a server without jobs enqueues into the shared table and runs nothing itself', async () => {
     const log = new RunLog(() => cluster!.time);
-    cluster = await TestCluster.create({ jobs: [{ name: 'j', schedules: [{ cron: '* * * * * *' }], run: (p, ctx) => log.record(ctx, p) }] });
+    cluster = await TestCluster.create({
+      jobs: [{ name: 'j', schedules: [{ cron: '* * * * * *' }], run: (p, ctx) => log.record(ctx, p) }],
+    });
     const web = await cluster.addServer('web', { withoutJobs: true });
     await cluster.run(10 * SECOND);
     expect(cluster.leaders()).toEqual([]);
     for (let i = 0; i < 5; i++) await web.coordinator.enqueue('j', { i });
-    expect(cluster.rows("SELECT count(*) AS n FROM distributedJobs WHERE enqueuedBy = 'web' AND status = 'queued'")).toEqual([{ n: 5 }]);
+    expect(
+      cluster.rows(
+        "SELECT count(*) AS n FROM distributedJobs WHERE enqueuedBy = 'web' AND status = 'queued'",
+      ),
+    ).toEqual([{ n: 5 }]);
     await cluster.addServer('worker');
     await cluster.run(3 * SECOND);
-    expect(log.runs.filter((r) => r.params && Object.keys(r.params).length > 0).map((r) => r.server)).toEqual(Array(5).fill('worker'));
+    expect(log.runs.filter((r) => r.params && Object.keys(r.params).length > 0).map((r) => r.server)).toEqual(
+      Array(5).fill('worker'),
+    );
   });
 
   test('a row whose params are not JSON is dead-lettered with the reason, and claiming goes on', async () => {
     const log = new RunLog(() => cluster!.time);
     const c = await threeServers([{ name: 'j', run: (p, ctx) => log.record(ctx, p) }]);
-    await c.server('a').connection.run(
-      "INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts) VALUES ('j', '{oops', 0, 0, 3)",
-    );
+    await c
+      .server('a')
+      .connection.run(
+        "INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts) VALUES ('j', '{oops', 0, 0, 3)",
+      );
     await c.server('a').coordinator.enqueue('j', { fine: true });
     await c.run(SECOND);
     expect(log.runs.map((r) => r.params)).toEqual([{ fine: true }]);
@@ -241,22 +299,28 @@ describe('cron across failover', () => {
     await c.run(40 * SECOND);
     const lastTick = Math.floor((c.time.now() - 2 * SECOND) / SECOND) * SECOND;
     const ticks = c
-      .rows('SELECT tickAt, count(*) AS n FROM distributedJobs WHERE tickAt BETWEEN ? AND ? GROUP BY tickAt ORDER BY tickAt', [
-        firstTick,
-        lastTick,
-      ])
+      .rows(
+        'SELECT tickAt, count(*) AS n FROM distributedJobs WHERE tickAt BETWEEN ? AND ? GROUP BY tickAt ORDER BY tickAt',
+        [firstTick, lastTick],
+      )
       .map((row) => ({ tickAt: Number(row.tickAt), n: Number(row.n) }));
     const expected = (lastTick - firstTick) / SECOND + 1;
     expect(ticks).toHaveLength(expected);
     expect(ticks.every((t) => t.n === 1)).toBe(true);
     // The ticks inside the ~15 s gap were fired late, by the new leader, under its term.
-    const late = c.rows('SELECT count(*) AS n FROM distributedJobs WHERE term = 2 AND createdAt - tickAt > 5000');
+    const late = c.rows(
+      'SELECT count(*) AS n FROM distributedJobs WHERE term = 2 AND createdAt - tickAt > 5000',
+    );
     expect(Number(late[0]!.n)).toBeGreaterThanOrEqual(10);
   });
 
   test('the misfire policy decides the ticks missed while nobody led: skip fires none of them', async () => {
     const c = await threeServers([
-      { name: 'tick', schedules: [{ cron: '* * * * * *', misfire: { kind: 'skip', thresholdMs: 2_000 } }], run: () => {} },
+      {
+        name: 'tick',
+        schedules: [{ cron: '* * * * * *', misfire: { kind: 'skip', thresholdMs: 2_000 } }],
+        run: () => {},
+      },
     ]);
     await c.run(5 * SECOND);
     c.crash(c.leaders()[0]!);
@@ -274,7 +338,11 @@ describe('schema', () => {
       MIGRATIONS.map(({ version, name }) => ({ version, name })),
     );
     expect(c.ofType('migrated')).toHaveLength(1);
-    const tables = c.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map((r) => r.name);
-    expect(tables).toEqual(expect.arrayContaining(['leadJobCoordinators', 'distributedJobs', 'jobCronTicks', 'jobSchedules']));
+    const tables = c
+      .rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .map((r) => r.name);
+    expect(tables).toEqual(
+      expect.arrayContaining(['leadJobCoordinators', 'distributedJobs', 'jobCronTicks', 'jobSchedules']),
+    );
   });
 });

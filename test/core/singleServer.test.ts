@@ -16,7 +16,13 @@ describe('single-server jobCoordinator', () => {
   test('runs a per-second cron job exactly once per tick, at its tick', async () => {
     const runs: number[] = [];
     const { time, coordinator } = singleServer({
-      jobs: [{ name: 'everySecond', schedules: [{ cron: '* * * * * *' }], run: (_p, ctx) => void runs.push(ctx.tickAt!) }],
+      jobs: [
+        {
+          name: 'everySecond',
+          schedules: [{ cron: '* * * * * *' }],
+          run: (_p, ctx) => void runs.push(ctx.tickAt!),
+        },
+      ],
     });
     await coordinator.start();
     const startedAt = time.now();
@@ -31,7 +37,13 @@ describe('single-server jobCoordinator', () => {
   test('a 5-field cron fires on the minute and params reach the job', async () => {
     const seen: unknown[] = [];
     const { time, coordinator } = singleServer({
-      jobs: [{ name: 'report', schedules: [{ cron: '*/2 * * * *', params: { kind: 'daily' } }], run: (p) => void seen.push(p) }],
+      jobs: [
+        {
+          name: 'report',
+          schedules: [{ cron: '*/2 * * * *', params: { kind: 'daily' } }],
+          run: (p) => void seen.push(p),
+        },
+      ],
     });
     await coordinator.start();
     await time.advance(10 * 60 * SECOND);
@@ -47,7 +59,9 @@ describe('single-server jobCoordinator', () => {
     await coordinator.start();
     const id = await coordinator.enqueue('send', { to: 'ada@example.com' });
     await time.advance(SECOND);
-    expect(log.runs).toEqual([expect.objectContaining({ jobId: id, params: { to: 'ada@example.com' }, attempt: 1 })]);
+    expect(log.runs).toEqual([
+      expect.objectContaining({ jobId: id, params: { to: 'ada@example.com' }, attempt: 1 }),
+    ]);
     expect(coordinator.jobQueue.length).toBe(0);
     await coordinator.stop();
   });
@@ -74,7 +88,12 @@ describe('single-server jobCoordinator', () => {
     const gaps = attempts.slice(1).map((at, index) => at - attempts[index]!);
     expect(gaps).toEqual([1_000, 2_000, 4_000]);
     const failures = events.filter((event) => event.type === 'failed');
-    expect(failures.map((event) => event.type === 'failed' && event.outcome)).toEqual(['retry', 'retry', 'retry', 'dead']);
+    expect(failures.map((event) => event.type === 'failed' && event.outcome)).toEqual([
+      'retry',
+      'retry',
+      'retry',
+      'dead',
+    ]);
     expect(failures.at(-1)).toMatchObject({ error: 'Error: boom', attempt: 4 });
   });
 
@@ -83,9 +102,19 @@ describe('single-server jobCoordinator', () => {
     const { time, coordinator } = singleServer({
       maxAttempts: 1,
       jobs: [
-        { name: 'sync', run: () => { throw new Error('sync'); } },
+        {
+          name: 'sync',
+          run: () => {
+            throw new Error('sync');
+          },
+        },
         { name: 'reject', run: () => Promise.reject(new Error('reject')) },
-        { name: 'weird', run: () => { throw 42; } },
+        {
+          name: 'weird',
+          run: () => {
+            throw 42;
+          },
+        },
         { name: 'ok', run: () => void done.push('ok') },
       ],
     });
@@ -97,7 +126,11 @@ describe('single-server jobCoordinator', () => {
 
   test('a job that hangs fails by timeout, frees its slot, and its late completion does not count', async () => {
     const events: string[] = [];
-    const { time, coordinator, events: recorded } = singleServer({
+    const {
+      time,
+      coordinator,
+      events: recorded,
+    } = singleServer({
       concurrency: 1,
       maxAttempts: 1,
       jobs: [
@@ -145,7 +178,9 @@ describe('single-server jobCoordinator', () => {
   test('start() is idempotent: calling it twice runs one scheduler', async () => {
     const runs: number[] = [];
     const { time, coordinator } = singleServer({
-      jobs: [{ name: 'tick', schedules: [{ cron: '* * * * * *' }], run: (_p, ctx) => void runs.push(ctx.tickAt!) }],
+      jobs: [
+        { name: 'tick', schedules: [{ cron: '* * * * * *' }], run: (_p, ctx) => void runs.push(ctx.tickAt!) },
+      ],
     });
     await Promise.all([coordinator.start(), coordinator.start()]);
     await coordinator.start();
@@ -173,7 +208,9 @@ describe('single-server jobCoordinator', () => {
 
   test('a stopped coordinator can start again and runs what was left', async () => {
     const runs: string[] = [];
-    const { time, coordinator } = singleServer({ jobs: [{ name: 'j', run: (p) => void runs.push(String(p.n)) }] });
+    const { time, coordinator } = singleServer({
+      jobs: [{ name: 'j', run: (p) => void runs.push(String(p.n)) }],
+    });
     await coordinator.start();
     await coordinator.stop();
     await coordinator.enqueue('j', { n: 1 });
@@ -202,7 +239,13 @@ describe('single-server jobCoordinator', () => {
     const order: string[] = [];
     const { time, coordinator } = singleServer({
       jobs: [
-        { name: 'first', run: async (_p, ctx) => { order.push('first'); await ctx.enqueue('second', { from: ctx.jobId }); } },
+        {
+          name: 'first',
+          run: async (_p, ctx) => {
+            order.push('first');
+            await ctx.enqueue('second', { from: ctx.jobId });
+          },
+        },
         { name: 'second', run: (p) => void order.push(`second from ${String(p.from)}`) },
       ],
     });
@@ -219,9 +262,13 @@ describe('bad input fails where it is written, with a message that says what and
   test('an invalid cron expression fails at definition time, naming the job and the expression', () => {
     const bad = { name: 'nightly', run: () => {}, schedules: [{ cron: '61 * * * * *' }] };
     expect(() => defineJob(bad)).toThrow(InvalidCronError);
-    expect(() => defineJob(bad)).toThrow(/job "nightly": invalid cron expression "61 \* \* \* \* \*".*second/);
+    expect(() => defineJob(bad)).toThrow(
+      /job "nightly": invalid cron expression "61 \* \* \* \* \*".*second/,
+    );
     expect(base([bad])).toThrow(InvalidCronError);
-    expect(base([{ name: 'x', run: () => {}, schedules: [{ cron: 'every day' }] }])).toThrow(/exactly five, six, or seven/);
+    expect(base([{ name: 'x', run: () => {}, schedules: [{ cron: 'every day' }] }])).toThrow(
+      /exactly five, six, or seven/,
+    );
   });
 
   test('params that are not plain JSON fail at enqueue and at definition, with their path', async () => {
@@ -229,16 +276,18 @@ describe('bad input fails where it is written, with a message that says what and
     await expect(coordinator.enqueue('j', { when: new Date(0) } as never)).rejects.toThrow(
       'job "j": params are not plain JSON at params.when: a Date is not a plain object',
     );
-    await expect(coordinator.enqueue('j', { list: [1, Number.NaN] } as never)).rejects.toThrow(/params\.list\[1\]: NaN/);
+    await expect(coordinator.enqueue('j', { list: [1, Number.NaN] } as never)).rejects.toThrow(
+      /params\.list\[1\]: NaN/,
+    );
     await expect(coordinator.enqueue('j', { f: () => 1 } as never)).rejects.toThrow(/params\.f: a function/);
     await expect(coordinator.enqueue('j', { u: undefined } as never)).rejects.toThrow(InvalidParamsError);
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     await expect(coordinator.enqueue('j', cyclic as never)).rejects.toThrow(/params\.self: a cycle/);
     await expect(coordinator.enqueue('j', [] as never)).rejects.toThrow(/expected a plain object/);
-    expect(base([{ name: 's', run: () => {}, schedules: [{ cron: '* * * * *', params: { big: 10n } as never }] }])).toThrow(
-      /schedules\[0\]\.params\.big: a bigint is not JSON/,
-    );
+    expect(
+      base([{ name: 's', run: () => {}, schedules: [{ cron: '* * * * *', params: { big: 10n } as never }] }]),
+    ).toThrow(/schedules\[0\]\.params\.big: a bigint is not JSON/);
   });
 
   test('unknown jobs, bad names, duplicate names and out-of-range options are refused', async () => {
@@ -247,13 +296,30 @@ describe('bad input fails where it is written, with a message that says what and
     await expect(coordinator.enqueue('nope')).rejects.toThrow('unknown job "nope"; defined jobs: known');
     expect(base([{ name: '', run: () => {} }])).toThrow(JobDefinitionError);
     expect(base([{ name: 'a', run: 'x' as never }])).toThrow('job "a": run must be a function');
-    expect(base([{ name: 'a', run: () => {} }, { name: 'a', run: () => {} }])).toThrow('job "a" is defined twice');
-    expect(base([{ name: 'a', run: () => {}, maxAttempts: 0 }])).toThrow('job "a": maxAttempts: expected a whole number >= 1, got 0');
+    expect(
+      base([
+        { name: 'a', run: () => {} },
+        { name: 'a', run: () => {} },
+      ]),
+    ).toThrow('job "a" is defined twice');
+    expect(base([{ name: 'a', run: () => {}, maxAttempts: 0 }])).toThrow(
+      'job "a": maxAttempts: expected a whole number >= 1, got 0',
+    );
     expect(() => singleServer({ jobs: [], concurrency: 0 })).toThrow(InvalidOptionError);
-    expect(() => singleServer({ jobs: [], concurrency: 0 })).toThrow('concurrency: expected a whole number from 1 to 1000, got 0');
+    expect(() => singleServer({ jobs: [], concurrency: 0 })).toThrow(
+      'concurrency: expected a whole number from 1 to 1000, got 0',
+    );
     expect(() => singleServer({ jobs: [], hazards: ['H99' as never] })).toThrow(/unknown hazard "H99"/);
     expect(() =>
-      singleServer({ jobs: [{ name: 'a', run: () => {}, schedules: [{ cron: '* * * * *', misfire: { kind: 'backfill', limit: 0 } }] }] }),
+      singleServer({
+        jobs: [
+          {
+            name: 'a',
+            run: () => {},
+            schedules: [{ cron: '* * * * *', misfire: { kind: 'backfill', limit: 0 } }],
+          },
+        ],
+      }),
     ).toThrow(/misfire\.limit: expected a whole number >= 1/);
   });
 });

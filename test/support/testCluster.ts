@@ -186,7 +186,11 @@ export class TestCluster {
 
 /** A single-server coordinator on its own virtual time, for single-mode tests. */
 export function singleServer(
-  options: Partial<JobCoordinatorOptions> & { jobs: readonly JobDefinition[]; time?: VirtualTime; offsetMs?: number },
+  options: Partial<JobCoordinatorOptions> & {
+    jobs: readonly JobDefinition[];
+    time?: VirtualTime;
+    offsetMs?: number;
+  },
 ) {
   const time = options.time ?? new VirtualTime(DEFAULT_EPOCH_MS);
   const clock = new FaultableClock(serverClock(time, { offsetMs: options.offsetMs }), time);
@@ -203,10 +207,26 @@ export function singleServer(
 
 /** Records every run of every job, by server, for exactly-once assertions. */
 export class RunLog {
-  readonly runs: { server: string; jobId: string; name: string; params: unknown; attempt: number; tickAt?: number; vt: number }[] =
-    [];
+  readonly runs: {
+    server: string;
+    jobId: string;
+    name: string;
+    params: unknown;
+    attempt: number;
+    tickAt?: number;
+    vt: number;
+  }[] = [];
   constructor(private readonly time: VirtualTime | (() => VirtualTime)) {}
-  record(context: { serverId: string; jobId: string; jobName: string; attempt: number; tickAt: number | undefined }, params: unknown) {
+  record(
+    context: {
+      serverId: string;
+      jobId: string;
+      jobName: string;
+      attempt: number;
+      tickAt: number | undefined;
+    },
+    params: unknown,
+  ) {
     const time = typeof this.time === 'function' ? this.time() : this.time;
     this.runs.push({
       server: context.serverId,

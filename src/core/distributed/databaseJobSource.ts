@@ -68,7 +68,10 @@ export class DatabaseJobSource implements JobSource {
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
   }
 
-  private async claim(tx: Transaction, max: number): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
+  private async claim(
+    tx: Transaction,
+    max: number,
+  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
     const { serverId, claimLeaseMs, entropy, hazards, events } = this.options;
     const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
     await this.reclaimExpired(tx, now);
@@ -87,10 +90,10 @@ export class DatabaseJobSource implements JobSource {
       const params = parseParams(row);
       if (typeof params === 'string') {
         // A row nobody can run: keep it as dead with the reason instead of failing every claim.
-        await tx.run(`UPDATE distributedJobs SET status = 'dead', lastError = ?, claimToken = NULL WHERE id = ?`, [
-          params,
-          Number(row.id),
-        ]);
+        await tx.run(
+          `UPDATE distributedJobs SET status = 'dead', lastError = ?, claimToken = NULL WHERE id = ?`,
+          [params, Number(row.id)],
+        );
         events.emit({
           type: 'failed',
           jobId: String(row.id),
@@ -144,7 +147,10 @@ export class DatabaseJobSource implements JobSource {
   }
 
   /** Hazard H8: the reference deletes the row as it claims it; nothing remains if this server dies. */
-  private async takeByDeleting(tx: Transaction, max: number): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
+  private async takeByDeleting(
+    tx: Transaction,
+    max: number,
+  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
     const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
     const order = this.options.hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
     const rows = await tx.query(
@@ -156,7 +162,8 @@ export class DatabaseJobSource implements JobSource {
     const jobs: DatabaseClaim[] = [];
     for (const row of rows) {
       const params = parseParams(row);
-      if (typeof params !== 'string') jobs.push(toClaim({ ...row, attempts: Number(row.attempts) + 1 }, params, null));
+      if (typeof params !== 'string')
+        jobs.push(toClaim({ ...row, attempts: Number(row.attempts) + 1 }, params, null));
     }
     return { jobs };
   }
@@ -182,7 +189,10 @@ export class DatabaseJobSource implements JobSource {
     if (hazards.droppedFailures) {
       // The reference logs the error and forgets the job.
       if (claim.token) {
-        await database.run('DELETE FROM distributedJobs WHERE id = ? AND claimToken = ?', [Number(claim.id), claim.token]);
+        await database.run('DELETE FROM distributedJobs WHERE id = ? AND claimToken = ?', [
+          Number(claim.id),
+          claim.token,
+        ]);
       }
       events.emit({ type: 'failed', ...base, outcome: 'dropped' });
       return;
@@ -193,7 +203,17 @@ export class DatabaseJobSource implements JobSource {
       await database.run(
         `INSERT INTO distributedJobs (name, params, createdAt, runAt, status, attempts, maxAttempts, lastError, enqueuedBy, tickAt)
          VALUES (?, ?, db_now_ms(), db_now_ms() + ?, ?, ?, ?, ?, ?, ?)`,
-        [claim.name, JSON.stringify(claim.params), retryInMs, dead ? 'dead' : 'queued', claim.attempt, maxAttempts, message, this.options.serverId, claim.tickAt ?? null],
+        [
+          claim.name,
+          JSON.stringify(claim.params),
+          retryInMs,
+          dead ? 'dead' : 'queued',
+          claim.attempt,
+          maxAttempts,
+          message,
+          this.options.serverId,
+          claim.tickAt ?? null,
+        ],
       );
       events.emit({ type: 'failed', ...base, outcome: dead ? 'dead' : 'retry', retryInMs });
       return;
@@ -219,7 +239,14 @@ export class DatabaseJobSource implements JobSource {
       await this.options.database.run(
         `INSERT INTO distributedJobs (name, params, createdAt, runAt, attempts, maxAttempts, enqueuedBy, tickAt)
          VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?)`,
-        [claim.name, JSON.stringify(claim.params), claim.attempt, claim.maxAttempts, this.options.serverId, claim.tickAt ?? null],
+        [
+          claim.name,
+          JSON.stringify(claim.params),
+          claim.attempt,
+          claim.maxAttempts,
+          this.options.serverId,
+          claim.tickAt ?? null,
+        ],
       );
     } else {
       this.held.delete(claim.token);
@@ -282,7 +309,12 @@ export class DatabaseJobSource implements JobSource {
       if (!claim || renewed.has(token)) continue;
       claim.lost = true;
       this.held.delete(token);
-      this.options.events.emit({ type: 'claimLost', jobId: claim.id, jobName: claim.name, attempt: claim.attempt });
+      this.options.events.emit({
+        type: 'claimLost',
+        jobId: claim.id,
+        jobName: claim.name,
+        attempt: claim.attempt,
+      });
     }
   }
 }

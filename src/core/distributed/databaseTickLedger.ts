@@ -41,7 +41,9 @@ export class DatabaseTickLedger implements TickLedger {
         let nextTickInMs: number | undefined;
         for (const schedule of this.options.registry.schedules) {
           const cron = cronOf(schedule);
-          const rows = await tx.query('SELECT cursorAt FROM jobSchedules WHERE scheduleKey = ?', [schedule.key]);
+          const rows = await tx.query('SELECT cursorAt FROM jobSchedules WHERE scheduleKey = ?', [
+            schedule.key,
+          ]);
           let cursor: number;
           if (rows[0]) {
             cursor = Number(rows[0].cursorAt);
@@ -98,7 +100,17 @@ export class DatabaseTickLedger implements TickLedger {
     const inserted = await tx.query(
       `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [job.name, JSON.stringify(schedule.params), now, now, job.maxAttempts, this.options.serverId, schedule.key, tickAt, writeTerm],
+      [
+        job.name,
+        JSON.stringify(schedule.params),
+        now,
+        now,
+        job.maxAttempts,
+        this.options.serverId,
+        schedule.key,
+        tickAt,
+        writeTerm,
+      ],
     );
     const jobId = String(inserted[0]!.id);
     await tx.run('INSERT INTO jobCronTicks (scheduleKey, tickAt, jobId, term) VALUES (?, ?, ?, ?)', [

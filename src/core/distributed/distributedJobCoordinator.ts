@@ -59,7 +59,9 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
   /** Hazard H10: jobs enqueued here wait in this server's memory first. */
   private readonly local: LocalJobSource;
   private readonly worker: JobWorker;
-  private readonly settings: Required<Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>>;
+  private readonly settings: Required<
+    Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>
+  >;
   private scheduler: JobScheduler | undefined;
   private schedulerStopping: Promise<void> | undefined;
   private schema: Promise<void> | undefined;
@@ -128,7 +130,10 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
       hazards: this.hazards,
       onElected: (term) => this.startScheduler(term),
       onDeposed: () => this.stopScheduler(),
-      onTick: this.hazards.oneClaimPerTick || this.hazards.distributeKeepsOne ? () => this.referenceTick() : undefined,
+      onTick:
+        this.hazards.oneClaimPerTick || this.hazards.distributeKeepsOne
+          ? () => this.referenceTick()
+          : undefined,
     });
   }
 
@@ -168,7 +173,11 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
 
   protected async doStart(): Promise<void> {
     await this.ensureSchema();
-    this.events.emit({ type: 'started', mode: 'distributed', withoutJobs: this.options.withoutJobs ?? false });
+    this.events.emit({
+      type: 'started',
+      mode: 'distributed',
+      withoutJobs: this.options.withoutJobs ?? false,
+    });
     if (this.options.withoutJobs) return;
     this.election.start();
     this.worker.start();
@@ -199,7 +208,9 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
       },
       (error: unknown) => {
         this.schema = undefined;
-        throw new Error(`migrations failed on server "${this.serverId}": ${describeError(error)}`, { cause: error });
+        throw new Error(`migrations failed on server "${this.serverId}": ${describeError(error)}`, {
+          cause: error,
+        });
       },
     );
     return this.schema;

@@ -141,7 +141,10 @@ export class LeaderElection {
       const rows = await database.query('SELECT jobCoordinatorId FROM leadJobCoordinators WHERE id = 1');
       renewed = rows[0]?.jobCoordinatorId === serverId;
       if (renewed) {
-        await database.run(`UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql} WHERE id = 1`, value.params);
+        await database.run(
+          `UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql} WHERE id = 1`,
+          value.params,
+        );
       }
     } else {
       const { changes } = await database.run(
@@ -196,7 +199,13 @@ export class LeaderElection {
         [serverId, ...value.params, term],
       );
       if (changes !== 1) return { elected: false as const, untilExpiryMs: heartbeatIntervalMs };
-      return { elected: true as const, term: term + 1, now, previousHolder: holder, previousHeartbeatAt: heartbeat };
+      return {
+        elected: true as const,
+        term: term + 1,
+        now,
+        previousHolder: holder,
+        previousHeartbeatAt: heartbeat,
+      };
     });
     if (!outcome.elected) return Math.max(1, Math.min(heartbeatIntervalMs, outcome.untilExpiryMs));
     this.leading = true;
@@ -236,10 +245,10 @@ export class LeaderElection {
       return;
     }
     await database.lock(async (tx) => {
-      await tx.run('UPDATE leadJobCoordinators SET jobCoordinatorId = NULL WHERE id = 1 AND term = ? AND jobCoordinatorId = ?', [
-        term,
-        serverId,
-      ]);
+      await tx.run(
+        'UPDATE leadJobCoordinators SET jobCoordinatorId = NULL WHERE id = 1 AND term = ? AND jobCoordinatorId = ?',
+        [term, serverId],
+      );
       await tx.notify(LEADER_CHANNEL);
     });
   }
