@@ -11,6 +11,8 @@ export default defineConfig({
     environment: 'node',
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
+    // vitest's own report, then one plain 'N passed, N failed' line for CI.
+    reporters: ['default', './test/support/summaryReporter.ts'],
     hookTimeout: 30_000,
   },
 });
