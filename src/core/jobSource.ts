@@ -11,6 +11,8 @@ export interface ClaimedJob {
   /** This attempt's number, 1 for the first. */
   readonly attempt: number;
   readonly tickAt: number | undefined;
+  /** The claim's token in the shared table; null for jobs held in memory (or deleted on claim, H8). */
+  readonly token: string | null;
   /** Set by the source when the claim was lost (its lease lapsed and another server took the job). */
   lost: boolean;
 }

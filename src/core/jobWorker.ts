@@ -166,7 +166,13 @@ export class JobWorker {
       markDone,
     };
     this.attempts.add(attempt);
-    events.emit({ type: 'claimed', jobId: job.id, jobName: job.name, attempt: job.attempt, token: null });
+    events.emit({
+      type: 'claimed',
+      jobId: job.id,
+      jobName: job.name,
+      attempt: job.attempt,
+      token: job.token,
+    });
     if (!compiled) {
       this.finish(attempt, false, new UnknownJobError(job.name, registry.names()));
       return;

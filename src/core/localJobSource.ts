@@ -35,6 +35,7 @@ export class LocalJobSource implements JobSource {
         params: next.params,
         attempt: next.attempts + 1,
         tickAt: next.tickAt,
+        token: null,
         lost: false,
       });
     }

@@ -11,8 +11,6 @@ import type { Locked } from './serverLock';
 export const JOBS_CHANNEL = 'distributedJobs';
 
 interface DatabaseClaim extends ClaimedJob {
-  /** The claim's token; null under hazard H8, where a claim is a delete and nothing is held. */
-  readonly token: string | null;
   readonly maxAttempts: number;
 }
 
