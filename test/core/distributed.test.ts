@@ -226,6 +226,10 @@ describe('jobs', () => {
     expect(c.rows('SELECT status, attempts FROM distributedJobs')).toEqual([
       { status: 'completed', attempts: 2 },
     ]);
+    // Each claim had its own token, naming its server: the stale one could not pass for the new one.
+    const claims = c.ofType('claimed');
+    expect(new Set(claims.map((e) => e.token)).size).toBe(2);
+    claims.forEach((e) => expect(e.token).toMatch(new RegExp(`^${e.serverId}:`)));
   });
 
   test('a failing job is retried with backoff on any server, then kept as dead with its last error', async () => {
