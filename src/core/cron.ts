@@ -37,11 +37,17 @@ export class CronExpression {
     return { ticks, more: next !== undefined && next <= untilMs };
   }
 
-  /** The newest `count` ticks t with afterMs < t <= untilMs, oldest first. Costs `count`, not the gap. */
+  /**
+   * The newest `count` ticks t with afterMs < t <= untilMs, oldest first. Costs at most twice the ticks it
+   * returns, whatever the gap and however large `count` is: croner's previousRuns walks back as far as it
+   * is asked, even past afterMs, so it is asked only for ticks known to be in the window.
+   */
   latestBetween(afterMs: number, untilMs: number, count: number): number[] {
     if (count <= 0 || untilMs <= afterMs) return [];
+    const inWindow = this.countBetween(afterMs, untilMs, count);
+    if (inWindow === 0) return [];
     return this.cron
-      .previousRuns(count, new Date(untilMs + 1))
+      .previousRuns(inWindow, new Date(untilMs + 1))
       .map((date) => date.getTime())
       .filter((tick) => tick > afterMs)
       .reverse();

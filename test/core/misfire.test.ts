@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { Cron } from 'croner';
+import { describe, expect, test, vi } from 'vitest';
 import { CronExpression, backoffDelay, planTicks, resolveHazards, HAZARDS } from '../../src/core';
-import { SKIPPED_COUNT_CAP } from '../../src/core/misfire';
+import { REPLAY_CAP, SKIPPED_COUNT_CAP } from '../../src/core/misfire';
 import { findNonJson } from '../../src/core/json';
 
 const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -67,6 +68,24 @@ describe('planTicks decides each tick once, by the misfire policy', () => {
     // Three late ticks and the one at now, which is on time with a zero threshold.
     expect(plan.fire).toEqual([T0 + day - 3_000, T0 + day - 2_000, T0 + day - 1_000, T0 + day]);
     expect(plan.skipped).toBe(SKIPPED_COUNT_CAP);
+  });
+
+  test('a look costs what it fires, not what the policy could fire: croner walks only ticks in the window', () => {
+    // Found by the hazard suite: asking croner for REPLAY_CAP previous runs walked 10,000 ticks back on
+    // every look, ~0.4 s inside the database lock, even when the window held one tick.
+    const previousRuns = vi.spyOn(Cron.prototype, 'previousRuns');
+    const nextRun = vi.spyOn(Cron.prototype, 'nextRun');
+    try {
+      const plan = planTicks(everySecond, T0, T0 + 1_500, { kind: 'skip', thresholdMs: 200 }, true);
+      expect(plan.fire).toEqual([T0 + 1_000]);
+      const walked =
+        previousRuns.mock.calls.reduce((sum, [count]) => sum + Number(count), 0) + nextRun.mock.calls.length;
+      expect(walked).toBeLessThan(10);
+      expect(REPLAY_CAP).toBeGreaterThan(1_000);
+    } finally {
+      previousRuns.mockRestore();
+      nextRun.mockRestore();
+    }
   });
 
   test('a schedule with no tick in the window, or never again, fires nothing', () => {
