@@ -1,16 +1,15 @@
-import { describeError } from './errors';
-import { Emitter, type StopReport } from './events';
-import { resolveHazards, type Hazards } from './hazards';
-import { JobRegistry } from './job';
+import { CoordinatorBase, type CoordinatorState } from './coordinatorBase';
+import type { StopReport } from './events';
+import type { Hazards } from './hazards';
 import { JobQueue } from './jobQueue';
 import { JobScheduler } from './jobScheduler';
 import { JobWorker } from './jobWorker';
 import type { JsonObject } from './json';
 import { LocalJobSource } from './localJobSource';
 import { MemoryTickLedger } from './memoryTickLedger';
-import { checkCommonOptions, type JobCoordinatorOptions } from './options';
+import type { JobCoordinatorOptions } from './options';
 
-export type CoordinatorState = 'idle' | 'running' | 'stopping' | 'stopped' | 'crashed';
+export type { CoordinatorState };
 
 /** The seed's jobCoordinator service, the same surface in single-server and distributed mode. */
 export interface JobCoordinator {
@@ -35,105 +34,19 @@ export interface JobCoordinator {
 }
 
 /**
- * Start/stop bookkeeping shared by both modes: start() is idempotent, stop() waits for a start in
- * progress, a crashed server stays crashed.
- */
-export abstract class CoordinatorLifecycle {
-  private currentState: CoordinatorState = 'idle';
-  private starting: Promise<void> | undefined;
-  private stopping: Promise<StopReport> | undefined;
-  protected crashError: unknown;
-
-  get state(): CoordinatorState {
-    return this.currentState;
-  }
-
-  protected abstract doStart(): Promise<void>;
-  protected abstract doStop(graceMs: number): Promise<StopReport>;
-  protected abstract doHalt(): void;
-  protected abstract readonly defaultGraceMs: number;
-  protected abstract readonly events: Emitter;
-
-  start(): Promise<void> {
-    if (this.currentState === 'crashed') {
-      return Promise.reject(
-        new Error(`server crashed and cannot start again: ${describeError(this.crashError)}`),
-      );
-    }
-    if (this.currentState === 'running') return this.starting ?? Promise.resolve();
-    if (this.currentState === 'stopping') return this.stopping!.then(() => this.start());
-    this.currentState = 'running';
-    this.starting = this.doStart().catch((error: unknown) => {
-      this.currentState = 'stopped';
-      throw error;
-    });
-    return this.starting;
-  }
-
-  stop(options: { graceMs?: number } = {}): Promise<StopReport> {
-    if (this.currentState === 'stopping') return this.stopping!;
-    const nothing: StopReport = {
-      finished: 0,
-      abandoned: [],
-      leftInLocalQueue: 0,
-      releasedLeadership: false,
-    };
-    if (this.currentState !== 'running') return Promise.resolve(nothing);
-    this.currentState = 'stopping';
-    const graceMs = options.graceMs ?? this.defaultGraceMs;
-    this.stopping = (async () => {
-      await this.starting?.catch(() => {});
-      const report = await this.doStop(graceMs);
-      if (this.currentState === 'stopping') this.currentState = 'stopped';
-      this.events.emit({ type: 'stopped', report });
-      return report;
-    })();
-    return this.stopping;
-  }
-
-  destroy(options?: { graceMs?: number }): Promise<StopReport> {
-    return this.stop(options);
-  }
-
-  /** What the reference's process does on an unhandled rejection: it dies, without any cleanup. */
-  protected crash(error: unknown): void {
-    if (this.currentState === 'crashed') return;
-    this.currentState = 'crashed';
-    this.crashError = error;
-    this.doHalt();
-    this.events.emit({ type: 'crashed', error: describeError(error) });
-  }
-}
-
-/**
  * Single-server mode: the scheduler pushes due cron jobs onto this server's in-memory jobQueue and the
  * worker drains it. Two of these on one application (hazard H14) each run their own scheduler.
  */
-export class SingleServerJobCoordinator extends CoordinatorLifecycle implements JobCoordinator {
+export class SingleServerJobCoordinator extends CoordinatorBase implements JobCoordinator {
   readonly mode = 'single' as const;
   readonly term = null;
-  readonly hazards: Hazards;
   readonly jobQueue = new JobQueue();
-  protected readonly events: Emitter;
-  protected readonly defaultGraceMs: number;
-  private readonly registry: JobRegistry;
+  protected readonly worker: JobWorker;
   private readonly source: LocalJobSource;
-  private readonly worker: JobWorker;
   private scheduler: JobScheduler | undefined;
 
-  constructor(private readonly options: JobCoordinatorOptions) {
-    super();
-    checkCommonOptions(options);
-    this.hazards = resolveHazards(options.hazards);
-    this.registry = new JobRegistry(options.jobs, {
-      timezone: options.timezone,
-      misfire: options.misfire,
-      acceptBadCron: this.hazards.crashOnBadCrontab,
-      maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
-    });
-    this.defaultGraceMs = options.stopGraceMs ?? 10_000;
-    this.events = new Emitter(options.serverId, () => options.clock.now(), options.onEvent);
+  constructor(options: JobCoordinatorOptions) {
+    super(options);
     this.source = new LocalJobSource(this.jobQueue, options.clock, this.events, this.hazards.droppedFailures);
     this.worker = new JobWorker({
       clock: options.clock,
@@ -147,16 +60,8 @@ export class SingleServerJobCoordinator extends CoordinatorLifecycle implements 
     });
   }
 
-  get serverId(): string {
-    return this.options.serverId;
-  }
-
   get isLeader(): boolean {
     return this.scheduler?.isRunning ?? false;
-  }
-
-  runningJobs() {
-    return this.worker.runningJobs.map((job) => ({ jobId: job.id, jobName: job.name, attempt: job.attempt }));
   }
 
   async enqueue(name: string, params: JsonObject = {}): Promise<string> {

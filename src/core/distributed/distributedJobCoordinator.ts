@@ -1,8 +1,8 @@
+import { CoordinatorBase } from '../coordinatorBase';
 import { describeError, InvalidOptionError } from '../errors';
-import { Emitter, type StopReport } from '../events';
-import { resolveHazards, type Hazards } from '../hazards';
-import { JobRegistry, type CompiledSchedule } from '../job';
-import { CoordinatorLifecycle, type JobCoordinator } from '../jobCoordinator';
+import type { StopReport } from '../events';
+import type { CompiledSchedule } from '../job';
+import type { JobCoordinator } from '../jobCoordinator';
 import { JobQueue } from '../jobQueue';
 import { JobScheduler } from '../jobScheduler';
 import type { JobSource } from '../jobSource';
@@ -10,7 +10,7 @@ import { JobWorker } from '../jobWorker';
 import type { JsonObject } from '../json';
 import { LocalJobSource } from '../localJobSource';
 import { MemoryTickLedger } from '../memoryTickLedger';
-import { checkCommonOptions, checkRange, type JobCoordinatorOptions } from '../options';
+import { checkRange, type JobCoordinatorOptions } from '../options';
 import type { Database } from '../ports';
 import type { TickLedger } from '../tickLedger';
 import { CompositeJobSource } from './compositeJobSource';
@@ -47,18 +47,15 @@ export const DISTRIBUTED_DEFAULTS = {
  * pushes due cron jobs into `distributedJobs`; every server with jobs, the leader included, claims jobs
  * from that table and runs them. Jobs enqueued on any server, even one without jobs, go to the table.
  */
-export class DistributedJobCoordinator extends CoordinatorLifecycle implements JobCoordinator {
+export class DistributedJobCoordinator extends CoordinatorBase implements JobCoordinator {
   readonly mode = 'distributed' as const;
-  readonly hazards: Hazards;
-  protected readonly events: Emitter;
-  protected readonly defaultGraceMs: number;
-  private readonly registry: JobRegistry;
+  declare protected readonly options: DistributedJobCoordinatorOptions;
+  protected readonly worker: JobWorker;
   private readonly locked: Locked;
   private readonly election: LeaderElection;
   private readonly shared: DatabaseJobSource;
   /** Hazard H10: jobs enqueued here wait in this server's memory first. */
   private readonly local: LocalJobSource;
-  private readonly worker: JobWorker;
   private readonly settings: Required<
     Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>
   >;
@@ -66,9 +63,8 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
   private schedulerStopping: Promise<void> | undefined;
   private schema: Promise<void> | undefined;
 
-  constructor(private readonly options: DistributedJobCoordinatorOptions) {
-    super();
-    checkCommonOptions(options);
+  constructor(options: DistributedJobCoordinatorOptions) {
+    super(options);
     if (!options.database || typeof options.database.lock !== 'function') {
       throw new InvalidOptionError('database: expected a Database connection');
     }
@@ -83,17 +79,7 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
         `leadershipTimeoutMs (${leadershipTimeoutMs}) must exceed heartbeatIntervalMs (${heartbeatIntervalMs}), or a live leader loses its lease between heartbeats`,
       );
     }
-    this.hazards = resolveHazards(options.hazards);
-    this.registry = new JobRegistry(options.jobs, {
-      timezone: options.timezone,
-      misfire: options.misfire,
-      acceptBadCron: this.hazards.crashOnBadCrontab,
-      maxAttempts: options.maxAttempts,
-      backoff: options.backoff,
-    });
-    this.defaultGraceMs = options.stopGraceMs ?? 10_000;
     const { clock, entropy, serverId, database } = options;
-    this.events = new Emitter(serverId, () => clock.now(), options.onEvent);
     this.locked = serverLock(database, this.hazards.lockWaitersInheritErrors);
     this.shared = new DatabaseJobSource({
       database,
@@ -137,10 +123,6 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
     });
   }
 
-  get serverId(): string {
-    return this.options.serverId;
-  }
-
   get isLeader(): boolean {
     return this.election.isLeader;
   }
@@ -152,10 +134,6 @@ export class DistributedJobCoordinator extends CoordinatorLifecycle implements J
   /** Whether this server's scheduler is running (under H5 it can outlive leadership). */
   get isScheduling(): boolean {
     return this.scheduler?.isRunning ?? false;
-  }
-
-  runningJobs() {
-    return this.worker.runningJobs.map((job) => ({ jobId: job.id, jobName: job.name, attempt: job.attempt }));
   }
 
   async enqueue(name: string, params: JsonObject = {}): Promise<string> {
