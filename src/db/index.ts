@@ -2,6 +2,7 @@
 
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
+  SQLJS_PRAGMAS,
   SharedSqlJsDatabase,
   type SharedSqlJsDatabaseOptions,
 } from './sharedSqlJsDatabase';

@@ -107,6 +107,7 @@ export class VirtualTime implements Clock {
       if (entry.cancelled) return;
       entry.cancelled = true;
       this.live--;
+      this.compactIfMostlyCancelled();
     };
   }
 
@@ -213,6 +214,24 @@ export class VirtualTime implements Clock {
   private fail(error: unknown, atMs: number): void {
     if (this.onError) this.onError(error, atMs);
     else this.errors.push(error);
+  }
+
+  /**
+   * Cancelled timers are dropped lazily when they reach the top, but most timers (job timeouts, busy
+   * timeouts) are cancelled long before they are due: without this, the queue would hold every timeout of
+   * the last minute. A sorted array is a valid heap, so compaction is a filter and a sort.
+   */
+  private compactIfMostlyCancelled(): void {
+    const heap = this.heap;
+    if (heap.length < 1024 || heap.length < 4 * this.live) return;
+    const kept = heap.filter((entry) => !entry.cancelled).sort((a, b) => (before(a, b) ? -1 : 1));
+    heap.length = kept.length;
+    for (let index = 0; index < kept.length; index++) heap[index] = kept[index] as Entry;
+  }
+
+  /** Waiting entries in the queue, cancelled ones included (for tests of compaction). */
+  get queuedEntries(): number {
+    return this.heap.length;
   }
 
   // A binary min-heap on (at, seq), with cancelled entries dropped lazily when they reach the top.

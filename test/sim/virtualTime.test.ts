@@ -395,3 +395,26 @@ describe('databaseClock', () => {
     expect(databaseClock(vt).now()).toBe(1100);
   });
 });
+
+describe('cancelled timers', () => {
+  it('do not pile up in the queue: most timeouts are cancelled long before they are due', async () => {
+    const time = new VirtualTime();
+    const keep = time.setTimer(120_000, () => {});
+    for (let i = 0; i < 10_000; i++) time.setTimer(60_000, () => {})();
+    expect(time.pendingTimers()).toBe(1);
+    expect(time.queuedEntries).toBeLessThan(1_100);
+    keep();
+    expect(time.pendingTimers()).toBe(0);
+  });
+
+  it('compaction keeps time order and registration order of the live timers', async () => {
+    const time = new VirtualTime();
+    const order: string[] = [];
+    time.setTimer(50, () => void order.push('b1'));
+    time.setTimer(10, () => void order.push('a'));
+    for (let i = 0; i < 5_000; i++) time.setTimer(5, () => void order.push('cancelled'))();
+    time.setTimer(50, () => void order.push('b2'));
+    await time.advance(100);
+    expect(order).toEqual(['a', 'b1', 'b2']);
+  });
+});

@@ -1,0 +1,212 @@
+/** Renders a BenchReport as plain-text tables, for a terminal or a pasted issue comment. */
+import { SQLJS_PRAGMAS } from '../src/db';
+import type { BenchReport, VirtualRow } from './report';
+
+type Align = 'left' | 'right';
+interface Column {
+  header: string;
+  align?: Align;
+}
+
+/** Columns padded to their widest cell; numbers read best right-aligned, so that is the default. */
+export function table(columns: readonly Column[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((column, i) =>
+    Math.max(column.header.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (columns[i]!.align === 'left' ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(columns.map((column) => column.header)),
+    line(widths.map((width) => '-'.repeat(width))),
+    ...rows.map(line),
+  ].join('\n');
+}
+
+const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+
+export function count(value: number): string {
+  return integer.format(value);
+}
+
+export function fixed(value: number, digits: number): string {
+  return value.toFixed(digits);
+}
+
+/** Virtual durations: ms below a second, seconds above, so both the fixed and the H9 drains read well. */
+export function duration(ms: number): string {
+  if (ms < 1_000) return `${fixed(ms, 0)} ms`;
+  if (ms < 120_000) return `${fixed(ms / 1_000, 1)} s`;
+  return `${fixed(ms / 1_000, 1)} s (${fixed(ms / 60_000, 1)} min)`;
+}
+
+export function formatReport(report: BenchReport): string {
+  const { machine, settings } = report;
+  const out: string[] = [];
+  out.push('Pinstripe jobCoordinator bench: distributed path on sql.js');
+  out.push(
+    `node ${machine.node} · ${machine.cpu} · ${machine.cores} cores · ${machine.platform} ${machine.arch} · sql.js ${machine.sqlJs}`,
+  );
+  out.push(
+    `median of ${settings.repeats} run${settings.repeats === 1 ? '' : 's'} after one warm-up · concurrency ${settings.concurrency} per server · job run: () => {}`,
+  );
+  out.push(
+    `SQLite settings, both sides: ${[...SQLJS_PRAGMAS, ...settings.pragmas].join('; ')}` +
+      (settings.pragmas.length > 0 ? ' (the last ones a what-if)' : ' (as SharedSqlJsDatabase opens it)'),
+  );
+  out.push('');
+
+  out.push(
+    `1. Distributed drain of ${count(settings.jobs)} jobs: jobs claimed and completed per wall second` +
+      ` (virtual step ${settings.stepMs} ms), beside bare SQL`,
+  );
+  out.push(
+    table(
+      [
+        { header: 'servers' },
+        { header: 'jobs/s' },
+        { header: 'drain ms' },
+        { header: 'runs ms', align: 'left' },
+        { header: 'virtual ms' },
+        { header: 'bare SQL jobs/s' },
+        { header: 'overhead (coord/bare)' },
+      ],
+      report.throughput.map((row) => [
+        String(row.servers),
+        count(row.jobsPerSec),
+        fixed(row.wallMs, 1),
+        row.runsWallMs.map((ms) => fixed(ms, 1)).join(' '),
+        `${fixed(row.virtualMs, 0)} (${row.steps} step${row.steps === 1 ? '' : 's'})`,
+        count(report.bare.jobsPerSec),
+        `${fixed(row.overhead, 2)}×`,
+      ]),
+    ),
+  );
+  out.push('');
+
+  const { bare } = report;
+  out.push(
+    `2. Bare SQL baseline: the same statements on a sql.js Database, no coordinator, claim batch ${bare.batch}`,
+  );
+  out.push(
+    `   ${count(bare.jobsPerSec)} jobs/s · drain ${fixed(bare.wallMs, 1)} ms (runs ${bare.runsWallMs.map((ms) => fixed(ms, 1)).join(' ')})` +
+      ` · ${count(bare.claimTransactions)} claim transactions · ${fixed(bare.statementsPerJob, 2)} statements/job`,
+  );
+  out.push('   What the coordinator asked of the database in one counted (untimed) drain per cluster size:');
+  out.push(
+    indent(
+      table(
+        [
+          { header: 'servers' },
+          { header: 'statements/job' },
+          { header: 'transactions/job' },
+          { header: 'mean claim batch' },
+          { header: 'empty claims' },
+          { header: 'lock waits/job' },
+          { header: 'jobs by server', align: 'left' },
+        ],
+        report.diagnostics.map((row) => [
+          String(row.servers),
+          fixed(row.statements / row.jobs, 2),
+          fixed(row.transactions / row.jobs, 3),
+          fixed(row.meanClaimBatch, 2),
+          count(row.emptyClaims),
+          fixed(row.lockWaits / row.jobs, 2),
+          row.jobsByServer.map(count).join(' / '),
+        ]),
+      ),
+    ),
+  );
+  const mix = report.diagnostics[0];
+  if (mix) {
+    const kinds = Object.entries(mix.statementsPerJob)
+      .map(([kind, n]) => `${kind} ${n.toPrecision(3)}`)
+      .join(', ');
+    out.push(
+      `   Statements per job by kind (${mix.servers} server${mix.servers === 1 ? '' : 's'}): ${kinds}`,
+    );
+  }
+  // The counter recognises the coordinator's statements by the texts copied into sql.ts.
+  const unknown = new Set(
+    report.diagnostics.flatMap((row) =>
+      Object.keys(row.statementsPerJob).filter((kind) => kind.startsWith('other')),
+    ),
+  );
+  if (unknown.size > 0) {
+    out.push(
+      `   WARNING: the coordinator issued statements that bench/sql.ts does not know (${[...unknown].join('; ')}):` +
+        ' its SQL changed, so the bare baseline may no longer run the same statements.',
+    );
+  }
+  out.push('');
+
+  out.push(
+    `3. Virtual-time drain of ${count(settings.virtualJobs)} jobs: fixed vs the reference's one claim per tick (H9),` +
+      ` virtual step ${duration(settings.virtualStepMs)}, cap ${duration(settings.virtualCapMs)}`,
+  );
+  out.push(
+    table(
+      [
+        { header: 'servers' },
+        { header: 'fixed', align: 'left' },
+        { header: 'H9 oneClaimPerTick', align: 'left' },
+        { header: 'H9 bound (jobs/servers × 5 s)', align: 'left' },
+        { header: 'H9 / fixed', align: 'left' },
+        { header: 'repeatable' },
+      ],
+      report.virtual.map((row) => [
+        String(row.servers),
+        // The fixed drain usually takes no virtual time at all; its wall time says what it did cost.
+        `${virtualCell(row.fixed)} (wall ${fixed(row.fixed.wallMs, 1)} ms)`,
+        virtualCell(row.reference),
+        duration(row.referenceBoundMs),
+        ratioCell(row),
+        row.repeatable ? 'yes' : 'NO',
+      ]),
+    ),
+  );
+  for (const row of report.virtual) {
+    for (const [label, run] of [
+      ['fixed', row.fixed],
+      ['H9', row.reference],
+    ] as const) {
+      if (!run.finished) {
+        out.push(
+          `   ${label} with ${row.servers} server(s) DID NOT FINISH: ${count(run.completed)} of ${count(run.jobs)} jobs completed` +
+            ` after ${duration(run.virtualMs)} (cap)`,
+        );
+      }
+    }
+  }
+  if (report.virtual.some((row) => row.ratio === null)) {
+    out.push(
+      '   ∞: the fixed coordinator drains every job in the same virtual instant it is woken; the simulated database' +
+        ' has no latency and the job takes no time, so only wall work (section 1) bounds it.',
+    );
+  }
+  out.push('');
+  out.push(`total bench time ${fixed(report.totalWallMs / 1_000, 1)} s`);
+  return out.join('\n');
+}
+
+function virtualCell(run: VirtualRow['fixed']): string {
+  return run.finished
+    ? duration(run.virtualMs)
+    : `> ${duration(run.virtualMs)} (cap, ${run.completed}/${run.jobs})`;
+}
+
+function ratioCell(row: VirtualRow): string {
+  if (!row.fixed.finished) return 'n/a';
+  if (row.ratio === null) return '∞';
+  // An unfinished H9 drain only gives a lower bound.
+  return `${row.reference.finished ? '' : '> '}${fixed(row.ratio, 1)}×`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `   ${line}`)
+    .join('\n');
+}
