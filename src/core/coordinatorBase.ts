@@ -1,7 +1,7 @@
 import { describeError } from './errors';
 import { Emitter, type StopReport } from './events';
-import { resolveHazards, type Hazards } from './hazards';
-import { JobRegistry } from './job';
+import { hazardsOn, resolveHazards, type HazardSelection, type Hazards } from './hazards';
+import { JobRegistry, type CronScheduleDefinition } from './job';
 import type { JobWorker } from './jobWorker';
 import { checkCommonOptions, type JobCoordinatorOptions } from './options';
 
@@ -43,6 +43,22 @@ export abstract class CoordinatorBase {
 
   get state(): CoordinatorState {
     return this.currentState;
+  }
+
+  /**
+   * Switches hazards on or off from now on: exactly the selection is on afterwards. Every switch acts at
+   * once, except H7 (the scheduler's ledger is chosen at the next election) and H13 (cron is checked when
+   * a job is defined).
+   */
+  setHazards(selection: HazardSelection): void {
+    Object.assign(this.hazards, resolveHazards(selection));
+    this.events.emit({ type: 'hazardsChanged', hazards: hazardsOn(this.hazards) });
+  }
+
+  /** Adds a cron schedule to a defined job while running; its first tick is the first one after now. */
+  addSchedule(jobName: string, schedule: CronScheduleDefinition): void {
+    const key = this.registry.addSchedule(jobName, schedule);
+    this.events.emit({ type: 'scheduleAdded', scheduleKey: key });
   }
 
   runningJobs(): { jobId: string; jobName: string; attempt: number }[] {

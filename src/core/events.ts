@@ -42,6 +42,8 @@ export type CoordinatorEventBody =
   | { type: 'cronSkipped'; scheduleKey: string; count: number }
   | { type: 'fenced'; term: number; what: string }
   | { type: 'migrated'; versions: number[] }
+  | { type: 'hazardsChanged'; hazards: string[] }
+  | { type: 'scheduleAdded'; scheduleKey: string }
   | { type: 'error'; where: string; error: string };
 
 export type CoordinatorEvent = CoordinatorEventBody & { serverId: string; at: number };

@@ -82,7 +82,13 @@ export type HazardCode = (typeof HAZARDS)[HazardName]['code'];
 /** Which hazards are on. Accepts names or codes: `['noFencing', 'H5']`, or a record of booleans. */
 export type HazardSelection = readonly (HazardName | HazardCode)[] | Partial<Record<HazardName, boolean>>;
 
-export type Hazards = Readonly<Record<HazardName, boolean>>;
+/** Which hazards are on. A coordinator's record changes in place when `setHazards` is called. */
+export type Hazards = Record<HazardName, boolean>;
+
+/** The names of the hazards that are on, in code order. */
+export function hazardsOn(hazards: Readonly<Hazards>): HazardName[] {
+  return (Object.keys(HAZARDS) as HazardName[]).filter((name) => hazards[name]);
+}
 
 const byCode = new Map<string, HazardName>(
   (Object.keys(HAZARDS) as HazardName[]).map((name) => [HAZARDS[name].code, name]),

@@ -136,10 +136,17 @@ export function checkParams(jobName: string, params: unknown, path = 'params'): 
   if (found) throw new InvalidParamsError(jobName, found.path, found.reason);
 }
 
+function scheduleKey(jobName: string, schedule: CronScheduleDefinition): string {
+  return `${jobName}|${schedule.cron}|${JSON.stringify(schedule.params ?? {})}`;
+}
+
 /** The jobs one application defines, validated and compiled once. */
 export class JobRegistry {
   private readonly jobs = new Map<string, CompiledJob>();
-  readonly schedules: readonly CompiledSchedule[];
+  private readonly compiledSchedules: CompiledSchedule[] = [];
+  private readonly timezone: string;
+  private readonly acceptBadCron: boolean;
+  private readonly defaultMisfire: MisfirePolicy;
 
   constructor(
     definitions: readonly JobDefinition[],
@@ -152,12 +159,11 @@ export class JobRegistry {
       backoff?: Partial<BackoffPolicy>;
     } = {},
   ) {
-    const timezone = options.timezone ?? 'UTC';
-    const acceptBadCron = options.acceptBadCron ?? false;
-    const defaultMisfire = validateMisfirePolicy(options.misfire ?? DEFAULT_MISFIRE_POLICY, 'misfire');
+    const timezone = (this.timezone = options.timezone ?? 'UTC');
+    const acceptBadCron = (this.acceptBadCron = options.acceptBadCron ?? false);
+    this.defaultMisfire = validateMisfirePolicy(options.misfire ?? DEFAULT_MISFIRE_POLICY, 'misfire');
     const defaultBackoff = validateBackoff({ ...DEFAULT_BACKOFF, ...options.backoff }, 'backoff');
     if (!Array.isArray(definitions)) throw new JobDefinitionError('jobs must be an array of job definitions');
-    const schedules: CompiledSchedule[] = [];
     for (const definition of definitions) {
       checkDefinition(definition, { timezone, acceptBadCron });
       if (this.jobs.has(definition.name))
@@ -169,20 +175,43 @@ export class JobRegistry {
         timeoutMs: definition.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS,
         backoff: { ...defaultBackoff, ...definition.backoff },
       });
-      for (const schedule of definition.schedules ?? []) {
-        const params = schedule.params ?? {};
-        let compiled: CronExpression | undefined;
-        schedules.push({
-          key: `${definition.name}|${schedule.cron}|${JSON.stringify(params)}`,
-          jobName: definition.name,
-          cron: schedule.cron,
-          params,
-          misfire: schedule.misfire ?? defaultMisfire,
-          compiled: () => (compiled ??= new CronExpression(schedule.cron, timezone)),
-        });
-      }
+      for (const schedule of definition.schedules ?? []) this.compile(definition.name, schedule);
     }
-    this.schedules = schedules;
+  }
+
+  /** Every schedule, those added while running included. The ledgers read this same array on each look. */
+  get schedules(): readonly CompiledSchedule[] {
+    return this.compiledSchedules;
+  }
+
+  /** Adds a schedule to a defined job, checked as at definition. Returns its key. */
+  addSchedule(jobName: string, schedule: CronScheduleDefinition): string {
+    this.get(jobName);
+    checkDefinition(
+      { name: jobName, run: () => {}, schedules: [schedule] },
+      { timezone: this.timezone, acceptBadCron: this.acceptBadCron },
+    );
+    const key = scheduleKey(jobName, schedule);
+    if (this.compiledSchedules.some((existing) => existing.key === key)) {
+      throw new JobDefinitionError(
+        `job "${jobName}" already has the schedule "${schedule.cron}" with these params`,
+      );
+    }
+    this.compile(jobName, schedule);
+    return key;
+  }
+
+  private compile(jobName: string, schedule: CronScheduleDefinition): void {
+    const params = schedule.params ?? {};
+    let compiled: CronExpression | undefined;
+    this.compiledSchedules.push({
+      key: scheduleKey(jobName, schedule),
+      jobName,
+      cron: schedule.cron,
+      params,
+      misfire: schedule.misfire ?? this.defaultMisfire,
+      compiled: () => (compiled ??= new CronExpression(schedule.cron, this.timezone)),
+    });
   }
 
   get(name: string): CompiledJob {

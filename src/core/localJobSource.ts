@@ -20,7 +20,8 @@ export class LocalJobSource implements JobSource {
     readonly queue: JobQueue,
     private readonly clock: Clock,
     private readonly events: Emitter,
-    private readonly dropFailures: boolean,
+    /** Hazard H11, read at each failure. */
+    private readonly dropFailures: () => boolean,
   ) {}
 
   async take(max: number): Promise<TakeResult> {
@@ -49,7 +50,7 @@ export class LocalJobSource implements JobSource {
 
   async fail(job: ClaimedJob, error: unknown, maxAttempts: number, retryInMs: number): Promise<void> {
     const base = { jobId: job.id, jobName: job.name, attempt: job.attempt, error: describeError(error) };
-    if (this.dropFailures) {
+    if (this.dropFailures()) {
       this.events.emit({ type: 'failed', ...base, outcome: 'dropped' });
       return;
     }

@@ -25,7 +25,6 @@ export function cronOf(schedule: CompiledSchedule): CronExpression {
  */
 export class MemoryTickLedger implements TickLedger {
   private readonly cursors = new Map<string, number>();
-  private readonly startedAt: number;
 
   constructor(
     private readonly options: {
@@ -34,14 +33,12 @@ export class MemoryTickLedger implements TickLedger {
       events: Emitter;
       /** Records the job for one tick and returns its id. */
       push: (schedule: CompiledSchedule, tickAt: number) => Promise<string>;
-      /** Hazard H6: fire every missed tick, whatever the misfire policy says. */
-      replayAll: boolean;
+      /** Hazard H6: fire every missed tick, whatever the misfire policy says. Read on every look. */
+      replayAll: () => boolean;
       /** The leader's term, for the events. */
       term: number | null;
     },
-  ) {
-    this.startedAt = options.now();
-  }
+  ) {}
 
   async fireDue(): Promise<{ nextTickInMs: number | undefined }> {
     const { schedules, now, events, push, replayAll, term } = this.options;
@@ -49,8 +46,9 @@ export class MemoryTickLedger implements TickLedger {
     for (const schedule of schedules) {
       const cron = cronOf(schedule);
       const current = now();
-      const cursor = this.cursors.get(schedule.key) ?? this.startedAt;
-      const plan = planTicks(cron, cursor, current, schedule.misfire, replayAll);
+      // A schedule seen for the first time (at start, or added while running) starts now.
+      const cursor = this.cursors.get(schedule.key) ?? current;
+      const plan = planTicks(cron, cursor, current, schedule.misfire, replayAll());
       for (const tickAt of plan.fire) {
         const jobId = await push(schedule, tickAt);
         events.emit({ type: 'cronFired', scheduleKey: schedule.key, tickAt, jobId, term });

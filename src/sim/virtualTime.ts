@@ -178,7 +178,9 @@ export class VirtualTime implements Clock {
           this.pop();
           this.nowMs = next.at;
           this.live--;
-          this.fire(next);
+          // A callback may return a promise (a delivery to a Web Worker resolves when the worker is idle):
+          // time does not move on until it settles.
+          await this.fire(next);
           await this.step();
           continue;
         }
@@ -201,11 +203,11 @@ export class VirtualTime implements Clock {
     throw new AggregateError(errors, `${errors.length} timer callbacks failed at ${this.nowMs} ms`);
   }
 
-  private fire(entry: Entry): void {
+  private async fire(entry: Entry): Promise<void> {
     entry.cancelled = true; // a late cancel() of a fired timer must not touch `live`
     try {
       const result = entry.callback();
-      if (isThenable(result)) result.then(undefined, (error: unknown) => this.fail(error, entry.at));
+      if (isThenable(result)) await result;
     } catch (error) {
       this.fail(error, entry.at);
     }

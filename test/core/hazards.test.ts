@@ -665,7 +665,7 @@ describe('H12 lockWaitersInheritErrors: the lock holder throws with two waiters 
     open.push({ close: () => db.close() });
     const connection = db.connect('server');
     await connection.run('CREATE TABLE notes (text TEXT)');
-    const locked = serverLock(connection, inherit);
+    const locked = serverLock(connection, () => inherit);
     const ran: string[] = [];
     const holderError = new Error('holder failed');
     const holder = locked(async (tx) => {

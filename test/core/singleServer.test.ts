@@ -323,3 +323,45 @@ describe('bad input fails where it is written, with a message that says what and
     ).toThrow(/misfire\.limit: expected a whole number >= 1/);
   });
 });
+
+describe('changes while running', () => {
+  test('a schedule added while running fires from its next tick on, and a bad one is refused', async () => {
+    const runs: number[] = [];
+    const { time, coordinator } = singleServer({
+      jobs: [{ name: 'report', run: (_p, ctx) => void runs.push(ctx.tickAt!) }],
+    });
+    await coordinator.start();
+    await time.advance(10_500);
+    const addedAt = time.now();
+    coordinator.addSchedule('report', { cron: '*/2 * * * * *' });
+    await time.advance(6_000);
+    expect(runs).toHaveLength(3);
+    expect(runs.every((tick) => tick > addedAt && tick % 2_000 === 0)).toBe(true);
+    expect(() => coordinator.addSchedule('report', { cron: 'nope' })).toThrow(InvalidCronError);
+    expect(() => coordinator.addSchedule('nobody', { cron: '* * * * *' })).toThrow(UnknownJobError);
+    expect(() => coordinator.addSchedule('report', { cron: '*/2 * * * * *' })).toThrow(
+      /already has the schedule/,
+    );
+  });
+
+  test('hazards switch while running: H11 on drops the next failure, off again retries it', async () => {
+    const { time, coordinator, events } = singleServer({
+      backoff: { jitter: 0 },
+      jobs: [{ name: 'fail', maxAttempts: 2, run: () => Promise.reject(new Error('no')) }],
+    });
+    await coordinator.start();
+    coordinator.setHazards(['H11']);
+    await coordinator.enqueue('fail');
+    await time.advance(1);
+    coordinator.setHazards([]);
+    await coordinator.enqueue('fail');
+    await time.advance(5_000);
+    const outcomes = events.flatMap((event) => (event.type === 'failed' ? [event.outcome] : []));
+    expect(outcomes).toEqual(['dropped', 'retry', 'dead']);
+    expect(
+      events
+        .filter((event) => event.type === 'hazardsChanged')
+        .map((event) => event.type === 'hazardsChanged' && event.hazards),
+    ).toEqual([['droppedFailures'], []]);
+  });
+});

@@ -1,4 +1,5 @@
 import type { Emitter } from '../events';
+import type { Hazards } from '../hazards';
 import type { CompiledSchedule, JobRegistry } from '../job';
 import { cronOf } from '../memoryTickLedger';
 import { planTicks } from '../misfire';
@@ -22,10 +23,8 @@ export class DatabaseTickLedger implements TickLedger {
       events: Emitter;
       serverId: string;
       term: number;
-      /** Hazard H4 writes without a term, so nothing is refused. */
-      fenced: boolean;
-      /** Hazard H6. */
-      replayAll: boolean;
+      /** Read on every look: H4 writes without a term, so nothing is refused; H6 replays every missed tick. */
+      hazards: Readonly<Hazards>;
     },
   ) {}
 
@@ -37,7 +36,7 @@ export class DatabaseTickLedger implements TickLedger {
     try {
       result = await locked(async (tx) => {
         const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
-        const writeTerm = this.options.fenced ? term : null;
+        const writeTerm = this.options.hazards.noFencing ? null : term;
         let nextTickInMs: number | undefined;
         for (const schedule of this.options.registry.schedules) {
           const cron = cronOf(schedule);
@@ -56,7 +55,7 @@ export class DatabaseTickLedger implements TickLedger {
             ]);
             cursor = now;
           }
-          const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.replayAll);
+          const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.hazards.replayMissedTicks);
           for (const tickAt of plan.fire) {
             const jobId = await this.fireTick(tx, schedule, tickAt, now, writeTerm);
             if (jobId !== undefined) fired.push({ scheduleKey: schedule.key, tickAt, jobId });

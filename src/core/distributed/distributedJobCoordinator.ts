@@ -80,7 +80,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       );
     }
     const { clock, entropy, serverId, database } = options;
-    this.locked = serverLock(database, this.hazards.lockWaitersInheritErrors);
+    this.locked = serverLock(database, () => this.hazards.lockWaitersInheritErrors);
     this.shared = new DatabaseJobSource({
       database,
       locked: this.locked,
@@ -91,10 +91,9 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       claimLeaseMs,
       hazards: this.hazards,
     });
-    this.local = new LocalJobSource(new JobQueue(), clock, this.events, this.hazards.droppedFailures);
-    const source: JobSource = this.hazards.distributeKeepsOne
-      ? new CompositeJobSource([this.local, this.shared])
-      : this.shared;
+    this.local = new LocalJobSource(new JobQueue(), clock, this.events, () => this.hazards.droppedFailures);
+    // The local queue stays empty unless H10 is on; both are there so that H10 can be switched while running.
+    const source: JobSource = new CompositeJobSource([this.local, this.shared]);
     this.worker = new JobWorker({
       clock,
       entropy,
@@ -116,10 +115,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       hazards: this.hazards,
       onElected: (term) => this.startScheduler(term),
       onDeposed: () => this.stopScheduler(),
-      onTick:
-        this.hazards.oneClaimPerTick || this.hazards.distributeKeepsOne
-          ? () => this.referenceTick()
-          : undefined,
+      onTick: () => this.referenceTick(),
     });
   }
 
@@ -214,7 +210,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           now: () => clock.now(),
           events: this.events,
           push: (schedule, tickAt) => this.pushScheduledJob(schedule, tickAt, term),
-          replayAll: this.hazards.replayMissedTicks,
+          replayAll: () => this.hazards.replayMissedTicks,
           term,
         })
       : new DatabaseTickLedger({
@@ -223,8 +219,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           events: this.events,
           serverId: this.serverId,
           term,
-          fenced: !this.hazards.noFencing,
-          replayAll: this.hazards.replayMissedTicks,
+          hazards: this.hazards,
         });
     const start = async () => {
       await this.schedulerStopping;

@@ -9,8 +9,7 @@ export type Locked = <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>;
  * own outcome. Hazard H12 puts the reference's in-process mutex in front of it: when the holder throws,
  * every waiter queued behind it on this server fails with the holder's error without running.
  */
-export function serverLock(database: Database, waitersInheritErrors: boolean): Locked {
-  if (!waitersInheritErrors) return (fn) => database.lock(fn);
+export function serverLock(database: Database, waitersInheritErrors: () => boolean): Locked {
   interface Waiter {
     run(): void;
     reject(error: unknown): void;
@@ -31,8 +30,10 @@ export function serverLock(database: Database, waitersInheritErrors: boolean): L
       next();
     }
   };
-  return <T>(fn: (tx: Transaction) => Promise<T>) =>
-    new Promise<T>((resolve, reject) => {
+  return <T>(fn: (tx: Transaction) => Promise<T>) => {
+    // Read at each call, so that the hazard can be switched while running.
+    if (!waitersInheritErrors()) return database.lock(fn);
+    return new Promise<T>((resolve, reject) => {
       waiters.push({
         reject,
         run: () => {
@@ -51,4 +52,5 @@ export function serverLock(database: Database, waitersInheritErrors: boolean): L
       });
       if (!held) next();
     });
+  };
 }
