@@ -20,8 +20,19 @@ export class CronExpression {
 
   /** The first tick strictly after `afterMs`, or undefined when the expression never fires again. */
   nextAfter(afterMs: number): number | undefined {
-    return this.cron.nextRun(new Date(afterMs))?.getTime();
+    // Each look of a scheduler walks a window that overlaps the previous one, and croner takes tens of
+    // microseconds per answer: remember recent answers (a pure function of afterMs).
+    // Ticks fall on whole seconds, so the tick after any instant is the tick after its whole second.
+    const second = Math.floor(afterMs / 1000) * 1000;
+    const known = this.recent.get(second);
+    if (known !== undefined || this.recent.has(second)) return known;
+    const next = this.cron.nextRun(new Date(second))?.getTime();
+    if (this.recent.size >= 512) this.recent.clear();
+    this.recent.set(second, next);
+    return next;
   }
+
+  private readonly recent = new Map<number, number | undefined>();
 
   /** Ticks t with afterMs < t <= untilMs, oldest first, at most `max`; `more` says whether some were cut. */
   ticksBetween(afterMs: number, untilMs: number, max: number): { ticks: number[]; more: boolean } {

@@ -1,6 +1,7 @@
 import { CoordinatorBase, type CoordinatorState } from './coordinatorBase';
 import type { StopReport } from './events';
-import type { Hazards } from './hazards';
+import type { HazardSelection, Hazards } from './hazards';
+import type { CronScheduleDefinition } from './job';
 import { JobQueue } from './jobQueue';
 import { JobScheduler } from './jobScheduler';
 import { JobWorker } from './jobWorker';
@@ -31,6 +32,10 @@ export interface JobCoordinator {
   destroy(options?: { graceMs?: number }): Promise<StopReport>;
   /** Adds a job to the queue; rejects at once for an unknown job or params that are not plain JSON. */
   enqueue(name: string, params?: JsonObject): Promise<string>;
+  /** Exactly these hazards on from now on. */
+  setHazards(selection: HazardSelection): void;
+  /** Adds a cron schedule to a defined job while running; throws for an invalid one. */
+  addSchedule(jobName: string, schedule: CronScheduleDefinition): void;
 }
 
 /**

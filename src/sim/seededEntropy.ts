@@ -2,6 +2,20 @@ import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } 
 import type { Entropy } from '../core/ports';
 
 /**
+ * A seed for one part of a run (a server process, say) from the run's seed and the part's name: the same
+ * whatever else the run did before, so that adding an action does not reshuffle every server's draws.
+ * FNV-1a over the text, folded to 31 bits.
+ */
+export function deriveSeed(seed: number, ...parts: (string | number)[]): number {
+  let hash = 0x811c9dc5;
+  for (const char of [seed, ...parts].join('/')) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash & 0x7fffffff;
+}
+
+/**
  * Ids and randomness from one seed: the same seed gives the same ids and the same draws in the same
  * order, so a run replays exactly. Ids are counters, readable in traces (`claim-7`), and unique per run.
  */

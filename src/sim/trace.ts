@@ -29,6 +29,8 @@ export type TraceBody =
   | (DistributiveOmit<DatabaseEvent, 'connection'> & { source: 'database' })
   /** An action of the scenario (a fault, an enqueue, a clock change ...), at the moment it was applied. */
   | { source: 'action'; type: 'action'; action: Action }
+  /** An action the server refused or could not carry out (enqueue of an unknown job, restart of a live server). */
+  | { source: 'action'; type: 'actionFailed'; action: Action; error: string }
   /** A server process started or ended: why, and its generation (1, then 2 after a restart ...). */
   | { source: 'process'; type: 'processStarted' | 'processEnded'; generation: number; reason: string };
 

@@ -30,6 +30,8 @@ export class DatabaseTickLedger implements TickLedger {
 
   async fireDue(): Promise<{ nextTickInMs: number | undefined }> {
     const { locked, term } = this.options;
+    // Nothing to decide: no lock, no statement (the scheduler still looks every second, for added schedules).
+    if (this.options.registry.schedules.length === 0) return { nextTickInMs: undefined };
     const fired: { scheduleKey: string; tickAt: number; jobId: string }[] = [];
     const skipped: { scheduleKey: string; count: number }[] = [];
     let result: { nextTickInMs: number | undefined };

@@ -1,0 +1,709 @@
+import type { CancelTimer, Row, Transaction } from '../core/ports';
+import { DISTRIBUTED_DEFAULTS } from '../core/distributed/distributedJobCoordinator';
+import type { SqlJsStatic } from 'sql.js';
+import { SharedSqlJsDatabase, type SqlJsConnection } from '../db';
+import type { DatabaseEvent } from '../db/events';
+import type { Command, FromServer, ServerConfig, ToServer } from './protocol';
+import { toWireError } from './protocol';
+import type { ResolvedTimings, RunResult } from './runResult';
+import {
+  DEFAULT_LATENCY_MS,
+  type Action,
+  type ActionBody,
+  type HazardList,
+  type JobModel,
+  type Scenario,
+  type ServerSpec,
+} from './scenario';
+import { deriveSeed, SeededEntropy } from './seededEntropy';
+import { Trace, type TraceBody } from './trace';
+import { inThreadTransport, type ServerTransport, type TransportFactory } from './transport';
+import {
+  databaseClock,
+  DEFAULT_EPOCH_MS,
+  serverClock,
+  VirtualTime,
+  type DatabaseClock,
+  type ServerClock,
+} from './virtualTime';
+
+export type ProcessState = 'running' | 'stopping' | 'stopped' | 'crashed';
+
+/** A message to a server, before the conductor stamps it with the time of delivery. */
+type Undelivered = ToServer extends infer M ? (M extends unknown ? Omit<M, 'vt'> : never) : never;
+
+/** The conductor's side of one server id: its current process, its connection and its faults. */
+interface Host {
+  spec: ServerSpec;
+  generation: number;
+  process: ProcessState;
+  transport: ServerTransport;
+  connection: SqlJsConnection;
+  paused: boolean;
+  cutOff: boolean;
+  /** Messages that came due while paused, delivered in order on resume. */
+  held: Undelivered[];
+  timers: Map<number, CancelTimer>;
+  locks: Map<number, { tx?: Transaction; finish?: (outcome: 'commit' | 'rollback') => void }>;
+  listening: Map<string, () => void>;
+  nextCommand: number;
+  /** Mirrors the server's clock, for the snapshot. */
+  clock: ServerClock;
+  hazards: HazardList;
+  term: number | null;
+  lastHeartbeatVt: number | null;
+  running: Map<string, { jobName: string; attempt: number }>;
+}
+
+export interface ConductorOptions {
+  /** Overrides the scenario's seed. */
+  seed?: number;
+  transport?: TransportFactory;
+  /** A ready sql.js module (browsers pass their own); Node loads it itself. */
+  sqlJs?: SqlJsStatic;
+}
+
+/** What a server looks like from outside, for the CLI and the playground. */
+export interface ServerSnapshot {
+  id: string;
+  generation: number;
+  process: ProcessState;
+  paused: boolean;
+  cutOff: boolean;
+  withoutJobs: boolean;
+  leader: boolean;
+  term: number | null;
+  localTime: number;
+  offsetMs: number;
+  rate: number;
+  lastHeartbeatVt: number | null;
+  hazards: HazardList;
+  runningJobs: { jobId: string; jobName: string; attempt: number }[];
+}
+
+export interface ClusterSnapshot {
+  /** Virtual ms since the start of the run. */
+  elapsedMs: number;
+  vt: number;
+  db: number;
+  servers: ServerSnapshot[];
+  lockHolder: string | undefined;
+  lockWaiters: string[];
+  tables: { leadJobCoordinators: Row[]; distributedJobs: Row[] };
+}
+
+/**
+ * The deterministic conductor: it owns virtual time, the one shared sql.js database and the trace, runs
+ * every server behind a transport, and decides when each of their requests is answered. Every ordering
+ * decision comes from virtual time and one seeded random source (statement latencies), and the trace is
+ * recorded in the order the conductor acts, so the same scenario and seed give the same trace, byte for
+ * byte, whichever transport carries the messages.
+ */
+export class Conductor {
+  readonly trace = new Trace();
+  readonly timings: ResolvedTimings;
+  private readonly hosts = new Map<string, Host>();
+  /** Commands sent and not yet answered, by server, process generation and id. */
+  private readonly commands = new Map<string, { command: Command; onDone?: () => void }>();
+  private readonly random: SeededEntropy;
+  private readonly latency: { min: number; max: number };
+  private readonly jobs: JobModel[];
+  private hazards: HazardList;
+
+  private constructor(
+    readonly scenario: Scenario,
+    readonly seed: number,
+    readonly time: VirtualTime,
+    readonly dbClock: DatabaseClock,
+    readonly db: SharedSqlJsDatabase,
+    private readonly transport: TransportFactory,
+  ) {
+    this.random = new SeededEntropy(deriveSeed(seed, 'conductor'));
+    this.latency = scenario.database?.latencyMs ?? DEFAULT_LATENCY_MS;
+    this.jobs = structuredClone(scenario.jobs);
+    this.hazards = [...(scenario.hazards ?? [])];
+    const settings = scenario.coordinator ?? {};
+    this.timings = {
+      heartbeatIntervalMs: settings.heartbeatIntervalMs ?? DISTRIBUTED_DEFAULTS.heartbeatIntervalMs,
+      leadershipTimeoutMs: settings.leadershipTimeoutMs ?? DISTRIBUTED_DEFAULTS.leadershipTimeoutMs,
+      claimLeaseMs: settings.claimLeaseMs ?? DISTRIBUTED_DEFAULTS.claimLeaseMs,
+      pollIntervalMs: settings.pollIntervalMs ?? DISTRIBUTED_DEFAULTS.pollIntervalMs,
+      stopGraceMs: settings.stopGraceMs ?? 10_000,
+    };
+  }
+
+  /** Opens the database and schedules the scenario: its servers start at 0, its actions at their times. */
+  static async create(scenario: Scenario, options: ConductorOptions = {}): Promise<Conductor> {
+    const seed = options.seed ?? scenario.seed;
+    const time = new VirtualTime(DEFAULT_EPOCH_MS);
+    const dbClock = databaseClock(time, scenario.database?.skewMs ?? 0);
+    // The database reports lock events from its first statement; the conductor exists a moment later.
+    const late: { conductor?: Conductor } = {};
+    const db = await SharedSqlJsDatabase.open({
+      clock: dbClock,
+      busyTimeoutMs: scenario.database?.busyTimeoutMs,
+      sqlJs: options.sqlJs,
+      observer: (event) => late.conductor?.recordDatabase(event),
+    });
+    const conductor = new Conductor(scenario, seed, time, dbClock, db, options.transport ?? inThreadTransport);
+    late.conductor = conductor;
+    for (const spec of scenario.servers) conductor.startProcess(spec);
+    for (const action of scenario.actions) {
+      time.setTimerAt(DEFAULT_EPOCH_MS + action.atMs, () => conductor.apply(action));
+    }
+    return conductor;
+  }
+
+  get epoch(): number {
+    return DEFAULT_EPOCH_MS;
+  }
+
+  /** Virtual ms since the start of the run. */
+  get elapsedMs(): number {
+    return this.time.now() - DEFAULT_EPOCH_MS;
+  }
+
+  /** Runs until `elapsedMs` reaches `ms`. */
+  runUntil(ms: number): Promise<void> {
+    return this.time.runUntil(Math.max(this.time.now(), DEFAULT_EPOCH_MS + ms));
+  }
+
+  /** Runs to the next thing that happens (or `maxMs` further if nothing does). Returns the new elapsedMs. */
+  async step(maxMs = 60_000): Promise<number> {
+    const next = this.time.nextTimerAt();
+    await this.time.runUntil(
+      next === undefined ? this.time.now() + maxMs : Math.min(next, this.time.now() + maxMs),
+    );
+    return this.elapsedMs;
+  }
+
+  /**
+   * Applies an action now. Actions return at once: what they set in motion (a start, a stop, an enqueue)
+   * happens as virtual time runs; an action a server refuses is recorded as `actionFailed`.
+   */
+  apply(action: Action | ActionBody): void {
+    const stamped: Action = { ...action, atMs: 'atMs' in action ? action.atMs : this.elapsedMs } as Action;
+    const server = 'server' in stamped && typeof stamped.server === 'string' ? stamped.server : null;
+    this.record(server, { source: 'action', type: 'action', action: stamped });
+    try {
+      this.carryOut(stamped);
+    } catch (error) {
+      this.record(server, {
+        source: 'action',
+        type: 'actionFailed',
+        action: stamped,
+        error: String((error as Error).message ?? error),
+      });
+    }
+  }
+
+  /**
+   * Ends every fault: paused servers resume, cut-off ones are healed, crashed and stopped ones restart.
+   * What follows is the liveness phase: jobs must now finish.
+   */
+  heal(): void {
+    for (const host of this.hosts.values()) {
+      if (host.paused) this.apply({ type: 'resume', server: host.spec.id });
+      if (host.cutOff) this.apply({ type: 'heal', server: host.spec.id });
+      if (host.process === 'crashed' || host.process === 'stopped')
+        this.apply({ type: 'restart', server: host.spec.id });
+    }
+  }
+
+  /** How long a healed cluster needs to finish what was left: a failover, a claim lease, the retries. */
+  livenessMs(): number {
+    const longestJob = Math.max(0, ...this.jobs.map((job) => job.durationMs ?? 0));
+    const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs } = this.timings;
+    return leadershipTimeoutMs + 2 * heartbeatIntervalMs + claimLeaseMs + 70_000 + 6 * longestJob;
+  }
+
+  result(healedAt: number | null): RunResult {
+    return {
+      scenario: this.scenario,
+      seed: this.seed,
+      trace: this.trace.entries,
+      timings: this.timings,
+      endedAt: this.time.now(),
+      healedAt,
+      final: {
+        distributedJobs: this.rows('SELECT * FROM distributedJobs ORDER BY id'),
+        jobCronTicks: this.rows('SELECT * FROM jobCronTicks ORDER BY scheduleKey, tickAt'),
+        jobSchedules: this.rows('SELECT * FROM jobSchedules ORDER BY scheduleKey'),
+        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+      },
+    };
+  }
+
+  snapshot(): ClusterSnapshot {
+    const servers = [...this.hosts.values()].map((host) => ({
+      id: host.spec.id,
+      generation: host.generation,
+      process: host.process,
+      paused: host.paused,
+      cutOff: host.cutOff,
+      withoutJobs: host.spec.withoutJobs ?? false,
+      leader: host.term !== null && host.process === 'running',
+      term: host.term,
+      localTime: host.clock.now(),
+      offsetMs: host.clock.offset(),
+      rate: host.clock.rate(),
+      lastHeartbeatVt: host.lastHeartbeatVt,
+      hazards: [...host.hazards],
+      runningJobs: [...host.running].map(([jobId, job]) => ({ jobId, ...job })),
+    }));
+    return {
+      elapsedMs: this.elapsedMs,
+      vt: this.time.now(),
+      db: this.dbClock.now(),
+      servers,
+      lockHolder: this.db.holder(),
+      lockWaiters: this.db.waiters(),
+      tables: {
+        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+        distributedJobs: this.rows('SELECT * FROM distributedJobs ORDER BY id'),
+      },
+    };
+  }
+
+  dispose(): void {
+    for (const host of this.hosts.values()) this.endProcess(host, 'crashed', 'disposed', false);
+    this.time.clear();
+    this.db.close();
+  }
+
+  // --- actions ---------------------------------------------------------------------------------------
+
+  private carryOut(action: Action): void {
+    switch (action.type) {
+      case 'addServer':
+        if (this.hosts.has(action.server.id)) throw new Error(`server "${action.server.id}" exists already`);
+        return this.startProcess(action.server);
+      case 'crash':
+        return this.endProcess(this.live(action.server), 'crashed', 'crash', true);
+      case 'stop': {
+        const host = this.live(action.server);
+        host.process = 'stopping';
+        return this.command(host, { type: 'stop', graceMs: action.graceMs }, () =>
+          this.endProcess(host, 'stopped', 'stop', false),
+        );
+      }
+      case 'restart': {
+        const host = this.host(action.server);
+        if (host.process === 'running' || host.process === 'stopping')
+          throw new Error(`server "${host.spec.id}" is running`);
+        return this.startProcess(host.spec);
+      }
+      case 'pause':
+        this.live(action.server).paused = true;
+        return;
+      case 'resume': {
+        const host = this.host(action.server);
+        host.paused = false;
+        const held = host.held;
+        host.held = [];
+        for (const message of held) this.deliverLater(host, host.generation, 0, message);
+        return;
+      }
+      case 'cutOff': {
+        const host = this.live(action.server);
+        host.cutOff = true;
+        host.connection.sever(`${host.spec.id} cut off from the database`);
+        return;
+      }
+      case 'heal': {
+        const host = this.host(action.server);
+        host.cutOff = false;
+        if (host.process === 'running' || host.process === 'stopping') host.connection.restore();
+        return;
+      }
+      case 'setClock': {
+        const host = this.host(action.server);
+        if (action.offsetMs !== undefined) host.clock.setOffset(action.offsetMs);
+        if (action.rate !== undefined) host.clock.setRate(action.rate);
+        host.spec = { ...host.spec, offsetMs: host.clock.offset(), rate: host.clock.rate() };
+        if (host.process === 'running')
+          this.command(host, { type: 'setClock', offsetMs: action.offsetMs, rate: action.rate });
+        return;
+      }
+      case 'setDatabaseSkew':
+        return this.dbClock.setSkew(action.skewMs);
+      case 'enqueue':
+        return this.command(this.live(action.server), {
+          type: 'enqueue',
+          job: action.job,
+          params: action.params ?? {},
+          count: action.count ?? 1,
+        });
+      case 'setJob': {
+        const job = this.jobs.find((model) => model.name === action.job);
+        if (!job) throw new Error(`no job "${action.job}"`);
+        if (action.durationMs !== undefined) job.durationMs = action.durationMs;
+        if (action.failureRate !== undefined) job.failureRate = action.failureRate;
+        for (const host of this.running())
+          this.command(host, {
+            type: 'setJob',
+            job: action.job,
+            durationMs: action.durationMs,
+            failureRate: action.failureRate,
+          });
+        return;
+      }
+      case 'addSchedule': {
+        const job = this.jobs.find((model) => model.name === action.job);
+        if (!job) throw new Error(`no job "${action.job}"`);
+        job.schedules = [...(job.schedules ?? []), { cron: action.cron, params: action.params }];
+        for (const host of this.running())
+          this.command(host, {
+            type: 'addSchedule',
+            job: action.job,
+            cron: action.cron,
+            params: action.params,
+          });
+        return;
+      }
+      case 'setHazards': {
+        const targets = action.servers ? action.servers.map((id) => this.host(id)) : [...this.hosts.values()];
+        if (!action.servers) this.hazards = [...action.hazards];
+        for (const host of targets) {
+          host.hazards = [...action.hazards];
+          if (host.process === 'running') this.command(host, { type: 'setHazards', hazards: action.hazards });
+        }
+        return;
+      }
+    }
+  }
+
+  private host(id: string): Host {
+    const host = this.hosts.get(id);
+    if (!host)
+      throw new Error(`no server "${id}"; servers: ${[...this.hosts.keys()].join(', ') || '(none)'}`);
+    return host;
+  }
+
+  private live(id: string): Host {
+    const host = this.host(id);
+    if (host.process !== 'running') throw new Error(`server "${id}" is ${host.process}`);
+    return host;
+  }
+
+  private running(): Host[] {
+    return [...this.hosts.values()].filter((host) => host.process === 'running');
+  }
+
+  // --- processes -------------------------------------------------------------------------------------
+
+  private startProcess(spec: ServerSpec): void {
+    const previous = this.hosts.get(spec.id);
+    const generation = (previous?.generation ?? 0) + 1;
+    const hazards = previous?.hazards ?? [...this.hazards];
+    const clock = serverClock(this.time, { offsetMs: spec.offsetMs ?? 0, rate: spec.rate ?? 1 });
+    const config: ServerConfig = {
+      id: spec.id,
+      generation,
+      seed: deriveSeed(this.seed, 'server', spec.id, generation),
+      mode: this.scenario.mode ?? 'distributed',
+      withoutJobs: spec.withoutJobs ?? false,
+      offsetMs: spec.offsetMs ?? 0,
+      rate: spec.rate ?? 1,
+      coordinator: this.scenario.coordinator ?? {},
+      hazards,
+      jobs: structuredClone(this.jobs),
+    };
+    const host: Host = {
+      spec,
+      generation,
+      process: 'running',
+      transport: undefined as unknown as ServerTransport,
+      connection: this.db.connect(spec.id),
+      paused: false,
+      cutOff: false,
+      held: [],
+      timers: new Map(),
+      locks: new Map(),
+      listening: new Map(),
+      nextCommand: 1,
+      clock,
+      hazards,
+      term: null,
+      lastHeartbeatVt: null,
+      running: new Map(),
+    };
+    this.hosts.set(spec.id, host);
+    host.transport = this.transport(config, this.time.now(), (message) =>
+      this.onRequest(host, generation, message),
+    );
+    this.record(spec.id, {
+      source: 'process',
+      type: 'processStarted',
+      generation,
+      reason: previous ? 'restart' : 'start',
+    });
+    this.command(host, { type: 'start' });
+  }
+
+  /** Ends the current process of a host: a crash (no cleanup, its transaction rolled back) or after a stop. */
+  private endProcess(host: Host, state: 'crashed' | 'stopped', reason: string, record: boolean): void {
+    if (host.process === 'crashed' || host.process === 'stopped') return;
+    host.process = state;
+    host.transport.terminate();
+    for (const cancel of host.timers.values()) cancel();
+    host.timers.clear();
+    for (const unlisten of host.listening.values()) unlisten();
+    host.listening.clear();
+    // Its open transaction is rolled back now; the database-side callbacks waiting for it are let go.
+    host.connection.sever(`${host.spec.id} ${reason}`);
+    for (const lock of host.locks.values()) lock.finish?.('rollback');
+    host.locks.clear();
+    host.held = [];
+    host.paused = false;
+    host.term = null;
+    host.running.clear();
+    if (record || state === 'stopped') {
+      this.record(host.spec.id, {
+        source: 'process',
+        type: 'processEnded',
+        generation: host.generation,
+        reason,
+      });
+    }
+  }
+
+  private command(host: Host, command: Command, onDone?: () => void): void {
+    const id = host.nextCommand++;
+    const generation = host.generation;
+    const pending = { command, onDone };
+    this.commands.set(`${host.spec.id}#${generation}#${id}`, pending);
+    this.deliverLater(host, generation, 0, { kind: 'command', id, command });
+  }
+
+  // --- the protocol ----------------------------------------------------------------------------------
+
+  /** Schedules a message for the server's current process, `delayMs` from now (held while paused). */
+  private deliverLater(host: Host, generation: number, delayMs: number, message: Undelivered): void {
+    this.time.setTimer(delayMs, () => {
+      if (host.generation !== generation || host.process === 'crashed' || host.process === 'stopped') return;
+      if (host.paused) {
+        host.held.push(message);
+        return;
+      }
+      return host.transport.deliver({ ...message, vt: this.time.now() } as ToServer);
+    });
+  }
+
+  private drawLatency(): number {
+    const { min, max } = this.latency;
+    return min + Math.floor(this.random.random() * (max - min + 1));
+  }
+
+  private onRequest(host: Host, generation: number, message: FromServer): void {
+    if (host.generation !== generation) return;
+    switch (message.kind) {
+      case 'setTimer': {
+        const cancel = this.time.setTimerAt(message.atVt, () => {
+          host.timers.delete(message.id);
+          if (host.generation !== generation) return;
+          if (host.paused) {
+            host.held.push({ kind: 'timer', id: message.id });
+            return;
+          }
+          return host.transport.deliver({ kind: 'timer', id: message.id, vt: this.time.now() });
+        });
+        host.timers.set(message.id, cancel);
+        return;
+      }
+      case 'cancelTimer':
+        host.timers.get(message.id)?.();
+        host.timers.delete(message.id);
+        return;
+      case 'sql':
+        return this.runStatement(host, generation, message);
+      case 'notify': {
+        const executor = message.lock === null ? host.connection : host.locks.get(message.lock)?.tx;
+        const answer = executor
+          ? executor.notify(message.channel)
+          : Promise.reject(new Error(`no open transaction ${message.lock}`));
+        return this.answer(
+          host,
+          generation,
+          message.id,
+          answer.then(() => ({ rows: [], changes: 0 })),
+        );
+      }
+      case 'lock':
+        return this.openLock(host, generation, message.id);
+      case 'unlock':
+        host.locks.get(message.id)?.finish?.(message.outcome);
+        return;
+      case 'listen': {
+        if (host.listening.has(message.channel)) return;
+        const unlisten = host.connection.listen(message.channel, () =>
+          this.deliverLater(host, generation, this.drawLatency(), {
+            kind: 'notified',
+            channel: message.channel,
+          }),
+        );
+        host.listening.set(message.channel, unlisten);
+        return;
+      }
+      case 'unlisten':
+        host.listening.get(message.channel)?.();
+        host.listening.delete(message.channel);
+        return;
+      case 'event':
+        return this.recordEvent(host, message);
+      case 'commandDone': {
+        const key = `${host.spec.id}#${generation}#${message.id}`;
+        const pending = this.commands.get(key);
+        this.commands.delete(key);
+        if (message.error && pending) {
+          this.record(host.spec.id, {
+            source: 'action',
+            type: 'actionFailed',
+            action: { atMs: this.elapsedMs, ...commandAction(host.spec.id, pending.command) },
+            error: message.error.message,
+          });
+        }
+        pending?.onDone?.();
+        return;
+      }
+    }
+  }
+
+  private runStatement(host: Host, generation: number, message: Extract<FromServer, { kind: 'sql' }>): void {
+    const executor = message.lock === null ? host.connection : host.locks.get(message.lock)?.tx;
+    let answer: Promise<{ rows: Row[]; changes: number }>;
+    if (!executor) {
+      answer = Promise.reject(new Error(`statement for transaction ${message.lock}, which is not open`));
+    } else if (message.op === 'query') {
+      answer = executor.query(message.sql, message.params).then((rows) => ({ rows, changes: 0 }));
+    } else {
+      answer = executor.run(message.sql, message.params).then(({ changes }) => ({ rows: [], changes }));
+    }
+    this.answer(host, generation, message.id, answer);
+  }
+
+  private answer(
+    host: Host,
+    generation: number,
+    id: number,
+    answer: Promise<{ rows: Row[]; changes: number }>,
+  ): void {
+    answer.then(
+      ({ rows, changes }) =>
+        this.deliverLater(host, generation, this.drawLatency(), { kind: 'sqlResult', id, rows, changes }),
+      (error: unknown) =>
+        this.deliverLater(host, generation, this.drawLatency(), {
+          kind: 'sqlError',
+          id,
+          error: toWireError(error),
+        }),
+    );
+  }
+
+  /** Takes the database lock for the server; the transaction lives until the server says unlock. */
+  private openLock(host: Host, generation: number, id: number): void {
+    const entry: { tx?: Transaction; finish?: (outcome: 'commit' | 'rollback') => void } = {};
+    host.locks.set(id, entry);
+    const rollback = new Error('rolled back by the server');
+    host.connection
+      .lock(
+        (tx) =>
+          new Promise<void>((resolve, reject) => {
+            entry.tx = tx;
+            entry.finish = (outcome) => (outcome === 'commit' ? resolve() : reject(rollback));
+            this.deliverLater(host, generation, this.drawLatency(), { kind: 'lockGranted', id });
+          }),
+      )
+      .then(
+        () => this.deliverLater(host, generation, this.drawLatency(), { kind: 'lockDone', id }),
+        (error: unknown) =>
+          this.deliverLater(host, generation, this.drawLatency(), {
+            kind: 'lockDone',
+            id,
+            ...(error === rollback ? {} : { error: toWireError(error) }),
+          }),
+      )
+      .finally(() => {
+        if (host.locks.get(id) === entry) host.locks.delete(id);
+      });
+  }
+
+  // --- the trace -------------------------------------------------------------------------------------
+
+  private record(server: string | null, body: TraceBody): void {
+    const term = server === null ? null : (this.hosts.get(server)?.term ?? null);
+    this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server, term }, body);
+  }
+
+  private recordEvent(host: Host, message: Extract<FromServer, { kind: 'event' }>): void {
+    const { serverId: _serverId, at, ...body } = message.event;
+    const id = host.spec.id;
+    switch (body.type) {
+      case 'elected':
+        host.term = body.term;
+        host.lastHeartbeatVt = this.time.now();
+        break;
+      case 'heartbeat':
+        host.lastHeartbeatVt = this.time.now();
+        break;
+      case 'steppedDown':
+      case 'released':
+      case 'crashed':
+        host.term = null;
+        break;
+      case 'claimed':
+        host.running.set(body.jobId, { jobName: body.jobName, attempt: body.attempt });
+        break;
+      case 'completed':
+      case 'completionRejected':
+      case 'failed':
+      case 'released-claim':
+        host.running.delete(body.jobId);
+        break;
+    }
+    this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server: id, term: message.term }, {
+      ...body,
+      source: 'coordinator',
+      local: at,
+    } as TraceBody);
+    if (body.type === 'crashed') this.endProcess(host, 'crashed', `crashed: ${body.error}`, true);
+  }
+
+  private recordDatabase(event: DatabaseEvent): void {
+    const { connection, ...body } = event;
+    this.record(this.hosts.has(connection) ? connection : null, { ...body, source: 'database' } as TraceBody);
+  }
+
+  private rows(sql: string): Row[] {
+    try {
+      return this.db.inspect(sql);
+    } catch {
+      return []; // single-server mode has no tables
+    }
+  }
+}
+
+/** The action a failed command came from, for the trace. */
+function commandAction(server: string, command: Command): ActionBody {
+  switch (command.type) {
+    case 'start':
+      return { type: 'restart', server };
+    case 'stop':
+      return { type: 'stop', server, graceMs: command.graceMs };
+    case 'enqueue':
+      return { type: 'enqueue', server, job: command.job, params: command.params, count: command.count };
+    case 'setClock':
+      return { type: 'setClock', server, offsetMs: command.offsetMs, rate: command.rate };
+    case 'setJob':
+      return {
+        type: 'setJob',
+        job: command.job,
+        durationMs: command.durationMs,
+        failureRate: command.failureRate,
+      };
+    case 'addSchedule':
+      return { type: 'addSchedule', job: command.job, cron: command.cron, params: command.params };
+    case 'setHazards':
+      return { type: 'setHazards', hazards: command.hazards, servers: [server] };
+  }
+}
