@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'vitest';
+import { Conductor } from '../../src/sim/conductor';
 import { runScenario } from '../../src/sim/engine';
 import type { Scenario } from '../../src/sim/scenario';
 
@@ -41,5 +42,131 @@ describe('conductor', () => {
     expect(JSON.stringify(two.trace)).toBe(JSON.stringify(one.trace));
     const other = await runScenario({ ...base, seed: 8 });
     expect(JSON.stringify(other.trace)).not.toBe(JSON.stringify(one.trace));
+  });
+});
+
+describe('faults and actions', () => {
+  const quiet = (actions: Scenario['actions'], extra: Partial<Scenario> = {}): Scenario => ({
+    version: 1,
+    seed: 3,
+    durationMs: 60_000,
+    jobs: [{ name: 'work', durationMs: 1_000 }],
+    servers: [{ id: 'a' }, { id: 'b' }],
+    actions,
+    ...extra,
+  });
+
+  test('a paused server runs no code: its heartbeats stop and resume late, in order', async () => {
+    const conductor = await Conductor.create(quiet([{ atMs: 6_000, type: 'pause', server: 'a' }]));
+    try {
+      await conductor.runUntil(30_000);
+      const beats = conductor.trace.entries.filter((e) => e.type === 'heartbeat' && e.server === 'a');
+      expect(beats.every((e) => e.vt - conductor.epoch < 6_000)).toBe(true);
+      // b took over after the lease ran out, while a slept.
+      expect(conductor.snapshot().servers.find((s) => s.id === 'b')!.leader).toBe(true);
+      conductor.apply({ type: 'resume', server: 'a' });
+      await conductor.runUntil(40_000);
+      const afterResume = conductor.trace.entries.filter(
+        (e) => e.server === 'a' && e.vt - conductor.epoch >= 30_000,
+      );
+      // Its first act on waking: the heartbeat finds the lease gone and it steps down.
+      expect(afterResume.find((e) => e.source === 'coordinator')).toMatchObject({
+        type: 'steppedDown',
+        term: 1,
+      });
+    } finally {
+      conductor.dispose();
+    }
+  });
+
+  test('a crash while holding the lock rolls its transaction back and frees the lock at once', async () => {
+    const conductor = await Conductor.create(quiet([]));
+    try {
+      await conductor.runUntil(1_000);
+      // Wait until some transaction of a is open, then crash it right there.
+      for (let i = 0; i < 20_000 && conductor.db.holder() !== 'a'; i++) await conductor.step(5);
+      expect(conductor.db.holder()).toBe('a');
+      const crashedAt = conductor.trace.entries.length;
+      conductor.apply({ type: 'crash', server: 'a' });
+      expect(conductor.db.holder()).not.toBe('a');
+      const after = conductor.trace.entries.slice(crashedAt);
+      expect(after.map((e) => e.type)).toEqual(
+        expect.arrayContaining(['action', 'rolledBack', 'processEnded']),
+      );
+      await conductor.runUntil(40_000);
+      expect(conductor.snapshot().servers.find((s) => s.id === 'b')!.leader).toBe(true);
+    } finally {
+      conductor.dispose();
+    }
+  });
+
+  test('a cut-off server cannot reach the database; healed, it works again', async () => {
+    const result = await runScenario(
+      quiet([
+        { atMs: 2_000, type: 'cutOff', server: 'a' },
+        { atMs: 3_000, type: 'enqueue', server: 'b', job: 'work', count: 4 },
+        { atMs: 30_000, type: 'heal', server: 'a' },
+        { atMs: 31_000, type: 'enqueue', server: 'a', job: 'work', count: 4 },
+      ]),
+      { heal: false },
+    );
+    const errors = result.trace.filter((e) => e.type === 'error' && e.server === 'a');
+    expect(errors.length).toBeGreaterThan(0);
+    const stepDown = result.trace.find((e) => e.type === 'steppedDown' && e.server === 'a');
+    expect(stepDown).toBeDefined();
+    const completedBy = result.trace.filter((e) => e.type === 'completed').map((e) => e.server);
+    expect(completedBy.slice(0, 4)).toEqual(['b', 'b', 'b', 'b']);
+    expect(result.final.distributedJobs.every((row) => row.status === 'completed')).toBe(true);
+    expect(result.final.distributedJobs).toHaveLength(8);
+  });
+
+  test('restart starts a fresh process with the next generation; refused actions are traced, not thrown', async () => {
+    const result = await runScenario(
+      quiet([
+        { atMs: 1_000, type: 'crash', server: 'a' },
+        { atMs: 2_000, type: 'restart', server: 'a' },
+        { atMs: 3_000, type: 'restart', server: 'a' },
+        { atMs: 4_000, type: 'enqueue', server: 'a', job: 'nope' },
+        { atMs: 5_000, type: 'pause', server: 'zed' },
+      ]),
+      { heal: false },
+    );
+    const processes = result.trace.filter((e) => e.source === 'process' && e.server === 'a');
+    expect(processes.map((e) => e.source === 'process' && `${e.type}:${e.generation}:${e.reason}`)).toEqual([
+      'processStarted:1:start',
+      'processEnded:1:crash',
+      'processStarted:2:restart',
+    ]);
+    const failed = result.trace.filter((e) => e.type === 'actionFailed');
+    expect(failed.map((e) => e.type === 'actionFailed' && e.error)).toEqual([
+      'server "a" is running',
+      expect.stringContaining('unknown job "nope"'),
+      'no server "zed"; servers: a, b',
+    ]);
+  });
+
+  test('the snapshot shows leader, term, clock offset, running jobs and the live rows', async () => {
+    const conductor = await Conductor.create(
+      quiet([
+        { atMs: 1_000, type: 'setClock', server: 'b', offsetMs: -20_000 },
+        { atMs: 1_500, type: 'enqueue', server: 'a', job: 'work', count: 3 },
+      ]),
+    );
+    try {
+      await conductor.runUntil(1_600);
+      const snapshot = conductor.snapshot();
+      const [a, b] = snapshot.servers;
+      expect(a).toMatchObject({ id: 'a', leader: true, term: 1, process: 'running' });
+      expect(b!.leader).toBe(false);
+      expect(Math.round(b!.offsetMs)).toBe(-20_000);
+      expect(Math.round(b!.localTime - snapshot.vt)).toBe(-20_000);
+      expect(a!.runningJobs.length + b!.runningJobs.length).toBe(3);
+      expect(snapshot.tables.leadJobCoordinators).toEqual([
+        expect.objectContaining({ jobCoordinatorId: 'a', term: 1 }),
+      ]);
+      expect(snapshot.tables.distributedJobs.filter((row) => row.status === 'claimed')).toHaveLength(3);
+    } finally {
+      conductor.dispose();
+    }
   });
 });
