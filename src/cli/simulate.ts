@@ -1,0 +1,167 @@
+import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import type { RunResult } from '../sim/runResult';
+import type { Scenario } from '../sim/scenario';
+import { parseScenarioJson, ScenarioError } from '../sim/scenarioSchema';
+import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
+import { noProgress, progressLine } from './progress';
+import { summarise, summaryLines, type InvariantReport } from './summary';
+
+/** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json]`. */
+
+export const EXIT = { ok: 0, invariantFailed: 1, usage: 2, crashed: 3 } as const;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal: only then is a progress line drawn. */
+  errIsTty: boolean;
+  /** Wall-clock ms, for the wall time and the progress line. */
+  now(): number;
+}
+
+const nodeIo: Io = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  errIsTty: Boolean(process.stderr.isTTY),
+  now: () => performance.now(),
+};
+
+/** Errors that mean the scenario asks for something the coordinator refuses, not a bug of the simulation. */
+const REFUSALS = new Set([
+  'ScenarioError',
+  'InvalidOptionError',
+  'JobDefinitionError',
+  'InvalidCronError',
+  'InvalidParamsError',
+  'UnknownJobError',
+]);
+
+class Refused extends Error {}
+
+/** Reads and checks the scenario file; every failure is a one-line (or one-block) Refused. */
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    if (!existsSync(path)) throw new Refused(`scenario file not found: ${path}`);
+    if (!statSync(path).isFile()) throw new Refused(`not a file: ${path}`);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof Refused) throw error;
+    throw new Refused(`cannot read ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return parseScenarioJson(text, path);
+  } catch (error) {
+    if (error instanceof ScenarioError) throw new Refused(error.message);
+    throw error;
+  }
+}
+
+function checkTracePath(path: string | undefined): void {
+  if (path === undefined) return;
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory()) {
+    throw new Refused(`--trace: the folder ${folder} does not exist`);
+  }
+}
+
+/** The trace as Trace.toJson writes it: one entry per line inside an array. */
+export function traceJson(trace: RunResult['trace']): string {
+  return `[\n${trace.map((entry) => JSON.stringify(entry)).join(',\n')}\n]\n`;
+}
+
+/** What the command runs: the engine and the invariant checkers, loaded only once the arguments are good. */
+export interface Engine {
+  runScenario: (typeof import('../sim/engine'))['runScenario'];
+  checkAll: (result: RunResult) => readonly InvariantReport[];
+}
+
+async function loadEngine(): Promise<Engine> {
+  const [{ runScenario }, { checkAll }] = await Promise.all([
+    import('../sim/engine'),
+    import('../sim/checkers'),
+  ]);
+  return { runScenario, checkAll };
+}
+
+async function simulate(options: CliOptions, scenario: Scenario, io: Io, engine: Engine): Promise<number> {
+  const { runScenario, checkAll } = engine;
+  const progress = io.errIsTty ? progressLine(io.err, () => io.now()) : noProgress;
+  const startedAt = io.now();
+  let result: RunResult;
+  try {
+    result = await runScenario(scenario, {
+      seed: options.seed,
+      untilMs: options.untilMs,
+      heal: options.heal,
+      onProgress: (elapsedMs, endMs) => progress.update(elapsedMs, endMs),
+    });
+  } finally {
+    progress.done();
+  }
+  const wallMs = Math.round(io.now() - startedAt);
+  const reports = checkAll(result);
+  if (options.tracePath) writeFileSync(options.tracePath, traceJson(result.trace));
+  const context = { file: options.scenarioPath, wallMs, untilMs: options.untilMs };
+  if (options.json) {
+    const summary = summarise(result, reports, context);
+    io.out(`${JSON.stringify({ scenario, seed: result.seed, summary, invariants: reports }, null, 2)}\n`);
+  } else {
+    io.out(`${summaryLines(result, reports, context).join('\n')}\n`);
+  }
+  return reports.some((report) => !report.ok && !report.skipped) ? EXIT.invariantFailed : EXIT.ok;
+}
+
+/** Runs the command line; returns the exit status instead of exiting, so that tests can call it. */
+export async function main(
+  argv: readonly string[],
+  io: Io = nodeIo,
+  engine: () => Promise<Engine> = loadEngine,
+): Promise<number> {
+  let options: CliOptions;
+  let scenario: Scenario;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed.help) {
+      io.out(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    options = parsed;
+    scenario = loadScenario(options.scenarioPath);
+    checkTracePath(options.tracePath);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof Refused) {
+      io.err(`simulate: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    throw error;
+  }
+  try {
+    return await simulate(options, scenario, io, await engine());
+  } catch (error) {
+    const name = error instanceof Error ? error.name : '';
+    const message = error instanceof Error ? error.message : String(error);
+    if (REFUSALS.has(name)) {
+      io.err(`simulate: the scenario was refused: ${name}: ${message}\n`);
+      return EXIT.usage;
+    }
+    io.err(
+      `simulate: the simulation failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`,
+    );
+    return EXIT.crashed;
+  }
+}
+
+/** Whether this file is the program being run (not imported by a test). */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined || !existsSync(script)) return false;
+  return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+}
+
+if (invokedDirectly()) {
+  process.exitCode = await main(process.argv.slice(2));
+}
