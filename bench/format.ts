@@ -1,6 +1,6 @@
 /** Renders a BenchReport as plain-text tables, for a terminal or a pasted issue comment. */
 import { SQLJS_PRAGMAS } from '../src/db';
-import type { BenchReport, VirtualRow } from './report';
+import type { BenchReport, PropertyRow, SimulationReport, VirtualRow } from './report';
 
 type Align = 'left' | 'right';
 interface Column {
@@ -187,8 +187,131 @@ export function formatReport(report: BenchReport): string {
     );
   }
   out.push('');
+  out.push(...formatSimulation(report.simulation));
+  if (settings.pragmas.length > 0)
+    out.push('   (--pragma does not reach sections 4 and 5: runScenario opens its database as shipped.)');
+  out.push('');
+  out.push(...formatProperties(report.properties));
+  out.push('');
   out.push(`total bench time ${fixed(report.totalWallMs / 1_000, 1)} s`);
   return out.join('\n');
+}
+
+function formatSimulation(sim: SimulationReport): string[] {
+  const out: string[] = [];
+  out.push(
+    `4. Simulation speed: runScenario, ${sim.servers} servers, ${duration(sim.virtualMs)} virtual, an enqueue of` +
+      ` ${sim.enqueueCount} jobs of ${sim.jobMs} ms every ${duration(sim.enqueueEveryMs)} (servers in turn), heal off`,
+  );
+  out.push(
+    `   ${count(sim.virtualSecondsPerWallSecond)} virtual s per wall s · ${fixed(sim.virtualSecondsPerWallSecond / sim.aim, 2)}×` +
+      ` the aim of ${count(sim.aim)} (one virtual hour per wall second)` +
+      ` · wall ${fixed(sim.wallMs, 1)} ms, cpu ${fixed(sim.cpuMs, 0)} ms (runs ${sim.runsWallMs.map((ms) => fixed(ms, 1)).join(' ')})`,
+  );
+  const sources = Object.entries(sim.traceBySource)
+    .sort((a, b) => b[1] - a[1])
+    .map(([source, n]) => `${source} ${count(n)}`)
+    .join(', ');
+  out.push(
+    `   ${count(sim.completed)} of ${count(sim.jobs)} jobs completed · ${count(sim.traceEntries)} trace entries (${sources})`,
+  );
+  const { probe } = sim;
+  out.push(
+    `   Where the wall time goes, in one more run with sql.js's methods timed (${fixed(probe.wallMs, 1)} ms, the probe's own cost included):`,
+  );
+  out.push(
+    indent(
+      table(
+        [{ header: 'part', align: 'left' }, { header: 'wall ms' }, { header: 'share' }],
+        [
+          ['inside sql.js (the statements alone)', fixed(probe.sqlJsMs, 1), percent(probe.sqlJsShare)],
+          ['everything else', fixed(probe.otherMs, 1), percent(probe.otherShare)],
+        ],
+      ),
+    ),
+  );
+  out.push(
+    `   The floor: with everything else free, the statements alone allow ${count(probe.floorVirtualSecondsPerWallSecond)} virtual s per wall s.` +
+      ` ${count(probe.executions)} statements executed (${fixed(probe.executions / Math.max(1, sim.completed), 1)} per completed job),` +
+      ` ${count(probe.calls)} calls into sql.js; SQL functions called back (db_now_ms) ${fixed(probe.callbackMs, 1)} ms, in everything else.`,
+  );
+  out.push('   Statements by time inside sql.js:');
+  out.push(
+    indent(
+      table(
+        [
+          { header: 'statement', align: 'left' },
+          { header: 'executions' },
+          { header: 'per job' },
+          { header: 'ms' },
+          { header: 'of sql.js' },
+          { header: 'µs each' },
+        ],
+        probe.statements.map((statement) => [
+          abbreviate(statement.sql, 72),
+          count(statement.executions),
+          fixed(statement.executions / Math.max(1, sim.completed), 2),
+          fixed(statement.ms, 1),
+          percent(statement.ms / probe.sqlJsMs),
+          statement.executions > 0 ? fixed((statement.ms / statement.executions) * 1_000, 1) : '',
+        ]),
+      ),
+    ),
+  );
+  return out;
+}
+
+function formatProperties(rows: readonly PropertyRow[]): string[] {
+  const out: string[] = [];
+  const runs = rows[0]?.runs ?? 0;
+  out.push(
+    `5. Property runs: runScenario of 3 servers, 60 virtual s, a cron job every second, 20 jobs of 200 ms enqueued at 5 s,` +
+      ` the leader crashed at 20 s; seeds 1-${runs} per batch, invariant checkers not included`,
+  );
+  out.push(
+    table(
+      [
+        { header: 'mode', align: 'left' },
+        { header: 'runs/s' },
+        { header: 'batch ms' },
+        { header: 'cpu ms' },
+        { header: 'runs ms', align: 'left' },
+        { header: 'virtual s/run' },
+        { header: 'trace entries/run' },
+        { header: 'sql.js share' },
+      ],
+      rows.map((row) => [
+        row.heal ? 'heal (liveness phase, as the property suites)' : 'no heal',
+        fixed(row.runsPerSec, 1),
+        fixed(row.wallMs, 1),
+        fixed(row.cpuMs, 0),
+        row.runsWallMs.map((ms) => fixed(ms, 1)).join(' '),
+        fixed(row.virtualMsPerRun / 1_000, 1),
+        count(row.traceEntriesPerRun),
+        percent(row.probe.sqlJsShare),
+      ]),
+    ),
+  );
+  const healed = rows.find((row) => row.heal);
+  const crashed = rows.map((row) => row.leaderCrashed);
+  out.push(
+    `   The crash hit the leader in ${crashed.every((n) => n === runs) ? `all ${runs}` : crashed.join(' / ')} runs` +
+      (healed
+        ? `; healed, every job ended completed or dead-lettered in ${healed.allJobsFinished} of ${healed.runs} runs`
+        : '') +
+      '. sql.js share: of one more probed batch.',
+  );
+  return out;
+}
+
+function percent(share: number): string {
+  return `${fixed(share * 100, 1)}%`;
+}
+
+/** SQL text on one line, cut to `width` characters. */
+function abbreviate(sql: string, width: number): string {
+  const line = sql.replace(/\s+/g, ' ').trim();
+  return line.length <= width ? line : `${line.slice(0, width - 1)}…`;
 }
 
 function virtualCell(run: VirtualRow['fixed']): string {

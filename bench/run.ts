@@ -3,7 +3,11 @@
  *
  * 1. jobs claimed and completed per wall second, in small virtual steps so that only wall work bounds it;
  * 2. the same SQL statements run bare in the same process, and the ratio (the coordinator's overhead);
- * 3. the same drain in virtual time, fixed coordinator against the reference's one claim per tick (H9).
+ * 3. the same drain in virtual time, fixed coordinator against the reference's one claim per tick (H9);
+ * 4. the simulation engine (runScenario): virtual seconds per wall second for 5 servers under a steady job
+ *    load, and the share of that wall time spent inside sql.js;
+ * 5. property runs per second: a 3-server, 60-virtual-second scenario over a batch of seeds, with and
+ *    without the liveness phase.
  *
  * Every figure is the median of --repeats runs, after one warm-up run of each timed kind (the first runs
  * pay for JIT compilation and the wasm tiers). Timed runs are interleaved round by round, so that drift
@@ -11,6 +15,7 @@
  * of biasing the last one.
  */
 import { parseArgs } from 'node:util';
+import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from '../src/db';
 import { measureBareSql, type BareSqlResult } from './bareSql';
 import {
@@ -23,7 +28,25 @@ import {
 } from './distributedDrain';
 import { formatReport } from './format';
 import { machineInfo } from './machine';
-import type { BenchReport, BenchSettings, VirtualRow } from './report';
+import type {
+  BenchReport,
+  BenchSettings,
+  PropertyRow,
+  ProbeSplit,
+  SimulationReport,
+  VirtualRow,
+} from './report';
+import {
+  measurePropertyBatch,
+  measureSimulation,
+  propertyScenario,
+  steadyScenario,
+  STEADY_LOAD,
+  withSqlJsProbe,
+  type PropertyBatchResult,
+  type SimulationResult,
+} from './simulation';
+import type { SqlJsTotals } from './sqlJsProbe';
 import { medianRun, repeat } from './stats';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -34,6 +57,8 @@ const USAGE = `usage: npm run bench -- [options]
   --repeats N         runs per figure; the median is reported (default 3)
   --step-ms N         virtual step of the wall-throughput drain (default 1)
   --pragma NAME=VALUE what-if: also run "PRAGMA NAME = VALUE" on both databases; may be repeated
+  --sim-hours N       virtual hours of the steady-load simulation (default 1; fractions allowed)
+  --property-runs N   seeds per property batch (default 20)
   --json              print the report as JSON instead of tables
   --help`;
 
@@ -51,6 +76,8 @@ function parseSettings(argv: string[]): { settings: BenchSettings; json: boolean
       repeats: { type: 'string', default: '3' },
       'step-ms': { type: 'string', default: '1' },
       pragma: { type: 'string', multiple: true, default: [] },
+      'sim-hours': { type: 'string', default: '1' },
+      'property-runs': { type: 'string', default: '20' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -70,6 +97,8 @@ function parseSettings(argv: string[]): { settings: BenchSettings; json: boolean
       // Long enough for 200 jobs on one server under H9 (about 1,000 s), short enough to stop a stuck run.
       virtualCapMs: 30 * 60_000,
       pragmas: values.pragma.map(pragmaStatement),
+      simHours: positiveNumber(values['sim-hours'], '--sim-hours'),
+      propertyRuns: positiveInteger(values['property-runs'], '--property-runs'),
     },
   };
 }
@@ -81,6 +110,13 @@ function positiveInteger(text: string, flag: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1)
     throw new UsageError(`${flag}: expected a whole number >= 1, got "${text}"`);
+  return value;
+}
+
+function positiveNumber(text: string, flag: string): number {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new UsageError(`${flag}: expected a number > 0, got "${text}"`);
   return value;
 }
 
@@ -185,6 +221,8 @@ async function main(): Promise<void> {
     });
   }
 
+  const { simulation, properties } = await measureSimulationSections(sqlJs, settings);
+
   const report: BenchReport = {
     machine: machineInfo(sqlJs),
     settings,
@@ -192,9 +230,114 @@ async function main(): Promise<void> {
     bare,
     diagnostics,
     virtual,
+    simulation,
+    properties,
     totalWallMs: performance.now() - started,
   };
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
+}
+
+/** The issue's aim for the simulation: one virtual hour per wall second. */
+const AIM_VIRTUAL_SECONDS_PER_WALL_SECOND = 3_600;
+/** Statements listed in the simulation's sql.js breakdown. */
+const TOP_STATEMENTS = 6;
+
+/**
+ * Sections 4 and 5, in the same manner as the drains: a warm-up of each kind, then rounds of timed runs
+ * (steady load, healed property batch, unhealed property batch), then one probed run of each kind, whose
+ * wall time is split into sql.js and the rest. The probed runs come last and the probe is removed after
+ * each, so that the timed runs pay nothing for it.
+ */
+async function measureSimulationSections(
+  sqlJs: SqlJsStatic,
+  settings: BenchSettings,
+): Promise<{ simulation: SimulationReport; properties: PropertyRow[] }> {
+  const steady = steadyScenario(settings.simHours * 3_600_000);
+  const property = propertyScenario();
+  const runs = settings.propertyRuns;
+  const batch = (heal: boolean) => measurePropertyBatch(property, sqlJs, runs, heal);
+
+  progress('simulation: warming up ...');
+  await measureSimulation(steady, sqlJs);
+  await batch(true);
+  await batch(false);
+
+  const steadyRuns: SimulationResult[] = [];
+  const healed: PropertyBatchResult[] = [];
+  const unhealed: PropertyBatchResult[] = [];
+  for (let round = 1; round <= settings.repeats; round++) {
+    progress(`simulation and property runs, round ${round} of ${settings.repeats} ...`);
+    steadyRuns.push(await measureSimulation(steady, sqlJs));
+    healed.push(await batch(true));
+    unhealed.push(await batch(false));
+  }
+
+  progress('simulation and property runs under the sql.js probe ...');
+  const probedSteady = await withSqlJsProbe(sqlJs, () => measureSimulation(steady, sqlJs));
+  const probedHealed = await withSqlJsProbe(sqlJs, () => batch(true));
+  const probedUnhealed = await withSqlJsProbe(sqlJs, () => batch(false));
+
+  const middle = medianRun(steadyRuns, (run) => run.wallMs);
+  const { sqlJs: totals } = probedSteady;
+  const simulation: SimulationReport = {
+    servers: STEADY_LOAD.servers,
+    enqueueEveryMs: STEADY_LOAD.enqueueEveryMs,
+    enqueueCount: STEADY_LOAD.enqueueCount,
+    jobMs: STEADY_LOAD.jobMs,
+    virtualMs: middle.virtualMs,
+    wallMs: middle.wallMs,
+    runsWallMs: steadyRuns.map((run) => run.wallMs),
+    cpuMs: middle.cpuMs,
+    virtualSecondsPerWallSecond: middle.virtualMs / middle.wallMs,
+    aim: AIM_VIRTUAL_SECONDS_PER_WALL_SECOND,
+    traceEntries: middle.traceEntries,
+    traceBySource: middle.traceBySource,
+    jobs: middle.jobs,
+    completed: middle.completed,
+    probe: {
+      ...probeSplit(probedSteady.result.wallMs, totals),
+      floorVirtualSecondsPerWallSecond: totals.ms > 0 ? middle.virtualMs / totals.ms : Infinity,
+      statements: totals.statements.slice(0, TOP_STATEMENTS),
+      executions: totals.statements.reduce((sum, statement) => sum + statement.executions, 0),
+    },
+  };
+
+  const propertyRow = (
+    timed: readonly PropertyBatchResult[],
+    probed: { result: PropertyBatchResult; sqlJs: SqlJsTotals },
+  ): PropertyRow => {
+    const run = medianRun(timed, (result) => result.wallMs);
+    return {
+      heal: run.heal,
+      runs: run.runs,
+      runsPerSec: (run.runs / run.wallMs) * 1_000,
+      wallMs: run.wallMs,
+      runsWallMs: timed.map((result) => result.wallMs),
+      cpuMs: run.cpuMs,
+      virtualMsPerRun: run.virtualMsPerRun,
+      traceEntriesPerRun: run.traceEntries / run.runs,
+      leaderCrashed: run.leaderCrashed,
+      allJobsFinished: run.allJobsFinished,
+      probe: probeSplit(probed.result.wallMs, probed.sqlJs),
+    };
+  };
+  return {
+    simulation,
+    properties: [propertyRow(healed, probedHealed), propertyRow(unhealed, probedUnhealed)],
+  };
+}
+
+function probeSplit(wallMs: number, totals: SqlJsTotals): ProbeSplit {
+  const otherMs = wallMs - totals.ms;
+  return {
+    wallMs,
+    sqlJsMs: totals.ms,
+    sqlJsShare: totals.ms / wallMs,
+    otherMs,
+    otherShare: otherMs / wallMs,
+    calls: totals.calls,
+    callbackMs: totals.callbackMs,
+  };
 }
 
 /** Virtual time is deterministic (I7): every run of the same drain must end at the same instant. */

@@ -65,6 +65,8 @@ export class LocalJobSource implements JobSource {
     };
     const at = this.retries.findIndex((other) => other.dueAt > waiting.dueAt);
     this.retries.splice(at === -1 ? this.retries.length : at, 0, waiting);
+    // The worker may be asleep until its next poll: tell it a retry is now waiting, so it sleeps until it is due.
+    for (const listener of [...this.retryListeners]) listener();
   }
 
   async release(job: ClaimedJob): Promise<void> {
@@ -79,8 +81,15 @@ export class LocalJobSource implements JobSource {
   }
 
   onWork(listener: () => void): () => void {
-    return this.queue.onPush(listener);
+    const stopQueue = this.queue.onPush(listener);
+    this.retryListeners.add(listener);
+    return () => {
+      stopQueue();
+      this.retryListeners.delete(listener);
+    };
   }
+
+  private readonly retryListeners = new Set<() => void>();
 
   /** Jobs waiting in memory: queued plus waiting out a backoff. */
   get waiting(): number {

@@ -77,7 +77,7 @@ export class DatabaseJobSource implements JobSource {
     const rows = await tx.query(
       `UPDATE distributedJobs
        SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT ?)
+       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
        RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`,
       // The token names the server as well: ids are unique per server, and two servers' tokens must differ.
       [serverId, `${serverId}:${entropy.newId('claim')}`, now + claimLeaseMs, now, max],
@@ -153,7 +153,7 @@ export class DatabaseJobSource implements JobSource {
     const order = this.options.hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
     const rows = await tx.query(
       `DELETE FROM distributedJobs WHERE id IN (
-         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT ?)
+         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
        RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt`,
       [now, max],
     );
