@@ -59,6 +59,8 @@ interface Host {
   term: number | null;
   lastHeartbeatVt: number | null;
   running: Map<string, { jobName: string; attempt: number }>;
+  /** Set by heal() on a server still stopping: it starts again once its stop has finished. */
+  restartWhenStopped: boolean;
 }
 
 export interface ConductorOptions {
@@ -220,6 +222,7 @@ export class Conductor {
       if (host.cutOff) this.apply({ type: 'heal', server: host.spec.id });
       if (host.process === 'crashed' || host.process === 'stopped')
         this.apply({ type: 'restart', server: host.spec.id });
+      if (host.process === 'stopping') host.restartWhenStopped = true;
     }
   }
 
@@ -296,9 +299,10 @@ export class Conductor {
       case 'stop': {
         const host = this.live(action.server);
         host.process = 'stopping';
-        return this.command(host, { type: 'stop', graceMs: action.graceMs }, () =>
-          this.endProcess(host, 'stopped', 'stop', false),
-        );
+        return this.command(host, { type: 'stop', graceMs: action.graceMs }, () => {
+          this.endProcess(host, 'stopped', 'stop', false);
+          if (host.restartWhenStopped) this.apply({ type: 'restart', server: host.spec.id });
+        });
       }
       case 'restart': {
         const host = this.host(action.server);
@@ -440,6 +444,7 @@ export class Conductor {
       term: null,
       lastHeartbeatVt: null,
       running: new Map(),
+      restartWhenStopped: false,
     };
     this.hosts.set(spec.id, host);
     host.transport = this.transport(config, this.time.now(), (message) =>

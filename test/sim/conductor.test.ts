@@ -170,3 +170,27 @@ describe('faults and actions', () => {
     }
   });
 });
+
+test('heal restarts a server whose graceful stop is still running once the stop finishes (found by the checkers)', async () => {
+  const result = await runScenario({
+    version: 1,
+    seed: 13,
+    durationMs: 34_000,
+    jobs: [{ name: 'work', durationMs: 5_000 }],
+    servers: [{ id: 'a', withoutJobs: true }, { id: 'b' }],
+    actions: [
+      { atMs: 30_000, type: 'enqueue', server: 'a', job: 'work', count: 3 },
+      { atMs: 33_932, type: 'stop', server: 'b', graceMs: 1_045 },
+    ],
+  });
+  // b's stop waits for its running jobs past the end of the scenario: the heal comes while it is stopping.
+  const stopEnded = result.trace.find((e) => e.type === 'processEnded' && e.server === 'b')!;
+  expect(stopEnded.vt - result.trace[0]!.vt).toBeGreaterThan(34_000);
+  const b = result.trace.filter((e) => e.source === 'process' && e.server === 'b');
+  expect(b.map((e) => e.type)).toEqual(['processStarted', 'processEnded', 'processStarted']);
+  expect(result.final.distributedJobs.map((row) => row.status)).toEqual([
+    'completed',
+    'completed',
+    'completed',
+  ]);
+});
