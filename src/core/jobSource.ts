@@ -30,8 +30,11 @@ export interface JobSource {
   complete(job: ClaimedJob): Promise<boolean>;
   /** Records a failed attempt; the source decides between a retry, a dead letter, or dropping it. */
   fail(job: ClaimedJob, error: unknown, maxAttempts: number, retryInMs: number): Promise<void>;
-  /** Hands back a job this server will not finish (graceful stop past its grace period). */
-  release(job: ClaimedJob): Promise<void>;
+  /**
+   * Hands back a job this server will not finish: one abandoned at a graceful stop (`started`: the attempt
+   * counts as made), or one whose claim landed after the stop began and never ran (it does not count).
+   */
+  release(job: ClaimedJob, started: boolean): Promise<void>;
   /** Calls `listener` when new work may be available. Returns a function that stops it. */
   onWork(listener: () => void): () => void;
 }

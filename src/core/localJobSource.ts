@@ -69,13 +69,13 @@ export class LocalJobSource implements JobSource {
     for (const listener of [...this.retryListeners]) listener();
   }
 
-  async release(job: ClaimedJob): Promise<void> {
-    // The attempt did not finish: it goes back to the queue and counts as made.
+  async release(job: ClaimedJob, started: boolean): Promise<void> {
+    // Back to the queue; an attempt that began counts as made, one that never ran does not.
     this.queue.push({
       id: job.id,
       name: job.name,
       params: job.params,
-      attempts: job.attempt,
+      attempts: started ? job.attempt : job.attempt - 1,
       tickAt: job.tickAt,
     });
   }

@@ -580,6 +580,13 @@ export class Conductor {
             action: { atMs: this.elapsedMs, ...commandAction(host.spec.id, pending.command) },
             error: message.error.message,
           });
+          // A process whose coordinator could not start (its migrations timed out behind a stalled lock
+          // holder, or it was cut off) is dead: say so, so that heal() starts it again (found by the
+          // property suite: it stayed "running" with nothing running, and its jobs were never done).
+          if (pending.command.type === 'start') {
+            this.endProcess(host, 'crashed', `start failed: ${message.error.message}`, true);
+            return;
+          }
         }
         pending?.onDone?.();
         return;

@@ -30,8 +30,8 @@ export class CompositeJobSource implements JobSource {
     return this.owner(job).fail(job, error, maxAttempts, retryInMs);
   }
 
-  release(job: ClaimedJob): Promise<void> {
-    return this.owner(job).release(job);
+  release(job: ClaimedJob, started: boolean): Promise<void> {
+    return this.owner(job).release(job, started);
   }
 
   onWork(listener: () => void): () => void {

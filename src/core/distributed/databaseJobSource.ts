@@ -231,8 +231,11 @@ export class DatabaseJobSource implements JobSource {
     if (changes === 1 && !dead) await database.notify(JOBS_CHANNEL);
   }
 
-  async release(job: ClaimedJob): Promise<void> {
+  async release(job: ClaimedJob, started: boolean): Promise<void> {
     const claim = job as DatabaseClaim;
+    // The claim counted an attempt; one that never ran gives it back (found by the property suite: the
+    // next claim looked like attempt 2 of a job nobody had run).
+    const attempts = started ? claim.attempt : claim.attempt - 1;
     if (claim.token === null) {
       await this.options.database.run(
         `INSERT INTO distributedJobs (name, params, createdAt, runAt, attempts, maxAttempts, enqueuedBy, tickAt)
@@ -240,7 +243,7 @@ export class DatabaseJobSource implements JobSource {
         [
           claim.name,
           JSON.stringify(claim.params),
-          claim.attempt,
+          attempts,
           claim.maxAttempts,
           this.options.serverId,
           claim.tickAt ?? null,
@@ -249,9 +252,9 @@ export class DatabaseJobSource implements JobSource {
     } else {
       this.held.delete(claim.token);
       await this.options.database.run(
-        `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
+        `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), attempts = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
          WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
-        [Number(claim.id), claim.token],
+        [attempts, Number(claim.id), claim.token],
       );
     }
     await this.options.database.notify(JOBS_CHANNEL);

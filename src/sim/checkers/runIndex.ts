@@ -149,6 +149,17 @@ export class RunIndex {
   }
 
   /**
+   * The first virtual time at or after `fromVt` at which the database clock read `db` or more: with a
+   * clock set back, a reading comes round twice, and only the one after `fromVt` matters.
+   */
+  dbToVtAfter(db: number, fromVt: number): number {
+    const found = this.vtCandidates(db).filter((vt) => vt >= fromVt);
+    if (found.length > 0) return Math.min(...found);
+    const after = this.trace.find((entry) => entry.vt >= fromVt && entry.db >= db);
+    return after ? after.vt : this.dbToVt(db);
+  }
+
+  /**
    * Virtual time at which an election read the lease (`dbNow`, its transaction's start): the latest
    * moment the database clock read that value before the election was recorded.
    */

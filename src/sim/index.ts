@@ -1,0 +1,41 @@
+/**
+ * The simulation's public API: what the CLI, the playground and other projects' property suites use.
+ */
+export { runScenario, type RunOptions } from './engine';
+export {
+  Conductor,
+  type ConductorOptions,
+  type ClusterSnapshot,
+  type ServerSnapshot,
+  type ProcessState,
+} from './conductor';
+export type { Scenario, Action, ActionBody, ActionType, JobModel, ServerSpec, HazardList } from './scenario';
+export { SCENARIO_VERSION } from './scenario';
+export { parseScenario, parseScenarioJson, serializeScenario, ScenarioError } from './scenarioSchema';
+export type { RunResult, ResolvedTimings } from './runResult';
+export { Trace, type TraceEntry, type TraceBody, type TraceStamp } from './trace';
+export {
+  checkAll,
+  checkDeterminism,
+  CHECKERS,
+  TITLES,
+  type InvariantId,
+  type InvariantReport,
+  type Violation,
+} from './checkers';
+export { toJepsenHistory, historyToEdn, type HistoryOp } from './history';
+export {
+  scenarioArbitrary,
+  planArbitrary,
+  planToScenario,
+  onlyFaults,
+  FAULT_PROFILES,
+  type ScenarioArbitraryOptions,
+  type FaultKind,
+} from './arbitraries';
+export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';
+export { inThreadTransport, type ServerTransport, type TransportFactory } from './transport';
+export type { ServerConfig, ToServer, FromServer, Command } from './protocol';
+export { ServerRuntime } from './serverRuntime';
+export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './virtualTime';
+export { SeededEntropy, deriveSeed } from './seededEntropy';
