@@ -11,6 +11,7 @@ Options:
                     (invariant I2, nothing lost, is then skipped)
   --json            print { scenario, seed, summary, invariants } as JSON instead of text
   --trace FILE      also write the full trace, one entry per line, as JSON to FILE
+  --history FILE    also write a Jepsen-style history (invoke/ok/fail/info operations) as EDN to FILE
   -h, --help        show this help
 
 Exit status: 0 every invariant passed (or was skipped), 1 an invariant failed,
@@ -23,6 +24,7 @@ export interface CliOptions {
   heal: boolean;
   json: boolean;
   tracePath?: string;
+  historyPath?: string;
 }
 
 export type ParsedArgs = { help: true } | ({ help: false } & CliOptions);
@@ -59,7 +61,7 @@ export function parseSeed(text: string): number {
   return seed;
 }
 
-const WITH_VALUE = new Set(['--seed', '--until', '--trace']);
+const WITH_VALUE = new Set(['--seed', '--until', '--trace', '--history']);
 const SWITCHES = new Set(['--json', '--no-heal', '--help', '-h']);
 
 /** Reads the command line (without `node` and the script); throws UsageError with a one-line message. */
@@ -111,5 +113,6 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     heal: !seen.has('--no-heal'),
     json: seen.has('--json'),
     ...(values.has('--trace') && { tracePath: values.get('--trace') }),
+    ...(values.has('--history') && { historyPath: values.get('--history') }),
   };
 }

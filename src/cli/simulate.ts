@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../sim/runResult';
 import type { Scenario } from '../sim/scenario';
 import { parseScenarioJson, ScenarioError } from '../sim/scenarioSchema';
+import { historyToEdn, toJepsenHistory } from '../sim/history';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { noProgress, progressLine } from './progress';
 import { summarise, summaryLines, type InvariantReport } from './summary';
@@ -60,11 +61,11 @@ export function loadScenario(path: string): Scenario {
   }
 }
 
-function checkTracePath(path: string | undefined): void {
+function checkOutputPath(flag: string, path: string | undefined): void {
   if (path === undefined) return;
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
-    throw new Refused(`--trace: the folder ${folder} does not exist`);
+    throw new Refused(`${flag}: the folder ${folder} does not exist`);
   }
 }
 
@@ -105,6 +106,7 @@ async function simulate(options: CliOptions, scenario: Scenario, io: Io, engine:
   const wallMs = Math.round(io.now() - startedAt);
   const reports = checkAll(result);
   if (options.tracePath) writeFileSync(options.tracePath, traceJson(result.trace));
+  if (options.historyPath) writeFileSync(options.historyPath, historyToEdn(toJepsenHistory(result)));
   const context = { file: options.scenarioPath, wallMs, untilMs: options.untilMs };
   if (options.json) {
     const summary = summarise(result, reports, context);
@@ -131,7 +133,8 @@ export async function main(
     }
     options = parsed;
     scenario = loadScenario(options.scenarioPath);
-    checkTracePath(options.tracePath);
+    checkOutputPath('--trace', options.tracePath);
+    checkOutputPath('--history', options.historyPath);
   } catch (error) {
     if (error instanceof UsageError || error instanceof Refused) {
       io.err(`simulate: ${error.message}\n`);

@@ -477,6 +477,18 @@ describe('main, with the engine and stand-in checkers', () => {
     expect(written[0]).toMatchObject({ seq: 0, source: 'process', type: 'processStarted' });
   });
 
+  test('--history writes a Jepsen-style history as EDN: one operation map per line', async () => {
+    const { main } = await import('../../src/cli/simulate');
+    const historyPath = join(scratch, 'history.edn');
+    const { io: streams } = io();
+    await main(['scenarios/leader-crash-failover.json', '--history', historyPath, '--until', '30s'], streams);
+    const lines = readFileSync(historyPath, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(20);
+    expect(lines.some((line) => /:type :invoke/.test(line) && /:f :enqueue/.test(line))).toBe(true);
+    expect(lines.some((line) => /:type :ok/.test(line) && /:f :run/.test(line))).toBe(true);
+    expect(lines.every((line) => line.startsWith('{') && line.endsWith('}'))).toBe(true);
+  });
+
   test('with the real checkers: every invariant I1-I6 is listed, and the status agrees with the verdict', async () => {
     const { main } = await import('../../src/cli/simulate');
     const { io: streams, out, err } = io();
