@@ -34,7 +34,8 @@ export {
   type FaultKind,
 } from './arbitraries';
 export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';
-export { inThreadTransport, type ServerTransport, type TransportFactory } from './transport';
+export { inThreadTransport, ServerHost, type ServerTransport, type TransportFactory } from './transport';
+export { workerTransport, type ServerWorkerApi, type SpawnedWorker } from './workerTransport';
 export type { ServerConfig, ToServer, FromServer, Command } from './protocol';
 export { ServerRuntime } from './serverRuntime';
 export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './virtualTime';

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { expect, test } from 'vitest';
+import { runScenario } from '../../src/sim/engine';
+import { parseScenarioJson } from '../../src/sim/scenarioSchema';
+import { workerTransport } from '../../src/sim/workerTransport';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const workerModule = pathToFileURL(join(root, 'workers/server.worker.ts')).href;
+
+/** Each server in its own Node worker thread, running the same worker file a browser runs. */
+function nodeWorkers(live: Set<Worker>) {
+  return workerTransport(() => {
+    const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module: workerModule } });
+    live.add(worker);
+    return {
+      endpoint: nodeEndpoint(worker),
+      terminate: () => {
+        live.delete(worker);
+        void worker.terminate();
+      },
+    };
+  });
+}
+
+test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader'])(
+  '%s: each server in its own worker thread gives the in-thread trace, byte for byte',
+  async (name) => {
+    const scenario = parseScenarioJson(readFileSync(join(root, `scenarios/${name}.json`), 'utf8'));
+    const options = { untilMs: 60_000, heal: false };
+    const inThread = await runScenario(scenario, options);
+    const live = new Set<Worker>();
+    const inWorkers = await runScenario(scenario, { ...options, transport: nodeWorkers(live) });
+    expect(inWorkers.trace.length).toBe(inThread.trace.length);
+    expect(JSON.stringify(inWorkers.trace)).toBe(JSON.stringify(inThread.trace));
+    expect(inWorkers.final).toEqual(inThread.final);
+    // Crashed servers' workers were terminated for real, and disposing the run ended the others.
+    expect(live.size).toBe(0);
+  },
+  60_000,
+);
