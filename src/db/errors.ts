@@ -14,6 +14,7 @@ export type DatabaseErrorCode =
   | 'CONNECTION_LOST'
   | 'DATABASE_CLOSED'
   | 'TRANSACTION_ENDED'
+  | 'TRANSACTION_TIMEOUT'
   | 'SQL_ERROR'
   | 'UNSUPPORTED_STATEMENT';
 
@@ -82,6 +83,24 @@ export class DatabaseClosedError extends DatabaseError {
 }
 
 /** A `tx` handle was used after its `lock` callback finished. */
+/**
+ * A transaction held the lock longer than the transaction timeout (its server stalled, say) and was rolled
+ * back so that the others could go on, as Postgres' idle_in_transaction_session_timeout does.
+ */
+export class TransactionTimeoutError extends DatabaseError {
+  readonly code = 'TRANSACTION_TIMEOUT';
+
+  constructor(
+    readonly connection: string,
+    readonly timeoutMs: number,
+  ) {
+    super(
+      `connection "${connection}": transaction rolled back after holding the lock for ${timeoutMs} ms ` +
+        '(the transaction timeout)',
+    );
+  }
+}
+
 export class TransactionEndedError extends DatabaseError {
   readonly code = 'TRANSACTION_ENDED';
 

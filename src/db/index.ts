@@ -2,6 +2,7 @@
 
 export {
   DEFAULT_BUSY_TIMEOUT_MS,
+  DEFAULT_TRANSACTION_TIMEOUT_MS,
   SQLJS_PRAGMAS,
   SharedSqlJsDatabase,
   type SharedSqlJsDatabaseOptions,
@@ -16,6 +17,7 @@ export {
   type DatabaseErrorCode,
   SqlError,
   TransactionEndedError,
+  TransactionTimeoutError,
   UnsupportedStatementError,
 } from './errors';
 export type { TransactionState } from './transaction';

@@ -26,6 +26,7 @@ import { SqlRunner } from './sqlRunner';
 import { OpenTransaction } from './transaction';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 5_000;
 
 /**
  * Run on every new database. One in-memory database behind one SQLite connection: a journal file in
@@ -42,6 +43,12 @@ export interface SharedSqlJsDatabaseOptions {
   readonly clock: Clock;
   /** How long a waiter may wait for the lock, in database-clock ms. Default 10 000; `Infinity` never gives up. */
   readonly busyTimeoutMs?: number;
+  /**
+   * How long one `lock()` transaction may hold the lock before it is rolled back for the others, in
+   * database-clock ms. Default 5 000; `Infinity` never. A stalled server holding the lock would otherwise
+   * stall everyone, its successor's election included.
+   */
+  readonly transactionTimeoutMs?: number;
   /** Told about lock waits, grants, releases, rollbacks, timeouts and listener errors. */
   readonly observer?: DatabaseObserver;
   /** A ready sql.js module; without it, sql.js is loaded the Node way (`loadSqlJs`). Browsers pass their own. */
@@ -57,7 +64,11 @@ export class SharedSqlJsDatabase {
     const sqlJs = options.sqlJs ?? (await loadSqlJs());
     const db = new sqlJs.Database();
     for (const pragma of SQLJS_PRAGMAS) db.exec(pragma);
-    return new SharedSqlJsDatabase(db, options.clock, busyTimeoutMs, options.observer);
+    const transactionTimeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    if (!(transactionTimeoutMs > 0)) {
+      throw new RangeError(`transactionTimeoutMs must be > 0, got ${transactionTimeoutMs}`);
+    }
+    return new SharedSqlJsDatabase(db, options.clock, busyTimeoutMs, options.observer, transactionTimeoutMs);
   }
 
   private readonly emit: Emit;
@@ -74,6 +85,7 @@ export class SharedSqlJsDatabase {
     private readonly clock: Clock,
     readonly busyTimeoutMs: number,
     observer: DatabaseObserver | undefined,
+    readonly transactionTimeoutMs: number,
   ) {
     this.emit = guardObserver(observer);
     this.runner = new SqlRunner(db);
@@ -211,6 +223,14 @@ export class SharedSqlJsDatabase {
           this.runner.run('BEGIN IMMEDIATE', [], 'control', connection.name);
           const open = new OpenTransaction(connection, ticket, this.runner);
           this.active = open;
+          if (Number.isFinite(this.transactionTimeoutMs)) {
+            open.timeoutMs = this.transactionTimeoutMs;
+            open.cancelTimeout = this.clock.setTimer(this.transactionTimeoutMs, () => {
+              if (this.active === open && open.state === 'active') {
+                this.end(open, 'timedOut', `held the lock for ${this.transactionTimeoutMs} ms`);
+              }
+            });
+          }
           resolve(open);
         },
         onRejected: reject,
@@ -227,7 +247,8 @@ export class SharedSqlJsDatabase {
       if (outcome.ok) this.commit(open);
       else this.end(open, 'rolledBack');
     }
-    if (open.state === 'lost' || open.state === 'closed') throw open.endedError();
+    if (open.state === 'lost' || open.state === 'closed' || open.state === 'timedOut')
+      throw open.endedError();
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
   }
@@ -246,12 +267,17 @@ export class SharedSqlJsDatabase {
   }
 
   /** Ends the active transaction (rolling back unless committed), releases the lock, returns channels to notify. */
-  private end(open: OpenTransaction, state: 'committed' | 'rolledBack' | 'lost', lostReason = ''): string[] {
+  private end(
+    open: OpenTransaction,
+    state: 'committed' | 'rolledBack' | 'lost' | 'timedOut',
+    lostReason = '',
+  ): string[] {
     if (state !== 'committed') this.rollBackQuietly(open.connection.name);
     const channels = open.end(state, lostReason);
     this.active = undefined;
     const connection = open.connection.name;
-    if (state === 'lost') this.emit?.({ type: 'rolledBack', connection, reason: lostReason });
+    if (state === 'lost' || state === 'timedOut')
+      this.emit?.({ type: 'rolledBack', connection, reason: lostReason });
     this.emit?.({ type: 'lockReleased', connection, outcome: state === 'committed' ? 'commit' : 'rollback' });
     this.queue.release(open.ticket);
     return channels;

@@ -9,7 +9,12 @@
 
 import type { SqlParams, Transaction } from '../core/ports';
 import { attempt } from './attempt';
-import { ConnectionLostError, DatabaseClosedError, TransactionEndedError } from './errors';
+import {
+  ConnectionLostError,
+  DatabaseClosedError,
+  TransactionEndedError,
+  TransactionTimeoutError,
+} from './errors';
 import type { LockTicket } from './lockQueue';
 import type { SqlJsConnection } from './sqlJsConnection';
 import type { SqlRunner } from './sqlRunner';
@@ -18,9 +23,10 @@ import type { SqlRunner } from './sqlRunner';
  * - `active`: holds the lock, statements run;
  * - `committed` / `rolledBack`: ended normally;
  * - `lost`: rolled back because the connection was severed;
+ * - `timedOut`: rolled back because it held the lock past the transaction timeout;
  * - `closed`: the database was closed under it.
  */
-export type TransactionState = 'active' | 'committed' | 'rolledBack' | 'lost' | 'closed';
+export type TransactionState = 'active' | 'committed' | 'rolledBack' | 'lost' | 'timedOut' | 'closed';
 
 export class OpenTransaction {
   readonly handle: Transaction;
@@ -28,6 +34,9 @@ export class OpenTransaction {
   private lostReason = '';
   /** A Set: like Postgres, notifying one channel twice in a transaction wakes its listeners once. */
   private readonly channels = new Set<string>();
+  /** Cancels the transaction-timeout timer; set by the database when it grants the lock. */
+  cancelTimeout: () => void = () => {};
+  timeoutMs = 0;
 
   constructor(
     readonly connection: SqlJsConnection,
@@ -60,6 +69,7 @@ export class OpenTransaction {
 
   /** Ends the transaction and returns the channels to notify: those of a commit, none otherwise. */
   end(state: Exclude<TransactionState, 'active'>, lostReason = ''): string[] {
+    this.cancelTimeout();
     this.currentState = state;
     this.lostReason = lostReason;
     const channels = state === 'committed' ? [...this.channels] : [];
@@ -75,6 +85,8 @@ export class OpenTransaction {
         return new ConnectionLostError(name, this.lostReason);
       case 'closed':
         return new DatabaseClosedError(name);
+      case 'timedOut':
+        return new TransactionTimeoutError(name, this.timeoutMs);
       case 'committed':
         return new TransactionEndedError(name, 'committed');
       default:

@@ -100,12 +100,14 @@ function track<T>(promise: Promise<T>): { settled: boolean; value?: T; error?: u
 
 const opened: SharedSqlJsDatabase[] = [];
 
-async function setup(options: { busyTimeoutMs?: number; now?: number } = {}) {
+async function setup(options: { busyTimeoutMs?: number; now?: number; transactionTimeoutMs?: number } = {}) {
   const clock = new TestClock(options.now ?? 1_000);
   const events: DatabaseEvent[] = [];
   const db = await SharedSqlJsDatabase.open({
     clock,
     busyTimeoutMs: options.busyTimeoutMs,
+    // Off unless a test is about it: most tests hold the lock as long as they like.
+    transactionTimeoutMs: options.transactionTimeoutMs ?? Infinity,
     observer: (event) => events.push(event),
   });
   opened.push(db);
@@ -331,6 +333,67 @@ describe('the lock', () => {
     await expect(bad).rejects.toBeInstanceOf(SqlError);
     await expect(good).resolves.toEqual({ changes: 1 });
     expect(db.inspect('SELECT count(*) AS n FROM child')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('transaction timeout', () => {
+  it('rolls back a transaction that holds the lock too long and lets the next waiter in', async () => {
+    const { db, clock, events, a, b } = await setup({ transactionTimeoutMs: 5_000 });
+    const stalled = gate();
+    const holder = track(
+      a.lock(async (tx) => {
+        await tx.run("INSERT INTO jobs (name) VALUES ('from a')");
+        await stalled.promise; // a stalled server: it does not come back for a long time
+        await tx.run("INSERT INTO jobs (name) VALUES ('a again')");
+      }),
+    );
+    await flush();
+    const waiting = track(b.lock(async (tx) => tx.run("INSERT INTO jobs (name) VALUES ('from b')")));
+    await clock.advance(4_999);
+    expect(db.holder()).toBe('server-1');
+    await clock.advance(1);
+    expect(db.holder()).not.toBe('server-1');
+    await flush();
+    expect(waiting.settled).toBe(true);
+    expect(db.inspect('SELECT name FROM jobs ORDER BY id')).toEqual([{ name: 'from b' }]);
+    expect(events).toContainEqual({
+      type: 'rolledBack',
+      connection: 'server-1',
+      reason: 'held the lock for 5000 ms',
+    });
+    // The stalled server wakes: its transaction is gone, and its lock() says why.
+    stalled.open();
+    await flush();
+    expect(holder.error).toMatchObject({
+      code: 'TRANSACTION_TIMEOUT',
+      connection: 'server-1',
+      timeoutMs: 5_000,
+    });
+    expect((holder.error as Error).message).toBe(
+      'connection "server-1": transaction rolled back after holding the lock for 5000 ms (the transaction timeout)',
+    );
+    // The connection itself is fine.
+    await expect(a.query('SELECT count(*) AS n FROM jobs')).resolves.toEqual([{ n: 1 }]);
+  });
+
+  it('leaves a transaction that finishes in time alone, and defaults to 5 s', async () => {
+    const { clock, a } = await setup({ transactionTimeoutMs: 5_000 });
+    const done = track(
+      a.lock(async (tx) => {
+        await clock.advance(4_000);
+        return tx.run("INSERT INTO jobs (name) VALUES ('in time')");
+      }),
+    );
+    await clock.advance(2_000);
+    await flush();
+    expect(done.error).toBeUndefined();
+    expect(done.settled).toBe(true);
+    const defaults = await SharedSqlJsDatabase.open({ clock: new TestClock(0) });
+    opened.push(defaults);
+    expect(defaults.transactionTimeoutMs).toBe(5_000);
+    await expect(SharedSqlJsDatabase.open({ clock, transactionTimeoutMs: 0 })).rejects.toThrow(
+      'transactionTimeoutMs must be > 0, got 0',
+    );
   });
 });
 

@@ -132,4 +132,32 @@ describe('counterexamples found with every hazard off', () => {
       'I5',
     );
   });
+
+  /**
+   * Database model gap, found by `npm run test:soak` (run 124, seed 230345662): leader a is paused while it
+   * holds the database lock (its migrations, 24 ms into the run). b wakes when a's lease runs out, at 15 s,
+   * and queues for the lock behind the stalled a until a wakes at 20 s: failover 20 051 ms, over the bound
+   * by 1 ms, and unbounded for a longer pause. A real database protects itself from a session that stalls
+   * inside a transaction (Postgres' idle_in_transaction_session_timeout); the adapter now rolls back a
+   * transaction that holds the lock longer than 5 s (src/db, `transactionTimeoutMs`).
+   */
+  test('I5: a leader paused while it holds the database lock does not hold up its successor', async () => {
+    await holds(
+      `{
+        "version": 1,
+        "seed": 0,
+        "durationMs": 24000,
+        "jobs": [{ "name": "work" }, { "name": "tick", "schedules": [{ "cron": "* * * * * *" }] }],
+        "servers": [{ "id": "a" }, { "id": "b" }],
+        "actions": [
+          { "atMs": 0, "type": "addServer", "server": { "id": "c" } },
+          { "atMs": 0, "type": "pause", "server": "c" },
+          { "atMs": 24, "type": "pause", "server": "a" },
+          { "atMs": 100, "type": "resume", "server": "c" },
+          { "atMs": 20065, "type": "resume", "server": "a" }
+        ]
+      }`,
+      'I5',
+    );
+  });
 });
