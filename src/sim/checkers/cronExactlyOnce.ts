@@ -1,5 +1,6 @@
 import { CronExpression } from '../../core/cron';
 import type { JsonObject } from '../../core/json';
+import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
 import type { RunResult } from '../runResult';
 import type { TraceEntry } from '../trace';
 import { indexRun, isEvent, num, str, type EventEntry, type RunIndex } from './runIndex';
@@ -21,6 +22,10 @@ export function scheduleKeyOf(jobName: string, cron: string, params?: JsonObject
  * - between a schedule's first and last fired tick, the ticks its cron expression (in the scenario's
  *   time zone) expects but that never fired are allowed only up to the ticks the scheduler reported
  *   skipped (`cronSkipped` counts) for that schedule.
+ * - late ticks (fired more than the policy's threshold after their time, judged by the job row's
+ *   `createdAt`, the database instant the scheduler decided at, or the server's clock in single-server
+ *   mode) obey the schedule's misfire policy in each look: none under `skip`, one under `fireOnce`, at
+ *   most `limit` under `backfill` (hazard H6 replays them all).
  * Schedules come from `scenario.jobs[].schedules` and `addSchedule` actions; a schedule key found only in
  * the run is read back as `job|cron|params`.
  */
@@ -28,6 +33,7 @@ export function checkCronExactlyOnce(result: RunResult): InvariantReport {
   const run = indexRun(result);
   const timezone = result.scenario.coordinator?.timezone ?? 'UTC';
   const crons = scheduleCrons(result);
+  const policies = schedulePolicies(result);
   const ticks = collectTicks(run, result);
   const skipped = new Map<string, { count: number; entries: TraceEntry[] }>();
   for (const entry of run.trace) {
@@ -69,6 +75,9 @@ export function checkCronExactlyOnce(result: RunResult): InvariantReport {
     if (missing.length > allowed) {
       candidates.push(missingCandidate(run, key, missing, allowed, byTick, skipped.get(key)?.entries ?? []));
     }
+    const policy = policies.get(key) ?? result.scenario.coordinator?.misfire ?? DEFAULT_MISFIRE_POLICY;
+    const lateCandidate = misfireCandidate(key, byTick, policy);
+    if (lateCandidate) candidates.push(lateCandidate);
   }
 
   let skippedTotal = 0;
@@ -107,6 +116,60 @@ function scheduleCrons(result: RunResult): Map<string, string> {
     }
   }
   return crons;
+}
+
+/** The misfire policy each schedule of the scenario declares (the coordinator's default otherwise). */
+function schedulePolicies(result: RunResult): Map<string, MisfirePolicy> {
+  const policies = new Map<string, MisfirePolicy>();
+  for (const job of result.scenario.jobs) {
+    for (const schedule of job.schedules ?? []) {
+      if (schedule.misfire)
+        policies.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.misfire);
+    }
+  }
+  return policies;
+}
+
+/**
+ * Late ticks of one look beyond what the policy allows. A look is one decision instant of one server: the
+ * jobs it created share their `createdAt` (or, without rows, the event's virtual time and server).
+ */
+function misfireCandidate(
+  key: string,
+  byTick: Map<number, TickJobs>,
+  policy: MisfirePolicy,
+): Candidate | undefined {
+  const threshold = policy.thresholdMs ?? DEFAULT_MISFIRE_POLICY.thresholdMs ?? 5_000;
+  const allowedLate = policy.kind === 'skip' ? 0 : policy.kind === 'fireOnce' ? 1 : policy.limit;
+  const looks = new Map<string, { tick: number; lateMs: number; entry?: EventEntry<'cronFired'> }[]>();
+  for (const [tick, { jobs }] of byTick) {
+    for (const { entry, createdAt } of jobs.values()) {
+      const decidedAt = createdAt ?? entry?.local;
+      if (decidedAt === undefined || decidedAt - tick <= threshold) continue;
+      const look = createdAt !== undefined ? `db ${createdAt}` : `${entry!.server} at ${entry!.vt}`;
+      const late = looks.get(look) ?? [];
+      late.push({ tick, lateMs: decidedAt - tick, entry });
+      looks.set(look, late);
+    }
+  }
+  for (const late of looks.values()) {
+    if (late.length <= allowedLate) continue;
+    late.sort((a, b) => a.tick - b.tick);
+    const evidence = late.map((item) => item.entry).filter((entry) => entry !== undefined);
+    const atVt = Math.min(...evidence.map((entry) => entry.vt));
+    return candidate(
+      `schedule ${key}: one look fired ${late.length} ticks late (up to ${Math.max(...late.map((item) => item.lateMs))} ms ` +
+        `after their time), but its misfire policy ${describePolicy(policy)} allows ${allowedLate}`,
+      Number.isFinite(atVt) ? atVt : 0,
+      evidence.slice(0, 5),
+    );
+  }
+  return undefined;
+}
+
+function describePolicy(policy: MisfirePolicy): string {
+  const threshold = policy.thresholdMs ?? DEFAULT_MISFIRE_POLICY.thresholdMs;
+  return `${policy.kind}${policy.kind === 'backfill' ? ` ${policy.limit}` : ''} (late after ${threshold} ms)`;
 }
 
 function compile(cron: string | undefined, timezone: string): CronExpression | undefined {
