@@ -51,6 +51,8 @@ interface Host {
   held: Undelivered[];
   timers: Map<number, CancelTimer>;
   locks: Map<number, { tx?: Transaction; finish?: (outcome: 'commit' | 'rollback') => void }>;
+  /** Channels the server listens on; registered on its connection whenever that connection is usable. */
+  channels: Set<string>;
   listening: Map<string, () => void>;
   nextCommand: number;
   /** Mirrors the server's clock, for the snapshot. */
@@ -330,7 +332,10 @@ export class Conductor {
       case 'heal': {
         const host = this.host(action.server);
         host.cutOff = false;
-        if (host.process === 'running' || host.process === 'stopping') host.connection.restore();
+        if (host.process === 'running' || host.process === 'stopping') {
+          host.connection.restore();
+          this.listen(host);
+        }
         return;
       }
       case 'setClock': {
@@ -437,6 +442,7 @@ export class Conductor {
       held: [],
       timers: new Map(),
       locks: new Map(),
+      channels: new Set(),
       listening: new Map(),
       nextCommand: 1,
       clock,
@@ -552,18 +558,11 @@ export class Conductor {
       case 'unlock':
         host.locks.get(message.id)?.finish?.(message.outcome);
         return;
-      case 'listen': {
-        if (host.listening.has(message.channel)) return;
-        const unlisten = host.connection.listen(message.channel, () =>
-          this.deliverLater(host, generation, this.drawLatency(), {
-            kind: 'notified',
-            channel: message.channel,
-          }),
-        );
-        host.listening.set(message.channel, unlisten);
-        return;
-      }
+      case 'listen':
+        host.channels.add(message.channel);
+        return this.listen(host);
       case 'unlisten':
+        host.channels.delete(message.channel);
         host.listening.get(message.channel)?.();
         host.listening.delete(message.channel);
         return;
@@ -591,6 +590,23 @@ export class Conductor {
         pending?.onDone?.();
         return;
       }
+    }
+  }
+
+  /**
+   * Registers the channels the server wants on its connection. A cut-off connection cannot listen (and
+   * would hear nothing): its channels are registered when it is healed (found by the soak: a server that
+   * began listening while cut off took the conductor down).
+   */
+  private listen(host: Host): void {
+    if (host.cutOff || host.connection.isSevered) return;
+    const generation = host.generation;
+    for (const channel of host.channels) {
+      if (host.listening.has(channel)) continue;
+      const unlisten = host.connection.listen(channel, () =>
+        this.deliverLater(host, generation, this.drawLatency(), { kind: 'notified', channel }),
+      );
+      host.listening.set(channel, unlisten);
     }
   }
 

@@ -194,3 +194,30 @@ test('heal restarts a server whose graceful stop is still running once the stop 
     'completed',
   ]);
 });
+
+test('a server cut off at any moment of its start never takes the conductor down, and works once healed (found by the soak)', async () => {
+  for (let offset = 0; offset <= 40; offset += 2) {
+    const result = await runScenario({
+      version: 1,
+      seed: offset,
+      durationMs: 30_000,
+      jobs: [{ name: 'work', durationMs: 100 }],
+      servers: [{ id: 'a' }],
+      actions: [
+        { atMs: 1_000, type: 'addServer', server: { id: 'b' } },
+        { atMs: 1_000 + offset, type: 'cutOff', server: 'b' },
+        { atMs: 5_000, type: 'heal', server: 'b' },
+        // If the cut-off failed its start, b died: start it again (refused, and traced, if it lives).
+        { atMs: 5_000, type: 'restart', server: 'b' },
+        { atMs: 5_500, type: 'crash', server: 'a' },
+        { atMs: 6_000, type: 'enqueue', server: 'b', job: 'work', count: 20 },
+      ],
+    });
+    // With a crashed, b alone finishes the jobs: it is listening and claiming again.
+    expect(result.final.distributedJobs.filter((row) => row.status !== 'completed')).toEqual([]);
+    const byB = result.trace.filter(
+      (e) => e.type === 'completed' && e.server === 'b' && e.vt - result.trace[0]!.vt < 7_000,
+    );
+    expect(byB.length, `cut off ${offset} ms into its start`).toBe(20);
+  }
+}, 60_000);
