@@ -160,4 +160,30 @@ describe('counterexamples found with every hazard off', () => {
       'I5',
     );
   });
+
+  /**
+   * Conductor gap, found by `npm run test:soak` (run 6530, seed 608882199): a is cut off while paused, so
+   * its start fails only when it resumes at 19 998 ms, and the failure surfaces at 20 001 ms, just after
+   * heal() (at 20 000 ms) saw it as running. Nothing restarted it, and b runs without jobs: the job waited
+   * forever. After the heal, a start that fails is now tried again a second later (src/sim/conductor.ts).
+   */
+  test('I2: a start that fails just after the heal is tried again', async () => {
+    await holds(
+      `{
+        "version": 1,
+        "seed": 0,
+        "durationMs": 20000,
+        "jobs": [{ "name": "work" }, { "name": "tick", "schedules": [{ "cron": "* * * * * *" }] }],
+        "servers": [{ "id": "a" }, { "id": "b", "withoutJobs": true }],
+        "actions": [
+          { "atMs": 0, "type": "enqueue", "server": "b", "job": "work", "count": 1 },
+          { "atMs": 0, "type": "pause", "server": "a" },
+          { "atMs": 0, "type": "cutOff", "server": "a" },
+          { "atMs": 100, "type": "heal", "server": "a" },
+          { "atMs": 19998, "type": "resume", "server": "a" }
+        ]
+      }`,
+      'I2',
+    );
+  });
 });
