@@ -186,4 +186,28 @@ describe('counterexamples found with every hazard off', () => {
       'I2',
     );
   });
+
+  /**
+   * Coordinator bug, found by `npm run test:soak` (run 6105, seed 723194578): the database clock jumps
+   * 13 s forward, so b takes the lease from a live a (term 2) just as b is stopped; b releases at once and
+   * notifies. The notification woke a while a still believed it led, so a's loop ran a heartbeat, found
+   * the lease gone and stepped down, then slept a whole interval: the free lease waited 5 s for a taker.
+   * A leader that steps down now looks at the lease again at once (src/core/distributed/leaderElection.ts).
+   */
+  test('I6: a leader deposed as the lease is released takes it at once, not an interval later', async () => {
+    await holds(
+      `{
+        "version": 1,
+        "seed": 0,
+        "durationMs": 27000,
+        "jobs": [{ "name": "work" }],
+        "servers": [{ "id": "a" }, { "id": "b", "rate": 0.9 }],
+        "actions": [
+          { "atMs": 5049, "type": "setDatabaseSkew", "skewMs": 13028 },
+          { "atMs": 7155, "type": "stop", "server": "b" }
+        ]
+      }`,
+      'I6',
+    );
+  });
 });

@@ -107,8 +107,15 @@ export class LeaderElection {
           this.stepDown(this.pendingStepDown);
           this.pendingStepDown = undefined;
         }
-        if (this.leading) await this.heartbeat();
-        else sleepMs = await this.tryToLead();
+        if (this.leading) {
+          await this.heartbeat();
+          // Deposed just now: look at the lease again at once, as a follower. Found by the soak: the
+          // release that woke this server found it still leading, so the wake went to a heartbeat, and
+          // after stepping down it slept a whole interval while the lease lay free.
+          if (!this.leading) sleepMs = 0;
+        } else {
+          sleepMs = await this.tryToLead();
+        }
       } catch (error) {
         events.emit({ type: 'error', where: 'election', error: describeError(error) });
         if (this.leading && !hazards.lateStepDown) this.stepDown(`heartbeat failed: ${describeError(error)}`);
