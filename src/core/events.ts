@@ -36,8 +36,11 @@ export type CoordinatorEventBody =
       error: string;
       outcome: 'retry' | 'dead' | 'dropped' | 'rejected';
       retryInMs?: number;
+      /** The database's clock when the failure was written, where the source knows it. */
+      dbAt?: number;
     }
-  | { type: 'released-claim'; jobId: string; jobName: string }
+  /** `dbAt`: the database's clock when the release was written (the event itself comes later). */
+  | { type: 'released-claim'; jobId: string; jobName: string; dbAt?: number }
   | { type: 'cronFired'; scheduleKey: string; tickAt: number; jobId: string; term: number | null }
   | { type: 'cronSkipped'; scheduleKey: string; count: number }
   | { type: 'fenced'; term: number; what: string }

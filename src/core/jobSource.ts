@@ -34,7 +34,7 @@ export interface JobSource {
    * Hands back a job this server will not finish: one abandoned at a graceful stop (`started`: the attempt
    * counts as made), or one whose claim landed after the stop began and never ran (it does not count).
    */
-  release(job: ClaimedJob, started: boolean): Promise<void>;
+  release(job: ClaimedJob, started: boolean): Promise<{ dbAt?: number } | void>;
   /** Calls `listener` when new work may be available. Returns a function that stops it. */
   onWork(listener: () => void): () => void;
 }

@@ -102,7 +102,13 @@ export class JobWorker {
       abandoned.push({ jobId: job.id, jobName: job.name, attempt: job.attempt });
       this.track(
         this.options.source.release(job, true).then(
-          () => this.options.events.emit({ type: 'released-claim', jobId: job.id, jobName: job.name }),
+          (written) =>
+            this.options.events.emit({
+              type: 'released-claim',
+              jobId: job.id,
+              jobName: job.name,
+              ...(written?.dbAt !== undefined ? { dbAt: written.dbAt } : {}),
+            }),
           (error) => this.reportError('release', error),
         ),
       );
@@ -138,7 +144,13 @@ export class JobWorker {
           const taken = await source.take(free);
           for (const job of taken.jobs) {
             if (this.running) this.begin(job);
-            else this.track(source.release(job, false).catch((error) => this.reportError('release', error)));
+            else
+              this.track(
+                source.release(job, false).then(
+                  () => undefined,
+                  (error) => this.reportError('release', error),
+                ),
+              );
           }
           if (taken.jobs.length === free) continue;
           nextDueInMs = taken.nextDueInMs;

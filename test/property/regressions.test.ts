@@ -210,4 +210,31 @@ describe('counterexamples found with every hazard off', () => {
       'I6',
     );
   });
+
+  /**
+   * Checker gap, found by `npm run test:soak` (run 10936, seed 1056291674): b stops with 10 ms of grace and
+   * hands its running job back; c claims it 6 ms before b hears that its release was written. The checker
+   * took the release's answer, less two round trips, as the earliest the write could have run, forgetting
+   * the statement's wait in the lock queue, and saw two live claims. `released-claim` and `failed` now carry
+   * `dbAt`, the database's clock when their write ran (RETURNING db_now_ms()), and I1 judges by it.
+   */
+  test('I1: a release that waited for the lock is judged by when it was written, not when its answer came', async () => {
+    await holds(
+      `{
+          "version": 1,
+          "seed": 472354875,
+          "durationMs": 20000,
+          "jobs": [
+            { "name": "work", "durationMs": 43 },
+            { "name": "tick", "schedules": [{ "cron": "* * * * * *" }] }
+          ],
+          "servers": [{ "id": "a", "rate": 0.9 }, { "id": "b" }, { "id": "c" }],
+          "actions": [
+            { "atMs": 3980, "type": "enqueue", "server": "a", "job": "work", "count": 4 },
+            { "atMs": 4020, "type": "stop", "server": "b", "graceMs": 10 }
+          ]
+        }`,
+      'I1',
+    );
+  });
 });

@@ -30,7 +30,7 @@ export class CompositeJobSource implements JobSource {
     return this.owner(job).fail(job, error, maxAttempts, retryInMs);
   }
 
-  release(job: ClaimedJob, started: boolean): Promise<void> {
+  release(job: ClaimedJob, started: boolean): Promise<{ dbAt?: number } | void> {
     return this.owner(job).release(job, started);
   }
 

@@ -216,22 +216,24 @@ export class DatabaseJobSource implements JobSource {
       events.emit({ type: 'failed', ...base, outcome: dead ? 'dead' : 'retry', retryInMs });
       return;
     }
-    const { changes } = await database.run(
+    const written = await database.query(
       `UPDATE distributedJobs
        SET status = ?, runAt = db_now_ms() + ?, lastError = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
-       WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+       WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
       [dead ? 'dead' : 'queued', dead ? 0 : retryInMs, message, Number(claim.id), claim.token],
     );
+    const changes = written.length;
     events.emit({
       type: 'failed',
       ...base,
       outcome: changes === 0 ? 'rejected' : dead ? 'dead' : 'retry',
       ...(changes === 1 && !dead ? { retryInMs } : {}),
+      ...(written[0] ? { dbAt: Number(written[0].at) } : {}),
     });
     if (changes === 1 && !dead) await database.notify(JOBS_CHANNEL);
   }
 
-  async release(job: ClaimedJob, started: boolean): Promise<void> {
+  async release(job: ClaimedJob, started: boolean): Promise<{ dbAt?: number }> {
     const claim = job as DatabaseClaim;
     // The claim counted an attempt; one that never ran gives it back (found by the property suite: the
     // next claim looked like attempt 2 of a job nobody had run).
@@ -251,13 +253,17 @@ export class DatabaseJobSource implements JobSource {
       );
     } else {
       this.held.delete(claim.token);
-      await this.options.database.run(
+      // RETURNING the database's clock: the event about this write arrives later than the write itself.
+      const rows = await this.options.database.query(
         `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), attempts = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
-         WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+         WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
         [attempts, Number(claim.id), claim.token],
       );
+      await this.options.database.notify(JOBS_CHANNEL);
+      return rows[0] ? { dbAt: Number(rows[0].at) } : {};
     }
     await this.options.database.notify(JOBS_CHANNEL);
+    return {};
   }
 
   onWork(listener: () => void): () => void {

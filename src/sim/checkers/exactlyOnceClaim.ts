@@ -228,19 +228,36 @@ function judgeOverlap(
           entry,
         );
       }
-      if (run.writeLowerBoundVt(entry, 2) > second.vt) {
+      if (writtenAfter(run, entry, first, second)) {
         return violation(`${holder} gave it back (failed, ${entry.outcome}) only at ${entry.vt}`, entry);
       }
       return {};
     }
     if (isEvent(entry, 'released-claim')) {
-      if (run.writeLowerBoundVt(entry, 2) > second.vt) {
+      if (writtenAfter(run, entry, first, second)) {
         return violation(`${holder} released it only at ${entry.vt}`, entry);
       }
       return {};
     }
   }
   return violation(`${holder} never gave it back`);
+}
+
+/**
+ * Whether the write behind a `failed` or `released-claim` entry provably ran after the second claim. With
+ * `dbAt` (the database's clock when it was written) that is exact: the earliest moment after the first
+ * claim at which the database read that time. Without it, the entry's time less two round trips, which
+ * misses a statement's wait in the lock queue (found by the soak: a release that waited for the lock
+ * looked later than the claim that followed it).
+ */
+function writtenAfter(
+  run: RunIndex,
+  entry: EventEntry<'failed'> | EventEntry<'released-claim'>,
+  first: Claim,
+  second: EventEntry<'claimed'>,
+): boolean {
+  if (entry.dbAt !== undefined) return run.dbToVtAfter(entry.dbAt, first.entry.vt) > second.vt;
+  return run.writeLowerBoundVt(entry, 2) > second.vt;
 }
 
 /** Attempts of an undisturbed job's claims: 1..n (or consecutive from the first), each claimed once. */
