@@ -19,7 +19,7 @@ export const SELECT_EXPIRED = `SELECT id, name, claimedBy, attempts, maxAttempts
 /** The claim itself: a batch of due rows becomes this server's, each with its own token. */
 export const CLAIM = `UPDATE distributedJobs
        SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY runAt, id LIMIT ?)
+       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY runAt, id LIMIT (SELECT ?))
        RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`;
 
 /** When the claim found fewer rows than it asked for: how long until more work is due. */
