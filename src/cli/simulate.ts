@@ -6,6 +6,7 @@ import type { RunResult } from '../sim/runResult';
 import type { Scenario } from '../sim/scenario';
 import { parseScenarioJson, ScenarioError } from '../sim/scenarioSchema';
 import { historyToEdn, toJepsenHistory } from '../sim/history';
+import { traceToJson } from '../sim/trace';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { noProgress, progressLine } from './progress';
 import { summarise, summaryLines, type InvariantReport } from './summary';
@@ -69,11 +70,6 @@ function checkOutputPath(flag: string, path: string | undefined): void {
   }
 }
 
-/** The trace as Trace.toJson writes it: one entry per line inside an array. */
-export function traceJson(trace: RunResult['trace']): string {
-  return `[\n${trace.map((entry) => JSON.stringify(entry)).join(',\n')}\n]\n`;
-}
-
 /** What the command runs: the engine and the invariant checkers, loaded only once the arguments are good. */
 export interface Engine {
   runScenario: (typeof import('../sim/engine'))['runScenario'];
@@ -105,7 +101,7 @@ async function simulate(options: CliOptions, scenario: Scenario, io: Io, engine:
   }
   const wallMs = Math.round(io.now() - startedAt);
   const reports = checkAll(result);
-  if (options.tracePath) writeFileSync(options.tracePath, traceJson(result.trace));
+  if (options.tracePath) writeFileSync(options.tracePath, traceToJson(result.trace));
   if (options.historyPath) writeFileSync(options.historyPath, historyToEdn(toJepsenHistory(result)));
   const context = { file: options.scenarioPath, wallMs, untilMs: options.untilMs };
   if (options.json) {

@@ -13,7 +13,7 @@ export type { Scenario, Action, ActionBody, ActionType, JobModel, ServerSpec, Ha
 export { SCENARIO_VERSION } from './scenario';
 export { parseScenario, parseScenarioJson, serializeScenario, ScenarioError } from './scenarioSchema';
 export type { RunResult, ResolvedTimings } from './runResult';
-export { Trace, type TraceEntry, type TraceBody, type TraceStamp } from './trace';
+export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace';
 export {
   checkAll,
   checkDeterminism,

@@ -46,8 +46,13 @@ export class Trace {
     return entry;
   }
 
-  /** The trace as JSON text, one entry per line inside an array: diffable, and stable for one seed. */
+  /** The trace as JSON text (see traceToJson). */
   toJson(): string {
-    return `[\n${this.entries.map((entry) => JSON.stringify(entry)).join(',\n')}\n]\n`;
+    return traceToJson(this.entries);
   }
+}
+
+/** Trace entries as JSON text, one entry per line inside an array: diffable, and stable for one seed. */
+export function traceToJson(entries: readonly TraceEntry[]): string {
+  return `[\n${entries.map((entry) => JSON.stringify(entry)).join(',\n')}\n]\n`;
 }
