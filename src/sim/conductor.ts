@@ -167,10 +167,19 @@ export class Conductor {
     );
     late.conductor = conductor;
     for (const spec of scenario.servers) conductor.startProcess(spec);
-    for (const action of scenario.actions) {
-      time.setTimerAt(DEFAULT_EPOCH_MS + action.atMs, () => conductor.apply(action));
-    }
+    for (const action of scenario.actions) conductor.schedule(action);
     return conductor;
+  }
+
+  /**
+   * Applies `action` at its `atMs`, ahead of everything else due at that instant. Scenario actions and
+   * actions taken while the run is under way (the playground's) go through here alike, so a run saved as a
+   * scenario file replays to the same trace. `atMs` must not be in the past.
+   */
+  schedule(action: Action): CancelTimer {
+    if (action.atMs < this.elapsedMs)
+      throw new RangeError(`cannot schedule an action at ${action.atMs} ms: the run is at ${this.elapsedMs} ms`);
+    return this.time.setTimerAt(DEFAULT_EPOCH_MS + action.atMs, () => this.apply(action), { first: true });
   }
 
   get epoch(): number {

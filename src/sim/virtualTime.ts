@@ -38,7 +38,10 @@ interface Entry {
   cancelled: boolean;
 }
 
-/** Earlier time first; at the same time, earlier registration first. */
+/** Registration numbers of timers marked `first`: below every ordinary one (those count up from 0). */
+const FIRST_BAND = -(2 ** 52);
+
+/** Earlier time first; at the same time, earlier registration first (timers marked `first` before all). */
 function before(a: Entry, b: Entry): boolean {
   return a.at < b.at || (a.at === b.at && a.seq < b.seq);
 }
@@ -73,6 +76,7 @@ export class VirtualTime implements Clock {
   private readonly heap: Entry[] = [];
   private live = 0;
   private nextSeq = 0;
+  private nextFirstSeq = 0;
   private running = false;
   private errors: unknown[] = [];
   private readonly onError: ((error: unknown, atMs: number) => void) | undefined;
@@ -97,10 +101,18 @@ export class VirtualTime implements Clock {
     return this.setTimerAt(this.nowMs + Math.max(0, delayMs), callback);
   }
 
-  /** Calls `callback` once at virtual time `atMs` (or now, if `atMs` is already past). */
-  setTimerAt(atMs: number, callback: TimerCallback): CancelTimer {
+  /**
+   * Calls `callback` once at virtual time `atMs` (or now, if `atMs` is already past).
+   *
+   * `first`: the timer fires before every ordinary timer due at the same instant, whenever it was
+   * registered (timers marked first keep their registration order among themselves). The playground uses
+   * it for an action taken while the run is under way, so that it lands where the same action, read from a
+   * scenario file before the run began, would land: ahead of everything else at its instant.
+   */
+  setTimerAt(atMs: number, callback: TimerCallback, options: { first?: boolean } = {}): CancelTimer {
     if (!Number.isFinite(atMs)) throw new RangeError(`setTimerAt: time must be finite, got ${atMs}`);
-    const entry: Entry = { at: Math.max(atMs, this.nowMs), seq: this.nextSeq++, callback, cancelled: false };
+    const seq = options.first ? FIRST_BAND + this.nextFirstSeq++ : this.nextSeq++;
+    const entry: Entry = { at: Math.max(atMs, this.nowMs), seq, callback, cancelled: false };
     this.push(entry);
     this.live++;
     return () => {

@@ -1,0 +1,16 @@
+import type { PlaygroundEngine } from '../../sim/playgroundEngine';
+
+/**
+ * What the page drives: the simulation's PlaygroundEngine, wherever it runs. Every method answers with a
+ * SessionView (or text), and rejects with an Error whose message says what was wrong (an invalid action
+ * names its field: `addSchedule.cron: invalid cron expression ...`).
+ */
+export type Engine = Pick<
+  PlaygroundEngine,
+  'load' | 'advance' | 'step' | 'seek' | 'apply' | 'healAll' | 'view' | 'scenarioJson' | 'traceJson'
+> & {
+  /** Where the servers run: a Web Worker each, or in the page's own thread. */
+  readonly kind: 'workers' | 'in-page';
+  /** Ends the engine, its workers and its database. */
+  dispose(): void;
+};
