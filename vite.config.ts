@@ -1,5 +1,5 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   plugins: [svelte()],
@@ -8,11 +8,34 @@ export default defineConfig({
   // a full page reload (in dev and in vitest browser mode).
   optimizeDeps: { include: ['sql.js', 'comlink'] },
   test: {
-    environment: 'node',
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    // vitest's own report, then one plain 'N passed, N failed' line for CI.
+    // vitest's own report, then one plain 'N passed, N failed' line for CI (for all projects together).
     reporters: ['default', './test/support/summaryReporter.ts'],
-    hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'test/browser/**'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        // The built app (vite build, then vite preview) in Debian's headless Chromium, driven from Node by
+        // playwright-core. Its files run one at a time, after the node project's.
+        extends: true,
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/support/preview.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });
