@@ -3,11 +3,14 @@
  * protocol, reached over comlink. Thin on purpose: ServerHost (src/sim/transport.ts) does the work, the
  * same class the in-thread transport uses, so a run is the same in both. No Vite-only import, so the same
  * file runs in a browser and under Node's worker_threads (through workers/nodeWorker.mjs).
+ *
+ * The worker serves comlink on the port it is handed in a `connect` message (see ConnectMessage): the page
+ * starts it, and the conductor, in a worker of its own, holds the other end of the channel.
  */
 import * as Comlink from 'comlink';
 import type { FromServer, ServerConfig, ToServer } from '../src/sim/protocol';
 import { ServerHost } from '../src/sim/transport';
-import type { ServerWorkerApi } from '../src/sim/workerTransport';
+import type { ConnectMessage, ServerWorkerApi } from '../src/sim/workerTransport';
 
 let host: ServerHost | undefined;
 
@@ -22,4 +25,6 @@ const api: ServerWorkerApi = {
   },
 };
 
-Comlink.expose(api);
+self.addEventListener('message', (event: MessageEvent<ConnectMessage>) => {
+  if (event.data?.type === 'connect') Comlink.expose(api, event.data.port);
+});

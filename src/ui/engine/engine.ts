@@ -9,8 +9,10 @@ export type Engine = Pick<
   PlaygroundEngine,
   'load' | 'advance' | 'step' | 'seek' | 'apply' | 'healAll' | 'view' | 'scenarioJson' | 'traceJson'
 > & {
-  /** Where the servers run: a Web Worker each, or in the page's own thread. */
-  readonly kind: 'workers' | 'in-page';
+  /** Where the servers run: a Web Worker each, all in the conductor's worker, or in the page's thread. */
+  readonly kind: 'workers' | 'in-thread' | 'in-page';
   /** Ends the engine, its workers and its database. */
   dispose(): void;
+  /** The ids of the servers whose Web Worker is alive now (empty when servers run in the page). */
+  liveWorkers(): string[];
 };

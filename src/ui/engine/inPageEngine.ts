@@ -20,5 +20,6 @@ export async function createInPageEngine(): Promise<Engine> {
     scenarioJson: () => engine.scenarioJson(),
     traceJson: () => engine.traceJson(),
     dispose: () => engine.dispose(),
+    liveWorkers: () => [],
   };
 }

@@ -1,0 +1,88 @@
+import * as Comlink from 'comlink';
+import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorkerApi';
+import type { Engine } from './engine';
+import { sqlWasmUrl } from './loadBrowserSqlJs';
+
+export interface WorkerEngineOptions {
+  /** `workers` (default): a Web Worker per server; `in-thread`: the servers inside the conductor's worker. */
+  servers?: 'workers' | 'in-thread';
+}
+
+/**
+ * The playground's engine: the conductor and the shared database in one Web Worker, each server in a Web
+ * Worker of its own. The page starts the server workers (so that a crash ends a real worker the page can
+ * see) and links each to the conductor by a MessageChannel.
+ */
+export async function createWorkerEngine(options: WorkerEngineOptions = {}): Promise<Engine> {
+  const conductorWorker = new Worker(new URL('../../../workers/conductor.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'conductor',
+  });
+  const remote = Comlink.wrap<ConductorWorkerApi>(conductorWorker);
+  const servers = new Map<
+    number,
+    { id: string; worker: Worker; deathListeners: ((reason: string) => void)[] }
+  >();
+  let nextHandle = 1;
+
+  const spawner: ServerSpawner = {
+    async spawn(serverId) {
+      const worker = new Worker(new URL('../../../workers/server.worker.ts', import.meta.url), {
+        type: 'module',
+        name: `server ${serverId}`,
+      });
+      const handle = nextHandle++;
+      const entry = { id: serverId, worker, deathListeners: [] as ((reason: string) => void)[] };
+      servers.set(handle, entry);
+      const die = (reason: string) => {
+        if (!servers.delete(handle)) return;
+        worker.terminate();
+        for (const listener of entry.deathListeners) listener(reason);
+      };
+      worker.addEventListener('error', (event) => {
+        // Handled: the server is reported crashed in the run, the page goes on.
+        event.preventDefault();
+        die(event.message || 'the worker failed to load or threw');
+      });
+      worker.addEventListener('messageerror', () => die('a message could not be read'));
+      const channel = new MessageChannel();
+      worker.postMessage({ type: 'connect', port: channel.port1 }, [channel.port1]);
+      return Comlink.transfer({ handle, port: channel.port2 }, [channel.port2]);
+    },
+    terminate(handle) {
+      servers.get(handle)?.worker.terminate();
+      servers.delete(handle);
+    },
+    onDeath(handle, listener) {
+      const entry = servers.get(handle);
+      if (entry) entry.deathListeners.push(listener);
+      else listener('the worker had already ended');
+    },
+  };
+
+  await remote.init(
+    { sqlWasmUrl: sqlWasmUrl(), servers: options.servers ?? 'workers' },
+    Comlink.proxy(spawner),
+  );
+
+  return {
+    kind: options.servers === 'in-thread' ? 'in-thread' : 'workers',
+    load: (scenario, seed) => remote.load(scenario, seed),
+    advance: (ms, since, request) => remote.advance(ms, since, request),
+    step: (since, request) => remote.step(since, request),
+    seek: (ms, since, request) => remote.seek(ms, since, request),
+    apply: (action, since, request) => remote.apply(action, since, request),
+    healAll: (since, request) => remote.healAll(since, request),
+    view: (since, request) => remote.view(since, request),
+    scenarioJson: () => remote.scenarioJson(),
+    traceJson: () => remote.traceJson(),
+    liveWorkers: () => [...servers.values()].map((entry) => entry.id).sort(),
+    dispose() {
+      void remote.dispose();
+      remote[Comlink.releaseProxy]();
+      conductorWorker.terminate();
+      for (const { worker } of servers.values()) worker.terminate();
+      servers.clear();
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * The playground's conductor: virtual time, the one shared sql.js database and the trace, in a Web Worker
+ * of its own so the page stays smooth however fast the simulation runs. It drives the PlaygroundEngine
+ * (src/sim/playgroundEngine.ts) and reaches each server through a port to that server's own Web Worker,
+ * which the page starts for it (a worker the page owns can be seen and ended from the page).
+ *
+ * No Vite-only import: the page hands over the wasm's absolute address.
+ */
+import * as Comlink from 'comlink';
+import initSqlJs from 'sql.js';
+import { PlaygroundEngine } from '../src/sim/playgroundEngine';
+import { inThreadTransport } from '../src/sim/transport';
+import { workerTransport } from '../src/sim/workerTransport';
+import type { ConductorWorkerApi, ServerSpawner } from '../src/sim/conductorWorkerApi';
+
+let engine: PlaygroundEngine | undefined;
+
+function current(): PlaygroundEngine {
+  if (!engine) throw new Error('conductor worker: init() first');
+  return engine;
+}
+
+const api: ConductorWorkerApi = {
+  async init(options, spawner?: ServerSpawner) {
+    const sqlJs = await initSqlJs({ locateFile: () => options.sqlWasmUrl });
+    const transport =
+      options.servers === 'in-thread' || !spawner
+        ? inThreadTransport
+        : workerTransport(async (config) => {
+            const { handle, port } = await spawner.spawn(config.id);
+            return {
+              endpoint: port,
+              terminate: () => void spawner.terminate(handle),
+              onDeath: (listener) => void spawner.onDeath(handle, Comlink.proxy(listener)),
+            };
+          });
+    engine?.dispose();
+    engine = new PlaygroundEngine({ sqlJs, transport });
+  },
+  load: (scenario, seed) => current().load(scenario, seed),
+  advance: (ms, since, request) => current().advance(ms, since, request),
+  step: (since, request) => current().step(since, request),
+  seek: (ms, since, request) => current().seek(ms, since, request),
+  apply: (action, since, request) => current().apply(action, since, request),
+  healAll: (since, request) => current().healAll(since, request),
+  view: (since, request) => current().view(since, request),
+  scenarioJson: () => current().scenarioJson(),
+  traceJson: () => current().traceJson(),
+  dispose() {
+    engine?.dispose();
+    engine = undefined;
+  },
+};
+
+Comlink.expose(api);
