@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/engine';
@@ -16,8 +16,11 @@ function nodeWorkers(live: Set<Worker>) {
   return workerTransport(() => {
     const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module: workerModule } });
     live.add(worker);
+    // As in the browser: the server serves comlink on a port of a channel, the conductor holds the other end.
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ type: 'connect', port: port1 }, [port1]);
     return {
-      endpoint: nodeEndpoint(worker),
+      endpoint: nodeEndpoint(port2),
       terminate: () => {
         live.delete(worker);
         void worker.terminate();
