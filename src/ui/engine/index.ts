@@ -8,10 +8,24 @@ export { createInPageEngine, createWorkerEngine };
 /**
  * The engine the playground uses: the conductor in a Web Worker, each server in a Web Worker of its own.
  * `?servers=in-thread` keeps the servers inside the conductor's worker; `?servers=in-page` runs everything
- * in the page (both for comparison, as the benchmark does).
+ * in the page (both for comparison, as the benchmark does). `?test=1` also hands the engine factories to
+ * the browser tests and the benchmark, as `window.__playgroundEngines`.
  */
 export function createEngine(search: string = location.search): Promise<Engine> {
-  const servers = new URLSearchParams(search).get('servers');
+  const query = new URLSearchParams(search);
+  if (query.get('test') === '1') {
+    (globalThis as { __playgroundEngines?: unknown }).__playgroundEngines = {
+      createWorkerEngine,
+      createInPageEngine,
+    };
+  }
+  const servers = query.get('servers');
   if (servers === 'in-page') return createInPageEngine();
   return createWorkerEngine({ servers: servers === 'in-thread' ? 'in-thread' : 'workers' });
+}
+
+/** What `?test=1` puts on `window`, for the browser tests and the benchmark. */
+export interface PlaygroundEnginesForTests {
+  createWorkerEngine: typeof createWorkerEngine;
+  createInPageEngine: typeof createInPageEngine;
 }
