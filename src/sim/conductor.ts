@@ -178,7 +178,9 @@ export class Conductor {
    */
   schedule(action: Action): CancelTimer {
     if (action.atMs < this.elapsedMs)
-      throw new RangeError(`cannot schedule an action at ${action.atMs} ms: the run is at ${this.elapsedMs} ms`);
+      throw new RangeError(
+        `cannot schedule an action at ${action.atMs} ms: the run is at ${this.elapsedMs} ms`,
+      );
     return this.time.setTimerAt(DEFAULT_EPOCH_MS + action.atMs, () => this.apply(action), { first: true });
   }
 

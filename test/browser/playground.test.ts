@@ -1,0 +1,202 @@
+// The playground in a real Chromium, driven through its controls as a person would: a leader appears,
+// failover after a crash lands in the 15 s window, the reference's hazards turn the invariants red while
+// the fixed coordinator shrugs off the same clock skew, 50 jobs complete exactly once, and a run saved
+// from the page replays to the same trace. No test may leave a console error behind.
+
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { runScenario } from '../../src/sim/engine';
+import { parseScenarioJson } from '../../src/sim/scenarioSchema';
+import { traceToJson, type TraceEntry } from '../../src/sim/trace';
+import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
+import {
+  download,
+  invariantState,
+  leaderCount,
+  runTime,
+  savedTrace,
+  waitForLeader,
+  waitForRunTime,
+} from './support/playground';
+
+let browser: OpenBrowser;
+
+beforeAll(async () => {
+  browser = await openBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+function playground(query: string) {
+  return openPage(browser.context, `${inject('baseUrl')}?scenario=three-servers&${query}`);
+}
+
+async function pause(page: Page): Promise<void> {
+  if (await page.getByTestId('pause').isVisible()) await page.getByTestId('pause').click();
+}
+
+async function play(page: Page): Promise<void> {
+  if (await page.getByTestId('play').isVisible()) await page.getByTestId('play').click();
+}
+
+test('one leader appears; after it crashes a new one is elected 15 s to 15 s + one interval after its last heartbeat', async () => {
+  const { page, problems } = await playground('speed=20&play=1');
+  const first = await waitForLeader(page);
+  expect(await leaderCount(page)).toBe(1);
+  await screenshot(page, 'leader');
+
+  await page.getByTestId(`crash-${first}`).click();
+  await expect.poll(() => page.getByTestId(`lane-${first}`).getAttribute('data-status')).toBe('crashed');
+  await screenshot(page, 'leader-crashed');
+  const second = await waitForLeader(page, first);
+  await pause(page);
+  await screenshot(page, 'failover');
+
+  const { entries } = await savedTrace(page);
+  const crash = entries.find((e) => e.type === 'action' && e.action.type === 'crash')!;
+  const lastBeat = entries
+    .filter(
+      (e) => e.seq < crash.seq && e.server === first && (e.type === 'heartbeat' || e.type === 'elected'),
+    )
+    .at(-1)!;
+  const elected = entries.find((e) => e.seq > crash.seq && e.type === 'elected')!;
+  expect(elected.server).toBe(second);
+  const gap = elected.vt - lastBeat.vt;
+  expect(gap).toBeGreaterThanOrEqual(15_000);
+  expect(gap).toBeLessThanOrEqual(15_000 + 5_000 + 50);
+  expect(await invariantState(page, 'I5')).toBe('ok');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+/** Hazards as given, a per-second cron, then the leader's clock 20 s behind; runs 60 s of virtual time. */
+async function skewTheLeader(page: Page, hazards: string[]): Promise<void> {
+  for (const code of hazards) await page.getByTestId(`hazard-${code}`).check();
+  await page.getByTestId('cron-job').selectOption('tick');
+  await page.getByTestId('cron-expr').fill('* * * * * *');
+  await page.getByTestId('add-cron').click();
+  await play(page);
+  const leader = await waitForLeader(page);
+  await page.getByTestId(`offset-${leader}`).fill('-20');
+  await page.getByTestId(`apply-clock-${leader}`).click();
+  await waitForRunTime(page, (await runTime(page)) + 60_000);
+  await pause(page);
+}
+
+test('reference hazards on and the leader 20 s behind: two leaders, a tick run twice, the invariants red', async () => {
+  const { page, problems } = await playground('speed=20');
+  await skewTheLeader(page, ['H2', 'H4', 'H5', 'H7']);
+  await expect.poll(() => invariantState(page, 'I3'), { timeout: 10_000 }).toBe('violated');
+  await expect.poll(() => invariantState(page, 'I4'), { timeout: 10_000 }).toBe('violated');
+  await screenshot(page, 'hazards-red');
+
+  // A red invariant jumps to the moment it broke (rewind is replay).
+  const broke = await page.getByTestId('invariant-I3').getAttribute('data-at-ms');
+  await page.getByTestId('invariant-I3').click();
+  await expect.poll(() => runTime(page), { timeout: 30_000 }).toBe(Number(broke));
+  await screenshot(page, 'hazards-jump-to-violation');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('hazards off: the same clock skew breaks nothing', async () => {
+  const { page, problems } = await playground('speed=20');
+  await skewTheLeader(page, []);
+  for (const id of ['I1', 'I2', 'I3', 'I4', 'I5', 'I6', 'I7'])
+    expect([id, await invariantState(page, id)]).not.toEqual([id, 'violated']);
+  expect(await invariantState(page, 'I3')).toBe('ok');
+  expect(await invariantState(page, 'I4')).toBe('ok');
+  await screenshot(page, 'hazards-off');
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('50 jobs enqueued from the page all complete, each claimed and completed exactly once', async () => {
+  const { page, problems } = await playground('speed=20&play=1');
+  await waitForLeader(page);
+  await page.getByTestId('enqueue-job').selectOption('work');
+  await page.getByTestId('enqueue-server').selectOption('b');
+  await page.getByTestId('enqueue-count').fill('50');
+  await page.getByTestId('enqueue').click();
+  await expect
+    .poll(() => page.getByTestId('job-count-completed').textContent(), { timeout: 60_000 })
+    .toBe('50');
+  await pause(page);
+  await screenshot(page, 'fifty-jobs');
+  expect(await invariantState(page, 'I1')).toBe('ok');
+
+  const { entries } = await savedTrace(page);
+  const per = (type: string) => {
+    const counts = new Map<string, number>();
+    for (const e of entries as (TraceEntry & { jobId?: string })[])
+      if (e.type === type) counts.set(e.jobId!, (counts.get(e.jobId!) ?? 0) + 1);
+    return counts;
+  };
+  const claimed = per('claimed');
+  const completed = per('completed');
+  expect(claimed.size).toBe(50);
+  expect([...claimed.values()].every((n) => n === 1)).toBe(true);
+  expect([...completed.keys()].sort()).toEqual([...claimed.keys()].sort());
+  expect([...completed.values()].every((n) => n === 1)).toBe(true);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('a run saved from the page replays to the same trace, headless and in the page', async () => {
+  const { page, problems } = await playground('speed=20&play=1');
+  const leader = await waitForLeader(page);
+  await page.getByTestId('enqueue-count').fill('20');
+  await page.getByTestId('enqueue').click();
+  await page.getByTestId(`pause-${leader}`).click();
+  await waitForRunTime(page, (await runTime(page)) + 20_000);
+  await page.getByTestId(`resume-${leader}`).click();
+  await waitForRunTime(page, (await runTime(page)) + 5_000);
+  await pause(page);
+
+  const scenario = await download(page, 'save-scenario');
+  expect(scenario.name).toMatch(/\.json$/);
+  const trace = await savedTrace(page);
+  const saved = parseScenarioJson(scenario.text, scenario.name);
+  expect(saved.actions.map((action) => action.type)).toEqual(
+    expect.arrayContaining(['enqueue', 'pause', 'resume']),
+  );
+  // Headless, under Node: the same trace, byte for byte.
+  const headless = await runScenario(saved, { heal: false });
+  expect(traceToJson(headless.trace)).toBe(trace.text);
+
+  // Opened again in the page and played to its end: the same trace again.
+  await page.getByTestId('scenario-file').setInputFiles({
+    name: scenario.name,
+    mimeType: 'application/json',
+    buffer: Buffer.from(scenario.text),
+  });
+  await expect.poll(() => runTime(page)).toBe(0);
+  await page.getByTestId('speed').selectOption('100');
+  await play(page);
+  await waitForRunTime(page, saved.durationMs);
+  await expect.poll(() => page.getByTestId('play').isVisible()).toBe(true);
+  expect(await runTime(page)).toBe(saved.durationMs);
+  expect((await savedTrace(page)).text).toBe(trace.text);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
+test('bad input shows an inline error and changes nothing', async () => {
+  const { page, problems } = await playground('speed=20');
+  await page.getByTestId('cron-expr').fill('61 * * * *');
+  await page.getByTestId('add-cron').click();
+  await expect.poll(() => page.getByTestId('cron-error').textContent()).toMatch(/cron/i);
+  await page.getByTestId('scenario-file').setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{ "version": 1, "seed": "x" }'),
+  });
+  await expect.poll(() => page.getByTestId('scenario-error').textContent()).toMatch(/seed/);
+  await screenshot(page, 'bad-input');
+  // The scenario that was open is still open, untouched.
+  expect(await page.locator('[data-testid^="lane-"]').count()).toBe(3);
+  expect(problems).toEqual([]);
+  await page.close();
+});
