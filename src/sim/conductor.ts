@@ -100,6 +100,8 @@ export interface ClusterSnapshot {
   lockHolder: string | undefined;
   lockWaiters: string[];
   tables: { leadJobCoordinators: Row[]; distributedJobs: Row[] };
+  /** Rows of distributedJobs by status, all of them (queued, claimed, completed, dead). */
+  jobCounts: Record<string, number>;
 }
 
 /**
@@ -266,8 +268,38 @@ export class Conductor {
     };
   }
 
-  snapshot(): ClusterSnapshot {
-    const servers = [...this.hosts.values()].map((host) => ({
+  /**
+   * The cluster and its database now. `jobRows` keeps only the newest rows of distributedJobs (the
+   * playground asks many times a second and shows a window); `jobCounts` always counts them all.
+   */
+  snapshot(options: { jobRows?: number } = {}): ClusterSnapshot {
+    const jobs =
+      options.jobRows === undefined
+        ? this.rows('SELECT * FROM distributedJobs ORDER BY id')
+        : this.rows('SELECT * FROM (SELECT * FROM distributedJobs ORDER BY id DESC LIMIT ?) ORDER BY id', [
+            options.jobRows,
+          ]);
+    const jobCounts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
+    for (const row of this.rows('SELECT status, COUNT(*) AS n FROM distributedJobs GROUP BY status'))
+      jobCounts[String(row.status)] = Number(row.n);
+    return {
+      elapsedMs: this.elapsedMs,
+      vt: this.time.now(),
+      db: this.dbClock.now(),
+      servers: this.servers(),
+      lockHolder: this.db.holder(),
+      lockWaiters: this.db.waiters(),
+      tables: {
+        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+        distributedJobs: jobs,
+      },
+      jobCounts,
+    };
+  }
+
+  /** Each server as seen from outside: the snapshot without the database, cheap enough for every step. */
+  servers(): ServerSnapshot[] {
+    return [...this.hosts.values()].map((host) => ({
       id: host.spec.id,
       generation: host.generation,
       process: host.process,
@@ -283,18 +315,6 @@ export class Conductor {
       hazards: [...host.hazards],
       runningJobs: [...host.running].map(([jobId, job]) => ({ jobId, ...job })),
     }));
-    return {
-      elapsedMs: this.elapsedMs,
-      vt: this.time.now(),
-      db: this.dbClock.now(),
-      servers,
-      lockHolder: this.db.holder(),
-      lockWaiters: this.db.waiters(),
-      tables: {
-        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
-        distributedJobs: this.rows('SELECT * FROM distributedJobs ORDER BY id'),
-      },
-    };
   }
 
   dispose(): void {
@@ -738,9 +758,9 @@ export class Conductor {
     this.record(this.hosts.has(connection) ? connection : null, { ...body, source: 'database' } as TraceBody);
   }
 
-  private rows(sql: string): Row[] {
+  private rows(sql: string, params: (string | number)[] = []): Row[] {
     try {
-      return this.db.inspect(sql);
+      return this.db.inspect(sql, params);
     } catch {
       return []; // single-server mode has no tables
     }

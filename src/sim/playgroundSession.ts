@@ -106,7 +106,7 @@ export class PlaygroundSession {
 
   /** Ends every fault: resumes, heals and restarts each server that needs it, as actions of the history. */
   async healAll(): Promise<void> {
-    for (const server of this.conductor.snapshot().servers) {
+    for (const server of this.conductor.servers()) {
       if (server.paused) await this.apply({ type: 'resume', server: server.id });
       if (server.cutOff) await this.apply({ type: 'heal', server: server.id });
       if (server.process === 'crashed' || server.process === 'stopped')
@@ -137,7 +137,7 @@ export class PlaygroundSession {
     const fresh = !since || since.history !== this.history;
     const from = fresh ? 0 : Math.min(since.entries, entries.length);
     const newEntries = entries.slice(Math.max(from, entries.length - (request.maxEntries ?? MAX_ENTRIES)));
-    const snapshot = conductor.snapshot();
+    const snapshot = conductor.snapshot({ jobRows: MAX_JOB_ROWS });
     const lease = snapshot.tables.leadJobCoordinators[0];
     return {
       history: this.history,
@@ -149,18 +149,12 @@ export class PlaygroundSession {
       horizonMs: Math.max(this.horizonMs, conductor.elapsedMs),
       epoch: conductor.epoch,
       timings: conductor.timings,
-      snapshot: {
-        ...snapshot,
-        tables: {
-          leadJobCoordinators: snapshot.tables.leadJobCoordinators,
-          distributedJobs: snapshot.tables.distributedJobs.slice(-MAX_JOB_ROWS),
-        },
-      },
+      snapshot,
       leaseAges: Object.fromEntries(
         snapshot.servers.map((server) => [server.id, leaseAge(lease, server, snapshot.db)]),
       ),
-      jobCounts: countJobs(snapshot.tables.distributedJobs),
-      jobTotal: snapshot.tables.distributedJobs.length,
+      jobCounts: snapshot.jobCounts,
+      jobTotal: Object.values(snapshot.jobCounts).reduce((sum, n) => sum + n, 0),
       skippedEntries: newEntries.length > 0 ? newEntries[0]!.seq - from : 0,
       entries: newEntries,
       marks: timelineMarks(entries, from, conductor.epoch),
@@ -233,8 +227,8 @@ export class PlaygroundSession {
     this.horizonMs = Math.max(this.horizonMs, now);
     for (const [action] of this.pending) if (action.atMs <= now) this.pending.delete(action);
     const faulty = this.conductor
-      .snapshot()
-      .servers.some(
+      .servers()
+      .some(
         (server) =>
           server.paused || server.cutOff || server.process === 'crashed' || server.process === 'stopping',
       );
@@ -348,12 +342,6 @@ function leaseAge(
   if (!lease || lease.lastHeartbeatAt === null || lease.lastHeartbeatAt === undefined) return null;
   const localClock = server.hazards.includes('H2') || server.hazards.includes('localClockHeartbeat');
   return (localClock ? server.localTime : dbNow) - Number(lease.lastHeartbeatAt);
-}
-
-function countJobs(rows: readonly Row[]): Record<string, number> {
-  const counts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
-  for (const row of rows) counts[String(row.status)] = (counts[String(row.status)] ?? 0) + 1;
-  return counts;
 }
 
 function live(report: InvariantReport, epoch: number): LiveInvariant {
