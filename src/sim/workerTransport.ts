@@ -41,6 +41,7 @@ export function workerTransport(
 ): TransportFactory {
   return (config, startVt, onRequest) => {
     let alive = true;
+    let ended = false;
     let worker: SpawnedWorker | undefined;
     let remote: Comlink.Remote<ServerWorkerApi> | undefined;
     let lastVt = startVt;
@@ -64,7 +65,7 @@ export function workerTransport(
         died(`it could not start: ${error instanceof Error ? error.message : String(error)}`);
         return;
       }
-      if (!alive) return worker.terminate();
+      if (ended) return worker.terminate();
       worker.onDeath?.(died);
       remote = Comlink.wrap<ServerWorkerApi>(worker.endpoint);
       const requests = await Promise.race([Promise.resolve(remote.init(config, startVt)), death]);
@@ -79,7 +80,9 @@ export function workerTransport(
         if (alive && requests !== 'died') for (const request of requests) onRequest(request);
       },
       terminate() {
-        if (!alive) return;
+        // Also after a death: the dead worker's thread and proxy are released all the same.
+        if (ended) return;
+        ended = true;
         alive = false;
         remote?.[Comlink.releaseProxy]();
         worker?.terminate();

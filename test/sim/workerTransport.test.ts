@@ -45,3 +45,32 @@ test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader'])(
   },
   60_000,
 );
+
+test('a worker that dies by itself is a crashed server: the run goes on without it, nothing hangs', async () => {
+  const scenario = parseScenarioJson(readFileSync(join(root, 'scenarios/three-servers.json'), 'utf8'));
+  const live = new Set<Worker>();
+  const broken = pathToFileURL(join(root, 'test/support/noSuchWorker.ts')).href;
+  const transport = workerTransport((config) => {
+    const module = config.id === 'a' ? broken : workerModule;
+    const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module } });
+    live.add(worker);
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ type: 'connect', port: port1 }, [port1]);
+    return {
+      endpoint: nodeEndpoint(port2),
+      terminate: () => {
+        live.delete(worker);
+        void worker.terminate();
+      },
+      onDeath: (listener) => worker.on('error', (error) => listener(error.message)),
+    };
+  });
+  const result = await runScenario(scenario, { untilMs: 20_000, heal: false, transport });
+  const crashed = result.trace.find((entry) => entry.type === 'crashed' && entry.server === 'a');
+  expect(crashed).toMatchObject({ error: expect.stringMatching(/^its worker died: .*noSuchWorker/) });
+  expect(result.trace.find((entry) => entry.type === 'processEnded')).toMatchObject({ server: 'a' });
+  const leaders = result.trace.filter((entry) => entry.type === 'elected').map((entry) => entry.server);
+  expect(leaders).toHaveLength(1);
+  expect(leaders[0]).not.toBe('a');
+  expect(live.size).toBe(0);
+}, 60_000);
