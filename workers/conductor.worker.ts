@@ -43,6 +43,7 @@ const api: ConductorWorkerApi = {
   seek: (ms, since, request) => current().seek(ms, since, request),
   apply: (action, since, request) => current().apply(action, since, request),
   healAll: (since, request) => current().healAll(since, request),
+  verifyDeterminism: (since, request) => current().verifyDeterminism(since, request),
   view: (since, request) => current().view(since, request),
   scenarioJson: () => current().scenarioJson(),
   traceJson: () => current().traceJson(),

@@ -12,6 +12,7 @@ export type ConductorWorkerApi = Pick<
   | 'seek'
   | 'apply'
   | 'healAll'
+  | 'verifyDeterminism'
   | 'view'
   | 'scenarioJson'
   | 'traceJson'

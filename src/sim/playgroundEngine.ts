@@ -56,6 +56,11 @@ export class PlaygroundEngine {
     return this.run((session) => session.healAll(), since, request);
   }
 
+  /** Replays the run so far and compares the traces (I7); the view's invariants carry the answer. */
+  verifyDeterminism(since: ViewCursor | null, request?: ViewRequest): Promise<SessionView> {
+    return this.run((session) => session.verifyDeterminism(), since, request);
+  }
+
   view(since: ViewCursor | null, request?: ViewRequest): Promise<SessionView> {
     return this.run(() => undefined, since, request);
   }

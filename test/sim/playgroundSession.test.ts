@@ -222,3 +222,27 @@ describe('playground session', () => {
     }
   });
 });
+
+describe('I7 in the playground', () => {
+  test('verify replays the run so far from its scenario file and finds the same trace', async () => {
+    const session = await PlaygroundSession.create(cluster);
+    try {
+      expect(session.invariants()[6]).toMatchObject({ id: 'I7', ok: true, skipped: expect.any(String) });
+      await expect(session.verifyDeterminism()).rejects.toThrow(/nothing to verify yet/);
+      await session.advance(9_000);
+      await session.apply({ type: 'crash', server: 'a' });
+      await session.advance(21_000);
+      const report = await session.verifyDeterminism();
+      expect(report).toMatchObject({ id: 'I7', ok: true });
+      expect(report.note).toMatch(
+        /^the run to 30\.0 s replayed from its scenario file to the same \d+ trace entries$/,
+      );
+      expect(session.invariants()[6]).toEqual(report);
+      // A new history (a rewind) forgets the answer: it was about another run.
+      await session.seek(1_000);
+      expect(session.invariants()[6]!.skipped).toBeDefined();
+    } finally {
+      session.dispose();
+    }
+  });
+});

@@ -7,7 +7,17 @@ import type { PlaygroundEngine } from '../../sim/playgroundEngine';
  */
 export type Engine = Pick<
   PlaygroundEngine,
-  'load' | 'advance' | 'step' | 'seek' | 'apply' | 'healAll' | 'view' | 'scenarioJson' | 'traceJson'
+  | 'load'
+  | 'advance'
+  | 'step'
+  | 'seek'
+  | 'apply'
+  | 'healAll'
+  | 'verifyDeterminism'
+  | 'verifyDeterminism'
+  | 'view'
+  | 'scenarioJson'
+  | 'traceJson'
 > & {
   /** Where the servers run: a Web Worker each, all in the conductor's worker, or in the page's thread. */
   readonly kind: 'workers' | 'in-thread' | 'in-page';

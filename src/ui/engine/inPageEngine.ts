@@ -16,6 +16,7 @@ export async function createInPageEngine(): Promise<Engine> {
     seek: (ms, since, request) => engine.seek(ms, since, request),
     apply: (action, since, request) => engine.apply(action, since, request),
     healAll: (since, request) => engine.healAll(since, request),
+    verifyDeterminism: (since, request) => engine.verifyDeterminism(since, request),
     view: (since, request) => engine.view(since, request),
     scenarioJson: () => engine.scenarioJson(),
     traceJson: () => engine.traceJson(),

@@ -73,6 +73,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
     seek: (ms, since, request) => remote.seek(ms, since, request),
     apply: (action, since, request) => remote.apply(action, since, request),
     healAll: (since, request) => remote.healAll(since, request),
+    verifyDeterminism: (since, request) => remote.verifyDeterminism(since, request),
     view: (since, request) => remote.view(since, request),
     scenarioJson: () => remote.scenarioJson(),
     traceJson: () => remote.traceJson(),
