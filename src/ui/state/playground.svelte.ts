@@ -1,0 +1,421 @@
+import type { HazardCode } from '../../core/hazards';
+import { hazardServers } from './hazardsOn';
+import type { ClusterSnapshot } from '../../sim/conductor';
+import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../sim/playgroundSession';
+import type { ResolvedTimings } from '../../sim/runResult';
+import type { Action, ActionBody, Scenario } from '../../sim/scenario';
+import { SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
+import type { TimelineMark } from '../../sim/timelineMarks';
+import type { TraceEntry } from '../../sim/trace';
+import { downloadText } from '../download';
+import type { Engine } from '../engine';
+import { formatRunTime, slug } from '../format';
+
+/** The speeds the time bar offers, in virtual seconds per wall second. */
+export const SPEEDS = [0.5, 1, 2, 5, 10, 20, 50, 100] as const;
+
+/** The event log keeps this many entries: enough to scroll back through a failover, small enough to filter per frame. */
+export const LOG_LIMIT = 5_000;
+/** One frame never asks for more virtual time than this, so a slow engine cannot make a frame take seconds. */
+const MAX_ADVANCE_MS = 2_000;
+/** Invariants cost a scan of the whole trace: at most ~4 checks a wall second. */
+const INVARIANT_INTERVAL_MS = 250;
+/** A history replaced (load, rewind) brings this many entries back into the log. */
+const FRESH_ENTRIES = LOG_LIMIT;
+
+/** Turns whatever a rejected engine call carried into one line for the page. */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : 'unknown error';
+}
+
+/**
+ * Everything the page shows and every way it drives the engine, in one place, so that components stay
+ * small and only read state or call a method. Big arrays (trace entries, marks, table rows) are `$state.raw`
+ * or plain arrays with a version counter: deep reactivity on thousands of objects per frame would cost more
+ * than the simulation.
+ */
+export class Playground {
+  engine = $state.raw<Engine | null>(null);
+  /** Set when the engine could not start: the page shows it instead of the playground. */
+  startError = $state<string | null>(null);
+  /** A global problem (a bad URL parameter, a failed seek, a failed download), shown as a dismissable banner. */
+  banner = $state<string | null>(null);
+
+  /** The scenario as loaded: its jobs fill the job menus, its name the file names. */
+  scenario = $state.raw<Scenario | null>(null);
+  /** Where it came from: an example's stem or a file's name. */
+  source = $state('');
+  /** Grows with every load: components keyed on it drop their form state for the new cluster. */
+  loadCount = $state(0);
+
+  // The current SessionView, in pieces.
+  history = $state(-1);
+  elapsedMs = $state(0);
+  horizonMs = $state(0);
+  epoch = $state(0);
+  seed = $state(0);
+  timings = $state.raw<ResolvedTimings | null>(null);
+  snapshot = $state.raw<ClusterSnapshot | null>(null);
+  leaseAges = $state.raw<Record<string, number | null>>({});
+  jobCounts = $state.raw<Record<string, number>>({});
+  jobTotal = $state(0);
+  actions = $state.raw<Action[]>([]);
+  invariants = $state.raw<LiveInvariant[]>([]);
+
+  /** Every timeline mark of this history; plain array (appended in place), `marksVersion` says it changed. */
+  marks: TimelineMark[] = [];
+  marksVersion = $state(0);
+  /** The last LOG_LIMIT trace entries; plain array, `logVersion` says it changed. */
+  log: TraceEntry[] = [];
+  logVersion = $state(0);
+  /** The entry types seen so far, for the log's kind filter. */
+  logTypes = $state.raw<string[]>([]);
+  /** Entries the engine left out because too many came at once (shown as a gap note in the log). */
+  skippedEntries = $state(0);
+
+  playing = $state(false);
+  speed = $state<number>(1);
+  /** Virtual seconds per wall second actually achieved while playing, when the engine falls behind the speed. */
+  achievedRate = $state<number | null>(null);
+  /** A seek is running (rewind replays the run from its start): the page shows "replaying…". */
+  seeking = $state(false);
+  seekTarget = $state(0);
+  /** A step or an action is on its way. */
+  busy = $state(0);
+
+  /** The invariant whose evidence the log highlights, and those entries' seqs. */
+  highlight = $state.raw<{ id: string; seqs: ReadonlySet<number>; focus: number | null } | null>(null);
+
+  private cursor: ViewCursor | null = null;
+  // Bookkeeping only: the page reads `logTypes`, so this set needs no reactivity.
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity
+  private typeSet = new Set<string>();
+  private frame = 0;
+  private lastFrameAt = 0;
+  private owedMs = 0;
+  private inFlight = false;
+  private lastInvariantsAt = -Infinity;
+  private trailingCheck: ReturnType<typeof setTimeout> | undefined;
+  private rateSamples: { wall: number; vt: number }[] = [];
+
+  /** Server ids in the order of the snapshot (the scenario's order, then added ones). */
+  serverIds = $derived(this.snapshot?.servers.map((server) => server.id) ?? []);
+  jobNames = $derived(this.scenario?.jobs.map((job) => job.name) ?? []);
+  /** Hazard codes on, with the servers each is on (a scenario may switch one on for some servers only). */
+  hazardsOn = $derived(hazardServers(this.snapshot));
+
+  // ---------------------------------------------------------------------------------------------------
+  // Starting and loading.
+
+  /** Adopts a started engine and opens the first scenario. */
+  attach(engine: Engine): void {
+    this.engine = engine;
+  }
+
+  fail(error: unknown): void {
+    this.startError = messageOf(error);
+  }
+
+  /** Opens `scenario` as a new history; resolves to an error message (the old run stays) or null. */
+  async load(scenario: Scenario, source: string, seed?: number): Promise<string | null> {
+    const engine = this.engine;
+    if (!engine) return 'the engine is not running';
+    this.busy += 1;
+    try {
+      const view = await engine.load(scenario, seed);
+      this.scenario = scenario;
+      this.source = source;
+      this.loadCount += 1;
+      this.highlight = null;
+      this.resetRate();
+      this.accept(view);
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    } finally {
+      this.busy -= 1;
+    }
+  }
+
+  /** Reloads the current scenario with the current seed: back to 0 with the actions taken dropped. */
+  reset(): Promise<string | null> {
+    if (!this.scenario) return Promise.resolve('no scenario loaded');
+    return this.load(this.scenario, this.source, this.seed);
+  }
+
+  /** Reloads the current scenario with another seed; the text comes straight from the seed field. */
+  applySeed(text: string): Promise<string | null> {
+    const trimmed = text.trim();
+    const seed = Number(trimmed);
+    if (trimmed === '' || !Number.isInteger(seed)) return Promise.resolve('the seed must be a whole number');
+    if (seed < SEED_MIN || seed > SEED_MAX)
+      return Promise.resolve(`the seed must be between ${SEED_MIN} and ${SEED_MAX}`);
+    if (!this.scenario) return Promise.resolve('no scenario loaded');
+    return this.load(this.scenario, this.source, seed);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Time.
+
+  play(): void {
+    if (this.playing || !this.engine) return;
+    this.playing = true;
+    this.owedMs = 0;
+    this.lastFrameAt = performance.now();
+    this.resetRate();
+    this.frame = requestAnimationFrame(this.tick);
+  }
+
+  pause(): void {
+    this.playing = false;
+    cancelAnimationFrame(this.frame);
+    this.achievedRate = null;
+  }
+
+  togglePlay(): void {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  setSpeed(speed: number): void {
+    this.speed = speed;
+    this.resetRate();
+  }
+
+  /** Runs to the next event: pauses first, since stepping while playing means nothing. */
+  async step(): Promise<string | null> {
+    this.pause();
+    return this.call((engine, since) => engine.step(since, this.request()));
+  }
+
+  /** Goes to `ms` of this history; going back replays the run from the start. */
+  async seek(ms: number): Promise<string | null> {
+    const engine = this.engine;
+    if (!engine) return 'the engine is not running';
+    const target = Math.max(0, Math.round(ms));
+    this.seeking = true;
+    this.seekTarget = target;
+    try {
+      const view = await engine.seek(target, this.cursor, { invariants: true, maxEntries: FRESH_ENTRIES });
+      this.lastInvariantsAt = performance.now();
+      this.resetRate();
+      this.accept(view);
+      return null;
+    } catch (error) {
+      const message = messageOf(error);
+      this.banner = `Seek to ${formatRunTime(target)} failed: ${message}`;
+      return message;
+    } finally {
+      this.seeking = false;
+    }
+  }
+
+  /** The play loop: one engine call at a time; wall time owed meanwhile is asked for next (up to a cap). */
+  private tick = (now: number): void => {
+    if (!this.playing) return;
+    // A hidden tab gets no frames for a while: that gap is not owed, or the run would jump on return.
+    const wall = Math.min(now - this.lastFrameAt, 250);
+    this.lastFrameAt = now;
+    this.owedMs = Math.min(this.owedMs + wall * this.speed, MAX_ADVANCE_MS);
+    const engine = this.engine;
+    if (engine && !this.inFlight && !this.seeking && this.owedMs >= 1) {
+      const ms = Math.floor(this.owedMs);
+      this.owedMs -= ms;
+      this.inFlight = true;
+      engine
+        .advance(ms, this.cursor, this.request())
+        .then((view) => {
+          this.accept(view);
+          this.measureRate();
+        })
+        .catch((error: unknown) => {
+          this.pause();
+          this.banner = `The simulation stopped: ${messageOf(error)}`;
+        })
+        .finally(() => {
+          this.inFlight = false;
+        });
+    }
+    this.frame = requestAnimationFrame(this.tick);
+  };
+
+  private resetRate(): void {
+    this.rateSamples = [];
+    this.achievedRate = null;
+  }
+
+  /** Virtual seconds per wall second over the last ~1.5 s; shown only when clearly below the speed asked. */
+  private measureRate(): void {
+    const now = performance.now();
+    this.rateSamples.push({ wall: now, vt: this.elapsedMs });
+    while (this.rateSamples.length > 2 && now - this.rateSamples[0]!.wall > 1_500) this.rateSamples.shift();
+    const first = this.rateSamples[0]!;
+    const span = now - first.wall;
+    if (span < 700) return;
+    const rate = (this.elapsedMs - first.vt) / span;
+    this.achievedRate = rate < this.speed * 0.9 ? rate : null;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Actions.
+
+  /** Takes an action now; resolves to the engine's refusal (it names the field) or null. */
+  apply(body: ActionBody): Promise<string | null> {
+    return this.call((engine, since) => engine.apply(body, since, this.request()));
+  }
+
+  healAll(): Promise<string | null> {
+    return this.call((engine, since) => engine.healAll(since, this.request()));
+  }
+
+  /** Switches exactly `codes` on, on every server. */
+  setHazards(codes: string[]): Promise<string | null> {
+    return this.apply({ type: 'setHazards', hazards: codes as HazardCode[] });
+  }
+
+  /** Jumps to the moment an invariant broke and marks its evidence in the event log. */
+  async focusInvariant(invariant: LiveInvariant): Promise<void> {
+    if (invariant.atMs === undefined) return;
+    // Never mutated: a new highlight is a new set, assigned to the raw state as a whole.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity
+    const seqs = new Set(invariant.evidence ?? []);
+    this.highlight = { id: invariant.id, seqs, focus: invariant.evidence?.[0] ?? null };
+    await this.seek(Math.ceil(invariant.atMs));
+  }
+
+  clearHighlight(): void {
+    this.highlight = null;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Files.
+
+  async saveScenario(): Promise<string | null> {
+    const engine = this.engine;
+    if (!engine) return 'the engine is not running';
+    try {
+      downloadText(`${this.fileStem()}-at-${fileTime(this.elapsedMs)}.json`, await engine.scenarioJson());
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    }
+  }
+
+  async saveTrace(): Promise<string | null> {
+    const engine = this.engine;
+    if (!engine) return 'the engine is not running';
+    try {
+      downloadText(`${this.fileStem()}-trace-at-${fileTime(this.elapsedMs)}.json`, await engine.traceJson());
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    }
+  }
+
+  private fileStem(): string {
+    return slug(this.scenario?.name ?? this.source);
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Views.
+
+  /** One engine call from a button: never throws, resolves to an error message or null. */
+  private async call(
+    work: (engine: Engine, since: ViewCursor | null) => Promise<SessionView>,
+  ): Promise<string | null> {
+    const engine = this.engine;
+    if (!engine) return 'the engine is not running';
+    this.busy += 1;
+    try {
+      this.accept(await work(engine, this.cursor));
+      return null;
+    } catch (error) {
+      return messageOf(error);
+    } finally {
+      this.busy -= 1;
+    }
+  }
+
+  /** Asks for invariants only when the last check is old enough; otherwise a trailing check follows. */
+  private request(): ViewRequest {
+    const now = performance.now();
+    if (now - this.lastInvariantsAt >= INVARIANT_INTERVAL_MS) {
+      this.lastInvariantsAt = now;
+      return { invariants: true };
+    }
+    this.scheduleTrailingCheck(INVARIANT_INTERVAL_MS - (now - this.lastInvariantsAt));
+    return { invariants: false };
+  }
+
+  /** While paused nothing else would check again, so an action right after a check gets its own, a bit later. */
+  private scheduleTrailingCheck(delay: number): void {
+    if (this.trailingCheck !== undefined) return;
+    this.trailingCheck = setTimeout(() => {
+      this.trailingCheck = undefined;
+      if (this.playing || !this.engine) return;
+      this.lastInvariantsAt = performance.now();
+      this.engine
+        .view(this.cursor, { invariants: true })
+        .then((view) => this.accept(view))
+        .catch(() => undefined); // only a refresh; the next action or frame shows any real failure
+    }, delay);
+  }
+
+  /**
+   * Takes in a view. Views come back in the order they were asked for (the engine queues calls), but two
+   * calls may have been asked with the same cursor (the play loop and a button), so what is already here is
+   * skipped by seq. A history we have not seen yet (load, rewind) replaces what was kept.
+   */
+  private accept(view: SessionView): void {
+    if (view.history < this.history) return;
+    const replaced = view.history !== this.history;
+    if (!replaced && view.elapsedMs < this.elapsedMs) return;
+    const from = replaced ? 0 : (this.cursor?.entries ?? 0);
+
+    if (replaced) {
+      this.log = [];
+      this.marks = [];
+      // eslint-disable-next-line svelte/prefer-svelte-reactivity
+      this.typeSet = new Set();
+      this.skippedEntries = 0;
+      this.history = view.history;
+    }
+    const entries = replaced ? view.entries : view.entries.filter((entry) => entry.seq >= from);
+    const marks = replaced ? view.marks : view.marks.filter((mark) => mark.seq >= from);
+    if (entries.length > 0) {
+      for (const entry of entries) this.log.push(entry);
+      if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
+      let newType = false;
+      for (const entry of entries) {
+        if (!this.typeSet.has(entry.type)) {
+          this.typeSet.add(entry.type);
+          newType = true;
+        }
+      }
+      if (newType) this.logTypes = [...this.typeSet].sort();
+    }
+    if (marks.length > 0) for (const mark of marks) this.marks.push(mark);
+    if (replaced || entries.length > 0) this.logVersion += 1;
+    if (replaced || marks.length > 0) this.marksVersion += 1;
+    if (view.skippedEntries > 0) this.skippedEntries += view.skippedEntries;
+
+    this.cursor = view.cursor;
+    this.elapsedMs = view.elapsedMs;
+    this.horizonMs = view.horizonMs;
+    this.epoch = view.epoch;
+    this.seed = view.seed;
+    this.timings = view.timings;
+    this.snapshot = view.snapshot;
+    this.leaseAges = view.leaseAges;
+    this.jobCounts = view.jobCounts;
+    this.jobTotal = view.jobTotal;
+    this.actions = view.actions;
+    if (view.invariants) this.invariants = view.invariants;
+  }
+}
+
+/** `00-42-350`: the run time, safe in a file name. */
+function fileTime(ms: number): string {
+  return formatRunTime(ms).replace(/[:.]/g, '-');
+}
