@@ -1,5 +1,6 @@
 // vitest globalSetup of the `browser` project: builds the app (`vite build` into dist/), serves it with
 // `vite preview` on a free loopback port, and provides its address to the tests as `inject('baseUrl')`.
+// `startPreview()` does the building and serving on its own, for the benchmark (bench/browser.ts) too.
 //
 // The preview server runs detached, as the leader of its own process group, and teardown stops that whole
 // group: a failed or interrupted run leaves no server behind.
@@ -46,9 +47,14 @@ function viteEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function build(): Promise<void> {
+/** `--outDir DIR` for Vite's CLI, or nothing for its default (dist/). */
+function outDirArgs(outDir: string | undefined): string[] {
+  return outDir === undefined ? [] : ['--outDir', outDir];
+}
+
+function build(outDir: string | undefined): Promise<void> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [viteBin(), 'build'], {
+    const child = spawn(process.execPath, [viteBin(), 'build', ...outDirArgs(outDir)], {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: viteEnv(),
@@ -93,7 +99,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): boolean {
   }
 }
 
-async function stop(child: ChildProcess): Promise<void> {
+async function stopGroup(child: ChildProcess): Promise<void> {
   if (!killGroup(child, 'SIGTERM')) return;
   const gone = exited(child)
     ? Promise.resolve()
@@ -107,11 +113,11 @@ async function stop(child: ChildProcess): Promise<void> {
 }
 
 /** Starts `vite preview` and resolves once it answers HTTP; rejects (and stops it) if it exits or hangs. */
-async function startPreview(port: number): Promise<ChildProcess> {
+async function serveOnPort(port: number, outDir: string | undefined): Promise<ChildProcess> {
   const log = openSync(previewLog, 'w');
   const child = spawn(
     process.execPath,
-    [viteBin(), 'preview', '--port', String(port), '--strictPort', '--host', HOST],
+    [viteBin(), 'preview', ...outDirArgs(outDir), '--port', String(port), '--strictPort', '--host', HOST],
     { cwd: root, detached: true, stdio: ['ignore', log, log], env: viteEnv() },
   );
   closeSync(log);
@@ -132,15 +138,36 @@ async function startPreview(port: number): Promise<ChildProcess> {
       await new Promise((r) => setTimeout(r, 100));
     }
   } catch (error) {
-    await stop(child);
+    await stopGroup(child);
     const output = readFileSync(previewLog, 'utf8');
     throw new Error(`${(error as Error).message}; its output (${previewLog}):\n${output}`, { cause: error });
   }
 }
 
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+/** The built app, served. */
+export interface Preview {
+  /** Where `vite preview` serves the built app, e.g. `http://127.0.0.1:41234/` (with the trailing slash). */
+  baseUrl: string;
+  /** Stops the server's whole process group. */
+  stop(): Promise<void>;
+}
+
+export interface PreviewOptions {
+  /**
+   * Where to build, relative to the project's root; default dist/. The benchmark builds elsewhere, so that
+   * it does not empty dist/ under a browser test run at the same time.
+   */
+  outDir?: string;
+}
+
+/**
+ * Builds the app (into dist/ unless told otherwise) and serves it with `vite preview` on a free loopback
+ * port, detached in its own process group. The group is stopped by `stop()`, or killed if this process exits
+ * without calling it.
+ */
+export async function startPreview(options: PreviewOptions = {}): Promise<Preview> {
   mkdirSync(artifacts, { recursive: true });
-  await build();
+  await build(options.outDir);
 
   // A free port can be taken between the probe and the server's bind: try a few.
   let child: ChildProcess | undefined;
@@ -148,21 +175,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
   for (let attempt = 1; child === undefined; attempt++) {
     port = await freePort();
     try {
-      child = await startPreview(port);
+      child = await serveOnPort(port, options.outDir);
     } catch (error) {
       if (attempt >= 3) throw error;
     }
   }
   const server = child;
 
-  // If vitest exits without running teardown (an uncaught error, process.exit), still stop the group.
+  // If the process exits without stopping the server (an uncaught error, process.exit), still stop the group.
   const onExit = () => killGroup(server, 'SIGKILL');
   process.once('exit', onExit);
 
-  project.provide('baseUrl', `http://${HOST}:${port}/`);
-
-  return async () => {
-    process.off('exit', onExit);
-    await stop(server);
+  return {
+    baseUrl: `http://${HOST}:${port}/`,
+    async stop() {
+      process.off('exit', onExit);
+      await stopGroup(server);
+    },
   };
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const preview = await startPreview();
+  project.provide('baseUrl', preview.baseUrl);
+  return () => preview.stop();
 }
