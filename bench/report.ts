@@ -28,6 +28,8 @@ export interface BenchSettings {
   simHours: number;
   /** Seeds per property batch. */
   propertyRuns: number;
+  /** Section 6, in headless Chromium; null with --no-browser. */
+  browser: BrowserSettings | null;
 }
 
 export interface ThroughputRow {
@@ -128,6 +130,103 @@ export interface PropertyRow {
   probe: ProbeSplit;
 }
 
+/** Section 6's settings (browser.ts). */
+export interface BrowserSettings {
+  /** Scenario files (scenarios/<name>.json) whose engine speed is measured. */
+  scenarios: string[];
+  /** Virtual span of every engine run. */
+  virtualMs: number;
+  /** Wall seconds over which the page's frames are counted. */
+  fpsSeconds: number;
+}
+
+/** Where the engine ran: in the page (three ways), or under Node in the bench process (the baseline). */
+export type EnginePlacement = 'workers' | 'in-thread' | 'in-page' | 'node';
+
+/** Section 6.1: one scenario in one placement. */
+export interface EngineRow {
+  scenario: string;
+  servers: number;
+  placement: EnginePlacement;
+  virtualMs: number;
+  /** Median of the runs: creating the engine and loading the scenario (0 under Node: inside wallMs there). */
+  setupMs: number;
+  /** Median of the runs: the virtual span alone in the page, runScenario as a whole under Node. */
+  wallMs: number;
+  runsWallMs: number[];
+  virtualSecondsPerWallSecond: number;
+  /** This placement's speed over Node's. */
+  ratioToNode: number;
+  /** Entries in the median run's trace. */
+  traceEntries: number;
+  /** Whether every run's trace (SHA-256 of its JSON) was the Node baseline's (see nodeTeardownEntries). */
+  sameTraceAsNode: boolean;
+  /**
+   * Entries that runScenario's trace holds beyond this run's, all at the span's last instant: written when
+   * runScenario disposes the run, after it returned the trace (the page's engines are read before dispose).
+   */
+  nodeTeardownEntries: number;
+  traceSha256: string;
+}
+
+/** Section 6.2: the playground page playing. */
+export interface FpsReport {
+  /** Path and query the page was opened at. */
+  url: string;
+  /** The speed asked of the page. */
+  speed: number;
+  /** Wall time over which frames were counted: --fps-seconds, or less if the run reached its end first. */
+  wallMs: number;
+  /** requestAnimationFrame callbacks in that time. */
+  frames: number;
+  fps: number;
+  medianGapMs: number;
+  longestGapMs: number;
+  gapsOver50Ms: number;
+  /** The run's time (`[data-testid="run-time"]` `data-ms`) at the start and end of the window. */
+  virtualStartMs: number;
+  virtualEndMs: number;
+  /** Virtual ms per wall ms over the window. */
+  achievedSpeed: number;
+  /** The scenario's durationMs, where the page stops playing; the count stops there too. */
+  scenarioEndMs: number;
+  /** Whether the count stopped at the scenario's end, before its wall seconds were up. */
+  reachedEnd: boolean;
+  /** document.visibilityState during the count (a hidden page gets few frames). */
+  visibility: string;
+  /** Console errors and warnings, page errors, failed requests: empty for a healthy page. */
+  problems: string[];
+}
+
+export interface BundleFile {
+  name: string;
+  bytes: number;
+  /** gzip level 9. */
+  gzipBytes: number;
+}
+
+/** Section 6.3: the built JavaScript (page and worker chunks); the wasm apart. */
+export interface BundleReport {
+  js: BundleFile[];
+  totalBytes: number;
+  totalGzipBytes: number;
+  wasm: BundleFile[];
+}
+
+/** Section 6, or why it did not run (no browser) or failed as a whole; a part that failed says why in `error`. */
+export type BrowserReport =
+  | { skipped: string }
+  | { failed: string }
+  | {
+      /** The browser's user agent. */
+      chromium: string;
+      /** vite build, then vite preview until it answered. */
+      buildAndStartMs: number;
+      engines: EngineRow[] | { error: string };
+      fps: FpsReport | { error: string };
+      bundle: BundleReport;
+    };
+
 export interface BenchReport {
   machine: MachineInfo;
   settings: BenchSettings;
@@ -137,5 +236,15 @@ export interface BenchReport {
   virtual: VirtualRow[];
   simulation: SimulationReport;
   properties: PropertyRow[];
+  /** Absent with --no-browser. */
+  browser?: BrowserReport;
+  totalWallMs: number;
+}
+
+/** `--browser-only`: section 6 alone. */
+export interface BrowserBenchReport {
+  machine: MachineInfo;
+  settings: BenchSettings;
+  browser: BrowserReport;
   totalWallMs: number;
 }

@@ -7,13 +7,17 @@
  * 4. the simulation engine (runScenario): virtual seconds per wall second for 5 servers under a steady job
  *    load, and the share of that wall time spent inside sql.js;
  * 5. property runs per second: a 3-server, 60-virtual-second scenario over a batch of seeds, with and
- *    without the liveness phase.
+ *    without the liveness phase;
+ * 6. the built app in headless Chromium (browser.ts): the engine's speed in Web Workers, in the conductor's
+ *    worker and in the page, against Node; the playground's frames per second at 20x; the built JavaScript's
+ *    size.
  *
  * Every figure is the median of --repeats runs, after one warm-up run of each timed kind (the first runs
  * pay for JIT compilation and the wasm tiers). Timed runs are interleaved round by round, so that drift
  * over the process's life (heap growth, CPU frequency, a noisy neighbour) spreads over every row instead
  * of biasing the last one.
  */
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from '../src/db';
@@ -26,11 +30,14 @@ import {
   type VirtualDrainResult,
   type WallDrainResult,
 } from './distributedDrain';
-import { formatReport } from './format';
+import { browserAvailable, measureBrowser } from './browser';
+import { formatBrowserOnlyReport, formatReport } from './format';
 import { machineInfo } from './machine';
 import type {
   BenchReport,
   BenchSettings,
+  BrowserBenchReport,
+  BrowserReport,
   PropertyRow,
   ProbeSplit,
   SimulationReport,
@@ -59,15 +66,25 @@ const USAGE = `usage: npm run bench -- [options]
   --pragma NAME=VALUE what-if: also run "PRAGMA NAME = VALUE" on both databases; may be repeated
   --sim-hours N       virtual hours of the steady-load simulation (default 1; fractions allowed)
   --property-runs N   seeds per property batch (default 20)
+  --no-browser        skip section 6 (the built app in headless Chromium); it is skipped anyway, with a
+                      message, when /usr/bin/chromium is missing
+  --browser-only      run section 6 alone
+  --browser-scenarios LIST  scenarios for the engine speeds, comma-separated
+                      (default eight-servers,leader-crash-failover)
+  --browser-virtual-s N     virtual seconds of every engine run (default 60)
+  --fps-seconds N     wall seconds over which the page's frames are counted (default 10)
   --json              print the report as JSON instead of tables
   --help`;
 
 /** The reference's election tick: one claim per server per tick under H9. */
 const REFERENCE_TICK_MS = 5_000;
 
-function parseSettings(argv: string[]): { settings: BenchSettings; json: boolean } | undefined {
+function parseSettings(
+  argv: string[],
+): { settings: BenchSettings; json: boolean; browserOnly: boolean } | undefined {
   const { values } = parseArgs({
     args: argv,
+    allowNegative: true,
     options: {
       jobs: { type: 'string', default: '5000' },
       'virtual-jobs': { type: 'string', default: '200' },
@@ -78,13 +95,21 @@ function parseSettings(argv: string[]): { settings: BenchSettings; json: boolean
       pragma: { type: 'string', multiple: true, default: [] },
       'sim-hours': { type: 'string', default: '1' },
       'property-runs': { type: 'string', default: '20' },
+      browser: { type: 'boolean', default: true },
+      'browser-only': { type: 'boolean', default: false },
+      'browser-scenarios': { type: 'string', default: 'eight-servers,leader-crash-failover' },
+      'browser-virtual-s': { type: 'string', default: '60' },
+      'fps-seconds': { type: 'string', default: '10' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return undefined;
+  if (values['browser-only'] && !values.browser)
+    throw new UsageError('--browser-only and --no-browser: nothing left to run');
   return {
     json: values.json,
+    browserOnly: values['browser-only'],
     settings: {
       servers: values.servers.split(',').map((n) => positiveInteger(n, '--servers')),
       jobs: positiveInteger(values.jobs, '--jobs'),
@@ -99,6 +124,13 @@ function parseSettings(argv: string[]): { settings: BenchSettings; json: boolean
       pragmas: values.pragma.map(pragmaStatement),
       simHours: positiveNumber(values['sim-hours'], '--sim-hours'),
       propertyRuns: positiveInteger(values['property-runs'], '--property-runs'),
+      browser: values.browser
+        ? {
+            scenarios: values['browser-scenarios'].split(',').map((name) => scenarioName(name)),
+            virtualMs: positiveNumber(values['browser-virtual-s'], '--browser-virtual-s') * 1_000,
+            fpsSeconds: positiveNumber(values['fps-seconds'], '--fps-seconds'),
+          }
+        : null,
     },
   };
 }
@@ -120,6 +152,14 @@ function positiveNumber(text: string, flag: string): number {
   return value;
 }
 
+/** A scenario file's stem: scenarios/<name>.json must exist. */
+function scenarioName(text: string): string {
+  const name = text.trim();
+  if (!/^[\w-]+$/.test(name) || !existsSync(new URL(`../scenarios/${name}.json`, import.meta.url)))
+    throw new UsageError(`--browser-scenarios: no scenarios/${name}.json`);
+  return name;
+}
+
 /** `journal_mode=MEMORY` becomes `PRAGMA journal_mode = MEMORY`; only a name and a plain value are accepted. */
 function pragmaStatement(text: string): string {
   const match = /^\s*(\w+)\s*=\s*(\w+)\s*$/.exec(text);
@@ -138,9 +178,20 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { settings, json } = parsed;
+  const { settings, json, browserOnly } = parsed;
   const started = performance.now();
   const sqlJs = await loadSqlJs();
+
+  if (browserOnly) {
+    const report: BrowserBenchReport = {
+      machine: machineInfo(sqlJs),
+      settings,
+      browser: await browserSection(settings),
+      totalWallMs: performance.now() - started,
+    };
+    console.log(json ? JSON.stringify(report, null, 2) : formatBrowserOnlyReport(report));
+    return;
+  }
 
   const drainOptions = (servers: number): DrainOptions => ({
     servers,
@@ -222,6 +273,7 @@ async function main(): Promise<void> {
   }
 
   const { simulation, properties } = await measureSimulationSections(sqlJs, settings);
+  const browser = settings.browser ? await browserSection(settings) : undefined;
 
   const report: BenchReport = {
     machine: machineInfo(sqlJs),
@@ -232,9 +284,26 @@ async function main(): Promise<void> {
     virtual,
     simulation,
     properties,
+    browser,
     totalWallMs: performance.now() - started,
   };
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));
+}
+
+/** Section 6, last: it builds the app and starts a browser, which the Node figures must not share a CPU with. */
+async function browserSection(settings: BenchSettings): Promise<BrowserReport> {
+  const available = browserAvailable();
+  if (!available.ok) {
+    console.error(`bench: skipping the browser section: ${available.reason}`);
+    return { skipped: available.reason };
+  }
+  try {
+    return await measureBrowser(settings.browser!, settings.repeats, progress);
+  } catch (error) {
+    // The Node sections above took minutes: report them, and say why this one failed.
+    console.error('bench: the browser section failed:', error);
+    return { failed: (error as Error).message.split('\n')[0] ?? String(error) };
+  }
 }
 
 /** The issue's aim for the simulation: one virtual hour per wall second. */
