@@ -221,3 +221,16 @@ test('a server cut off at any moment of its start never takes the conductor down
     expect(byB.length, `cut off ${offset} ms into its start`).toBe(20);
   }
 }, 60_000);
+
+test('a result handed out stays as it was when the run is disposed (found by the browser benchmark)', async () => {
+  const conductor = await Conductor.create(base);
+  await conductor.runUntil(20_000);
+  // Stop where a transaction is open, so that disposing rolls one back.
+  while (conductor.snapshot().lockHolder === undefined) await conductor.step();
+  const result = conductor.result(null);
+  const length = result.trace.length;
+  const entries = conductor.trace.entries.length;
+  conductor.dispose();
+  expect(result.trace).toHaveLength(length);
+  expect(conductor.trace.entries).toHaveLength(entries);
+});
