@@ -4,7 +4,7 @@ import type { ClusterSnapshot } from '../../sim/conductor';
 import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../sim/playgroundSession';
 import type { ResolvedTimings } from '../../sim/runResult';
 import type { Action, ActionBody, Scenario } from '../../sim/scenario';
-import { SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
+import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
 import type { TimelineMark } from '../../sim/timelineMarks';
 import type { TraceEntry } from '../../sim/trace';
 import { downloadText } from '../download';
@@ -81,6 +81,8 @@ export class Playground {
   /** A seek is running (rewind replays the run from its start): the page shows "replaying…". */
   seeking = $state(false);
   seekTarget = $state(0);
+  /** Playing stopped at the scenario's end (its durationMs); Play again runs on past it. */
+  reachedEnd = $state(false);
   /** A step or an action is on its way. */
   busy = $state(0);
 
@@ -95,6 +97,7 @@ export class Playground {
   private lastFrameAt = 0;
   private owedMs = 0;
   private inFlight = false;
+  private stopAtEnd = true;
   private lastInvariantsAt = -Infinity;
   private trailingCheck: ReturnType<typeof setTimeout> | undefined;
   private rateSamples: { wall: number; vt: number }[] = [];
@@ -102,6 +105,8 @@ export class Playground {
   /** Server ids in the order of the snapshot (the scenario's order, then added ones). */
   serverIds = $derived(this.snapshot?.servers.map((server) => server.id) ?? []);
   jobNames = $derived(this.scenario?.jobs.map((job) => job.name) ?? []);
+  /** Where the scenario ends: playing stops there, so a saved run played again ends where it was saved. */
+  endMs = $derived(this.scenario?.durationMs ?? Infinity);
   /** Hazard codes on, with the servers each is on (a scenario may switch one on for some servers only). */
   hazardsOn = $derived(hazardServers(this.snapshot));
 
@@ -123,11 +128,16 @@ export class Playground {
     if (!engine) return 'the engine is not running';
     this.busy += 1;
     try {
-      const view = await engine.load(scenario, seed);
+      // The engine checks each action taken against the scenario's durationMs, but in the playground the run
+      // goes on for as long as the learner plays: it gets the scenario with the longest duration a file may
+      // have. The file's own duration stays where Play stops, and a saved run ends where it was saved.
+      const view = await engine.load({ ...scenario, durationMs: MAX_DURATION_MS }, seed);
       this.scenario = scenario;
       this.source = source;
       this.loadCount += 1;
       this.highlight = null;
+      this.reachedEnd = false;
+      this.stopAtEnd = true;
       this.resetRate();
       this.accept(view);
       return null;
@@ -160,6 +170,9 @@ export class Playground {
 
   play(): void {
     if (this.playing || !this.engine) return;
+    // Started before the end: stop at it. Started at or past it: the learner asked to run on.
+    this.stopAtEnd = this.elapsedMs < this.endMs;
+    this.reachedEnd = false;
     this.playing = true;
     this.owedMs = 0;
     this.lastFrameAt = performance.now();
@@ -220,8 +233,17 @@ export class Playground {
     this.owedMs = Math.min(this.owedMs + wall * this.speed, MAX_ADVANCE_MS);
     const engine = this.engine;
     if (engine && !this.inFlight && !this.seeking && this.owedMs >= 1) {
-      const ms = Math.floor(this.owedMs);
+      let ms = Math.floor(this.owedMs);
       this.owedMs -= ms;
+      if (this.stopAtEnd) {
+        const left = this.endMs - this.elapsedMs;
+        if (left <= 0) {
+          this.pause();
+          this.reachedEnd = true;
+          return;
+        }
+        ms = Math.min(ms, left);
+      }
       this.inFlight = true;
       engine
         .advance(ms, this.cursor, this.request())
@@ -259,6 +281,11 @@ export class Playground {
 
   // ---------------------------------------------------------------------------------------------------
   // Actions.
+
+  /** I7: replays the run so far from its scenario file and compares the traces (it takes a moment). */
+  verifyDeterminism(): Promise<string | null> {
+    return this.call((engine, since) => engine.verifyDeterminism(since, { invariants: true }));
+  }
 
   /** Takes an action now; resolves to the engine's refusal (it names the field) or null. */
   apply(body: ActionBody): Promise<string | null> {
