@@ -18,18 +18,23 @@ export type DatabaseErrorCode =
   | 'SQL_ERROR'
   | 'UNSUPPORTED_STATEMENT';
 
-/** Base class: `instanceof DatabaseError` catches every error this adapter raises on purpose. */
+/**
+ * Base class: `instanceof DatabaseError` catches every error this adapter raises on purpose. Each subclass
+ * spells out its `name`: a minified build renames classes, and the name is part of the trace (found by the
+ * browser determinism test: the built page wrote `Error: connection "a" is lost` where Node wrote
+ * `ConnectionLostError: ...`).
+ */
 export abstract class DatabaseError extends Error {
   abstract readonly code: DatabaseErrorCode;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** A waiter (a `lock` or a lone statement) waited longer than the busy timeout, on the database clock. */
 export class DatabaseBusyError extends DatabaseError {
+  override name = 'DatabaseBusyError';
   readonly code = 'DATABASE_BUSY';
 
   constructor(
@@ -59,6 +64,7 @@ function busyMessage(
 
 /** The connection was severed (its server crashed or was cut off) and not yet restored. */
 export class ConnectionLostError extends DatabaseError {
+  override name = 'ConnectionLostError';
   readonly code = 'CONNECTION_LOST';
 
   constructor(
@@ -71,6 +77,7 @@ export class ConnectionLostError extends DatabaseError {
 
 /** The database was closed; nothing on it works any more. */
 export class DatabaseClosedError extends DatabaseError {
+  override name = 'DatabaseClosedError';
   readonly code = 'DATABASE_CLOSED';
 
   constructor(readonly connection: string | undefined) {
@@ -88,6 +95,7 @@ export class DatabaseClosedError extends DatabaseError {
  * back so that the others could go on, as Postgres' idle_in_transaction_session_timeout does.
  */
 export class TransactionTimeoutError extends DatabaseError {
+  override name = 'TransactionTimeoutError';
   readonly code = 'TRANSACTION_TIMEOUT';
 
   constructor(
@@ -102,6 +110,7 @@ export class TransactionTimeoutError extends DatabaseError {
 }
 
 export class TransactionEndedError extends DatabaseError {
+  override name = 'TransactionEndedError';
   readonly code = 'TRANSACTION_ENDED';
 
   constructor(
@@ -117,6 +126,7 @@ export class TransactionEndedError extends DatabaseError {
 
 /** SQLite refused a statement. Carries the SQL so that a failing query can be found in a long run. */
 export class SqlError extends DatabaseError {
+  override name = 'SqlError';
   readonly code = 'SQL_ERROR';
 
   constructor(
@@ -134,6 +144,7 @@ export class SqlError extends DatabaseError {
  * statements in one call, or a write through `inspect()`. Each would silently break the lock semantics.
  */
 export class UnsupportedStatementError extends DatabaseError {
+  override name = 'UnsupportedStatementError';
   readonly code = 'UNSUPPORTED_STATEMENT';
 
   constructor(
