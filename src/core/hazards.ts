@@ -42,7 +42,8 @@ export const HAZARDS = {
   noTickRecord: {
     code: 'H7',
     title: 'No tick record',
-    effect: "A new leader's scheduler starts from its own now: ticks during the failover gap are lost.",
+    effect:
+      "The scheduler keeps ticks on its own clock, unrecorded: a new leader loses the failover gap's ticks, a clock set back fires ticks again.",
   },
   deleteOnClaim: {
     code: 'H8',

@@ -37,6 +37,12 @@ export class MemoryTickLedger implements TickLedger {
       replayAll: () => boolean;
       /** The leader's term, for the events. */
       term: number | null;
+      /**
+       * The reference's scheduler (hazard H7): when the server's clock is set back behind the last tick it
+       * fired, it aims at the next tick after its new now, as croner does, and so fires those ticks again.
+       * Off, the cursor holds: a tick fires once per process however the clock moves.
+       */
+      followClockBack?: boolean;
     },
   ) {}
 
@@ -47,7 +53,8 @@ export class MemoryTickLedger implements TickLedger {
       const cron = cronOf(schedule);
       const current = now();
       // A schedule seen for the first time (at start, or added while running) starts now.
-      const cursor = this.cursors.get(schedule.key) ?? current;
+      const remembered = this.cursors.get(schedule.key) ?? current;
+      const cursor = this.options.followClockBack && current < remembered ? current : remembered;
       const plan = planTicks(cron, cursor, current, schedule.misfire, replayAll());
       for (const tickAt of plan.fire) {
         const jobId = await push(schedule, tickAt);

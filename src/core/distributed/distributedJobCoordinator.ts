@@ -212,6 +212,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           push: (schedule, tickAt) => this.pushScheduledJob(schedule, tickAt, term),
           replayAll: () => this.hazards.replayMissedTicks,
           term,
+          followClockBack: true,
         })
       : new DatabaseTickLedger({
           locked: this.locked,
