@@ -5,7 +5,7 @@ import { runScenario } from './engine';
 import { Conductor, type ClusterSnapshot } from './conductor';
 import type { ResolvedTimings } from './runResult';
 import type { Action, ActionBody, Scenario } from './scenario';
-import { parseScenario, ScenarioError } from './scenarioSchema';
+import { MAX_DURATION_MS, parseScenario, ScenarioError } from './scenarioSchema';
 import { timelineMarks, type TimelineMark } from './timelineMarks';
 import type { TraceEntry } from './trace';
 import type { TransportFactory } from './transport';
@@ -203,9 +203,12 @@ export class PlaygroundSession {
   async verifyDeterminism(): Promise<LiveInvariant> {
     const now = this.conductor.elapsedMs;
     if (now === 0) throw new Error('nothing to verify yet: the run has not started');
-    const replayed = await runScenario(this.toScenario(), { heal: false, sqlJs: this.options.sqlJs });
-    const report = live(checkDeterminism(this.conductor.result(null), replayed), this.conductor.epoch);
-    if (report.ok)
+    const scenario = this.toScenario();
+    const replayed = await runScenario(scenario, { heal: false, sqlJs: this.options.sqlJs });
+    // The live run is the same scenario, ended here: compare it as such.
+    const current = { ...this.conductor.result(null), scenario };
+    const report = live(checkDeterminism(current, replayed), this.conductor.epoch);
+    if (report.ok && report.skipped === undefined)
       report.note = `the run to ${formatSeconds(now)} replayed from its scenario file to the same ${replayed.trace.length} trace entries`;
     this.determinism = report;
     this.invariantCache = null;
@@ -266,7 +269,8 @@ export class PlaygroundSession {
   /** Checks the history with `actions` as a scenario file; the error names the new action's field at fault. */
   private check(actions: Action[]): void {
     try {
-      parseScenario({ ...this.base, seed: this.seed, actions }, 'the action');
+      // The run goes on past the file's duration for as long as it is played: check against the longest.
+      parseScenario({ ...this.base, seed: this.seed, durationMs: MAX_DURATION_MS, actions }, 'the action');
     } catch (error) {
       if (!(error instanceof ScenarioError)) throw error;
       const at = `actions[${actions.length - 1}]`;

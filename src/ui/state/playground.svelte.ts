@@ -4,7 +4,7 @@ import type { ClusterSnapshot } from '../../sim/conductor';
 import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../sim/playgroundSession';
 import type { ResolvedTimings } from '../../sim/runResult';
 import type { Action, ActionBody, Scenario } from '../../sim/scenario';
-import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
+import { SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
 import type { TimelineMark } from '../../sim/timelineMarks';
 import type { TraceEntry } from '../../sim/trace';
 import { downloadText } from '../download';
@@ -128,10 +128,8 @@ export class Playground {
     if (!engine) return 'the engine is not running';
     this.busy += 1;
     try {
-      // The engine checks each action taken against the scenario's durationMs, but in the playground the run
-      // goes on for as long as the learner plays: it gets the scenario with the longest duration a file may
-      // have. The file's own duration stays where Play stops, and a saved run ends where it was saved.
-      const view = await engine.load({ ...scenario, durationMs: MAX_DURATION_MS }, seed);
+      // The file's duration is where Play stops; the run may go on past it when the learner plays again.
+      const view = await engine.load(scenario, seed);
       this.scenario = scenario;
       this.source = source;
       this.loadCount += 1;
