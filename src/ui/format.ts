@@ -62,3 +62,21 @@ export function slug(text: string): string {
 function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
+
+/** How far from the run's start an epoch-ms number may be and still read as one of its instants. */
+const INSTANT_WINDOW_MS = 8 * 86_400_000;
+
+/**
+ * Messages from the checkers and the coordinator name instants in epoch ms (`tick 1767225616000`): the
+ * page rewrites each number that falls within the run as run time (`tick 00:16.000`), the clock the
+ * learner steers by. Other numbers (job ids, counts) are left alone.
+ */
+export function humanizeInstants(text: string, epoch: number): string {
+  if (!epoch) return text;
+  return text.replace(/\b\d{13}\b/g, (digits) => {
+    const value = Number(digits);
+    const offset = value - epoch;
+    if (Math.abs(offset) > INSTANT_WINDOW_MS) return digits;
+    return offset < 0 ? `\u2212${formatRunTime(-offset)}` : formatRunTime(offset);
+  });
+}
