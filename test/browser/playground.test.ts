@@ -203,3 +203,37 @@ test('bad input shows an inline error and changes nothing', async () => {
   expect(problems).toEqual([]);
   await page.close();
 });
+
+test('keyboard: Space plays and pauses, "." steps; the log filters by server; the slider rewinds by replay', async () => {
+  const { page, problems } = await playground('speed=20');
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  // The first step runs the servers' start at 0 ms; the next ones go on to the next thing that happens.
+  for (let i = 0; i < 3; i++) await page.keyboard.press('.');
+  await expect.poll(() => runTime(page)).toBeGreaterThan(0);
+  await page.keyboard.press(' ');
+  await expect.poll(() => page.getByTestId('pause').isVisible()).toBe(true);
+  await waitForRunTime(page, 20_000);
+  await page.keyboard.press(' ');
+  await expect.poll(() => page.getByTestId('play').isVisible()).toBe(true);
+  // Paused: the last advance has landed, and the slider ends where the run is.
+  const horizon = async () => Number(await page.getByTestId('scrub').getAttribute('max'));
+  await expect.poll(async () => (await runTime(page)) === (await horizon())).toBe(true);
+  const reached = await runTime(page);
+
+  await page.getByTestId('log-server').selectOption('b');
+  const servers = await page.getByTestId('event-log').locator('tbody tr td:nth-child(3)').allTextContents();
+  expect(servers.length).toBeGreaterThan(0);
+  expect(new Set(servers)).toEqual(new Set(['b']));
+
+  // Back to 5 s: the run is replayed there, the lanes show that moment, the history still reaches `reached`.
+  const { text: before } = await savedTrace(page);
+  await page.getByTestId('scrub').fill('5000');
+  await expect.poll(() => runTime(page), { timeout: 30_000 }).toBe(5_000);
+  expect(await horizon()).toBe(reached);
+  await page.getByTestId('scrub').fill(String(reached));
+  await expect.poll(() => runTime(page), { timeout: 30_000 }).toBe(reached);
+  expect((await savedTrace(page)).text).toBe(before);
+  await screenshot(page, 'rewound-and-forward');
+  expect(problems).toEqual([]);
+  await page.close();
+});
