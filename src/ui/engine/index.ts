@@ -1,9 +1,17 @@
 import type { Engine } from './engine';
-import { createInPageEngine } from './inPageEngine';
 import { createWorkerEngine } from './workerEngine';
 
 export type { Engine } from './engine';
-export { createInPageEngine, createWorkerEngine };
+export { createWorkerEngine };
+
+/**
+ * The engine in the page's own thread, loaded only when asked for: it carries the whole simulation and
+ * sql.js's loader, which the page otherwise leaves to its workers (a third of the page's bundle).
+ */
+export async function createInPageEngine(): Promise<Engine> {
+  const { createInPageEngine: create } = await import('./inPageEngine');
+  return create();
+}
 
 /**
  * The engine the playground uses: the conductor in a Web Worker, each server in a Web Worker of its own.
@@ -17,7 +25,7 @@ export function createEngine(search: string = location.search): Promise<Engine> 
     (globalThis as { __playgroundEngines?: unknown }).__playgroundEngines = {
       createWorkerEngine,
       createInPageEngine,
-    };
+    } satisfies PlaygroundEnginesForTests;
   }
   const servers = query.get('servers');
   if (servers === 'in-page') return createInPageEngine();
