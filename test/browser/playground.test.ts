@@ -237,3 +237,32 @@ test('keyboard: Space plays and pauses, "." steps; the log filters by server; th
   expect(problems).toEqual([]);
   await page.close();
 });
+
+test('a link to the run opens it on another page, where it replays to the same trace', async () => {
+  const { page, problems } = await playground('speed=20&play=1');
+  const leader = await waitForLeader(page);
+  await page.getByTestId('enqueue-count').fill('7');
+  await page.getByTestId('enqueue').click();
+  await page.getByTestId(`crash-${leader}`).click();
+  await waitForRunTime(page, (await runTime(page)) + 25_000);
+  await pause(page);
+  const trace = await savedTrace(page);
+  await page.getByTestId('make-link').click();
+  const link = await page.getByTestId('run-link').inputValue();
+  expect(link).toMatch(/\?play=1#run=[\w-]+$/);
+
+  const other = await openPage(browser.context, link.replace('?play=1', '?play=1&speed=100'));
+  const end = parseScenarioJson((await download(page, 'save-scenario')).text).durationMs;
+  await waitForRunTime(other.page, end);
+  await expect.poll(() => other.page.getByTestId('play').isVisible()).toBe(true);
+  expect(await runTime(other.page)).toBe(end);
+  expect((await savedTrace(other.page)).text).toBe(trace.text);
+
+  // A damaged link says so and opens the default example instead.
+  const broken = await openPage(browser.context, `${link.slice(0, -12)}%%`);
+  await expect.poll(() => broken.page.getByRole('alert').first().textContent()).toMatch(/damaged/);
+  expect(broken.problems).toEqual([]);
+  expect(other.problems).toEqual([]);
+  expect(problems).toEqual([]);
+  await Promise.all([page.close(), other.page.close(), broken.page.close()]);
+});

@@ -8,6 +8,7 @@ import { SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
 import type { TimelineMark } from '../../sim/timelineMarks';
 import type { TraceEntry } from '../../sim/trace';
 import { downloadText } from '../download';
+import { runLink } from '../runLink';
 import type { Engine } from '../engine';
 import { formatRunTime, slug } from '../format';
 
@@ -324,6 +325,17 @@ export class Playground {
       return null;
     } catch (error) {
       return messageOf(error);
+    }
+  }
+
+  /** A link that opens the run so far on this page (see runLink.ts), or the reason there is none. */
+  async linkToRun(): Promise<{ link: string } | { error: string }> {
+    const engine = this.engine;
+    if (!engine) return { error: 'the engine is not running' };
+    try {
+      return { link: await runLink(await engine.scenarioJson(), location.href) };
+    } catch (error) {
+      return { error: messageOf(error) };
     }
   }
 
