@@ -5,17 +5,23 @@ import { settle } from './settle';
 /** How the conductor reaches one server process. */
 export interface ServerTransport {
   /**
-   * Hands a message to the server and resolves once the server has reacted to it and is idle, after
-   * handing over the requests it made, in order, through the `onRequest` given at creation.
+   * Hands a message to the server and resolves, once the server has reacted to it and is idle, with the
+   * requests it made, in order; or with null when the process has ended (terminated, or its worker died)
+   * and its requests must not be heard. The conductor, not the transport, then acts on the requests: it
+   * may exchange messages with several servers at once and still act on their answers in a fixed order.
    *
-   * Every transport hands the requests over only once the server is idle, never while it is still
-   * reacting: that is what makes a run the same, byte for byte, in this thread and in Web Workers.
+   * Every transport answers only once the server is idle, never while it is still reacting: that is what
+   * makes a run the same, byte for byte, in this thread and in Web Workers.
    */
-  deliver(message: ToServer): void | Promise<void>;
+  exchange(message: ToServer): Promise<FromServer[] | null>;
   /** Ends the process for good: no message reaches it and none of its requests is heard again. */
   terminate(): void;
 }
 
+/**
+ * Starts a server process. `onRequest` hears what the process asks for outside any exchange: the requests
+ * of its start, and a `crashed` event if its worker dies by itself.
+ */
 export type TransportFactory = (
   config: ServerConfig,
   startVt: number,
@@ -57,10 +63,10 @@ export const inThreadTransport: TransportFactory = (config, startVt, onRequest) 
   const host = new ServerHost(config, startVt);
   for (const request of host.drain()) onRequest(request);
   return {
-    deliver: async (message) => {
-      if (!alive) return;
+    exchange: async (message) => {
+      if (!alive) return null;
       const requests = await host.handle(message);
-      if (alive) for (const request of requests) onRequest(request);
+      return alive ? requests : null;
     },
     terminate: () => {
       alive = false;

@@ -35,7 +35,21 @@ interface Entry {
   readonly at: number;
   readonly seq: number;
   readonly callback: TimerCallback;
+  readonly batch: TimerBatch | undefined;
   cancelled: boolean;
+}
+
+/**
+ * A timer that may fire together with others: consecutive due timers at one instant that share a
+ * `runner` and have different `key`s are popped together and handed to the runner as one list, in queue
+ * order. The simulation uses it to deliver one message to each of several servers at once (each server in
+ * its own Web Worker then works in parallel); the runner must give the result the timers would give one
+ * after the other, which is why two timers with one key (two messages to one server) never share a batch.
+ */
+export interface TimerBatch {
+  runner: (items: unknown[]) => unknown;
+  key: unknown;
+  item: unknown;
 }
 
 /** Registration numbers of timers marked `first`: below every ordinary one (those count up from 0). */
@@ -109,10 +123,20 @@ export class VirtualTime implements Clock {
    * it for an action taken while the run is under way, so that it lands where the same action, read from a
    * scenario file before the run began, would land: ahead of everything else at its instant.
    */
-  setTimerAt(atMs: number, callback: TimerCallback, options: { first?: boolean } = {}): CancelTimer {
+  setTimerAt(
+    atMs: number,
+    callback: TimerCallback,
+    options: { first?: boolean; batch?: TimerBatch } = {},
+  ): CancelTimer {
     if (!Number.isFinite(atMs)) throw new RangeError(`setTimerAt: time must be finite, got ${atMs}`);
     const seq = options.first ? FIRST_BAND + this.nextFirstSeq++ : this.nextSeq++;
-    const entry: Entry = { at: Math.max(atMs, this.nowMs), seq, callback, cancelled: false };
+    const entry: Entry = {
+      at: Math.max(atMs, this.nowMs),
+      seq,
+      callback,
+      batch: options.batch,
+      cancelled: false,
+    };
     this.push(entry);
     this.live++;
     return () => {
@@ -192,7 +216,8 @@ export class VirtualTime implements Clock {
           this.live--;
           // A callback may return a promise (a delivery to a Web Worker resolves when the worker is idle):
           // time does not move on until it settles.
-          await this.fire(next);
+          if (next.batch) await this.fireBatch(this.takeBatch(next));
+          else await this.fire(next);
           await this.step();
           continue;
         }
@@ -222,6 +247,33 @@ export class VirtualTime implements Clock {
       if (isThenable(result)) await result;
     } catch (error) {
       this.fail(error, entry.at);
+    }
+  }
+
+  /** `first` and the batchable timers right behind it in the queue (see TimerBatch), taken off the queue. */
+  private takeBatch(first: Entry): Entry[] {
+    const batch = first.batch!;
+    const entries = [first];
+    const keys = new Set<unknown>([batch.key]);
+    for (;;) {
+      const more = this.peek();
+      if (!more || more.at !== first.at || more.batch?.runner !== batch.runner || keys.has(more.batch.key))
+        break;
+      this.pop();
+      this.live--;
+      keys.add(more.batch.key);
+      entries.push(more);
+    }
+    return entries;
+  }
+
+  private async fireBatch(entries: Entry[]): Promise<void> {
+    for (const entry of entries) entry.cancelled = true;
+    try {
+      const result = entries[0]!.batch!.runner(entries.map((entry) => entry.batch!.item));
+      if (isThenable(result)) await result;
+    } catch (error) {
+      this.fail(error, entries[0]!.at);
     }
   }
 

@@ -72,12 +72,12 @@ export function workerTransport(
       if (alive && requests !== 'died') for (const request of requests) onRequest(request);
     })();
     return {
-      async deliver(message) {
+      async exchange(message) {
         await ready;
-        if (!alive || !remote) return;
+        if (!alive || !remote) return null;
         lastVt = message.vt;
         const requests = await Promise.race([remote.handle(message), death]);
-        if (alive && requests !== 'died') for (const request of requests) onRequest(request);
+        return alive && requests !== 'died' ? requests : null;
       },
       terminate() {
         // Also after a death: the dead worker's thread and proxy are released all the same.

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, test, vi } from 'vitest';
 import { settle } from '../../src/sim/settle';
 import { DEFAULT_EPOCH_MS, VirtualTime, databaseClock, serverClock } from '../../src/sim/virtualTime';
 
@@ -416,5 +416,42 @@ describe('cancelled timers', () => {
     time.setTimer(50, () => void order.push('b2'));
     await time.advance(100);
     expect(order).toEqual(['a', 'b1', 'b2']);
+  });
+});
+
+describe('batches', () => {
+  test('due timers at one instant with one runner and distinct keys fire as one batch, in queue order', async () => {
+    const time = new VirtualTime();
+    const fired: string[] = [];
+    const runner = (items: unknown[]) => {
+      fired.push(`[${(items as string[]).join(' ')}]@${time.now()}`);
+    };
+    const batched = (at: number, key: string, item: string) =>
+      time.setTimerAt(at, () => undefined, { batch: { runner, key, item } });
+    batched(10, 'a', 'a1');
+    batched(10, 'b', 'b1');
+    batched(10, 'a', 'a2'); // a second message to `a`: the next batch
+    batched(10, 'c', 'c1');
+    time.setTimerAt(10, () => fired.push('plain@10'));
+    batched(10, 'd', 'd1'); // after a plain timer: a batch of its own
+    const cancelled = batched(10, 'e', 'e1');
+    cancelled();
+    batched(20, 'a', 'a3');
+    await time.runUntil(30);
+    expect(fired).toEqual(['[a1 b1]@10', '[a2 c1]@10', 'plain@10', '[d1]@10', '[a3]@20']);
+    expect(time.pendingTimers()).toBe(0);
+  });
+
+  test('a batch whose runner fails is reported like a failing timer; the queue stays whole', async () => {
+    const time = new VirtualTime();
+    const runner = () => Promise.reject(new Error('worker gone'));
+    time.setTimerAt(5, () => undefined, { batch: { runner, key: 1, item: 1 } });
+    time.setTimerAt(5, () => undefined, { batch: { runner, key: 2, item: 2 } });
+    let later = false;
+    time.setTimerAt(8, () => (later = true));
+    await expect(time.runUntil(10)).rejects.toThrow('worker gone');
+    expect(time.now()).toBe(5);
+    await time.runUntil(10);
+    expect(later).toBe(true);
   });
 });

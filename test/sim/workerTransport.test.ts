@@ -29,7 +29,7 @@ function nodeWorkers(live: Set<Worker>) {
   });
 }
 
-test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader'])(
+test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader', 'eight-servers'])(
   '%s: each server in its own worker thread gives the in-thread trace, byte for byte',
   async (name) => {
     const scenario = parseScenarioJson(readFileSync(join(root, `scenarios/${name}.json`), 'utf8'));
