@@ -8,7 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import initSqlJs from 'sql.js';
-import { PlaygroundEngine } from '../src/sim/playgroundEngine';
+import { forwardCalls, PlaygroundEngine } from '../src/sim/playgroundEngine';
 import { inThreadTransport } from '../src/sim/transport';
 import { workerTransport } from '../src/sim/workerTransport';
 import type { ConductorWorkerApi, ServerSpawner } from '../src/sim/conductorWorkerApi';
@@ -37,16 +37,7 @@ const api: ConductorWorkerApi = {
     engine?.dispose();
     engine = new PlaygroundEngine({ sqlJs, transport });
   },
-  load: (scenario, seed) => current().load(scenario, seed),
-  advance: (ms, since, request) => current().advance(ms, since, request),
-  step: (since, request) => current().step(since, request),
-  seek: (ms, since, request) => current().seek(ms, since, request),
-  apply: (action, since, request) => current().apply(action, since, request),
-  healAll: (since, request) => current().healAll(since, request),
-  verifyDeterminism: (since, request) => current().verifyDeterminism(since, request),
-  view: (since, request) => current().view(since, request),
-  scenarioJson: () => current().scenarioJson(),
-  traceJson: () => current().traceJson(),
+  ...forwardCalls(current),
   dispose() {
     engine?.dispose();
     engine = undefined;

@@ -1,24 +1,12 @@
-import type { PlaygroundEngine } from './playgroundEngine';
+import type { EngineCalls } from './playgroundEngine';
 
 /**
  * What the conductor's worker (workers/conductor.worker.ts) exposes to the page over comlink: the
- * PlaygroundEngine, plus `init`, which loads sql.js and says where the servers run.
+ * PlaygroundEngine's calls, plus `init`, which loads sql.js and says where the servers run.
  */
-export type ConductorWorkerApi = Pick<
-  PlaygroundEngine,
-  | 'load'
-  | 'advance'
-  | 'step'
-  | 'seek'
-  | 'apply'
-  | 'healAll'
-  | 'verifyDeterminism'
-  | 'view'
-  | 'scenarioJson'
-  | 'traceJson'
-  | 'dispose'
-> & {
+export type ConductorWorkerApi = EngineCalls & {
   init(options: ConductorWorkerOptions, spawner?: ServerSpawner): Promise<void>;
+  dispose(): void;
 };
 
 export interface ConductorWorkerOptions {

@@ -6,27 +6,33 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/engine';
 import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import { workerTransport } from '../../src/sim/workerTransport';
+import { workerTransport, type SpawnedWorker } from '../../src/sim/workerTransport';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const workerModule = pathToFileURL(join(root, 'workers/server.worker.ts')).href;
 
+/**
+ * Starts `module` (a browser worker file) in a Node worker thread and connects it as the browser does: the
+ * server serves comlink on a port of a channel, the conductor holds the other end.
+ */
+function spawnNodeWorker(module: string, live: Set<Worker>): SpawnedWorker {
+  const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module } });
+  live.add(worker);
+  const { port1, port2 } = new MessageChannel();
+  worker.postMessage({ type: 'connect', port: port1 }, [port1]);
+  return {
+    endpoint: nodeEndpoint(port2),
+    terminate: () => {
+      live.delete(worker);
+      void worker.terminate();
+    },
+    onDeath: (listener) => worker.on('error', (error) => listener(error.message)),
+  };
+}
+
 /** Each server in its own Node worker thread, running the same worker file a browser runs. */
 function nodeWorkers(live: Set<Worker>) {
-  return workerTransport(() => {
-    const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module: workerModule } });
-    live.add(worker);
-    // As in the browser: the server serves comlink on a port of a channel, the conductor holds the other end.
-    const { port1, port2 } = new MessageChannel();
-    worker.postMessage({ type: 'connect', port: port1 }, [port1]);
-    return {
-      endpoint: nodeEndpoint(port2),
-      terminate: () => {
-        live.delete(worker);
-        void worker.terminate();
-      },
-    };
-  });
+  return workerTransport(() => spawnNodeWorker(workerModule, live));
 }
 
 test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader', 'eight-servers'])(
@@ -50,21 +56,9 @@ test('a worker that dies by itself is a crashed server: the run goes on without 
   const scenario = parseScenarioJson(readFileSync(join(root, 'scenarios/three-servers.json'), 'utf8'));
   const live = new Set<Worker>();
   const broken = pathToFileURL(join(root, 'test/support/noSuchWorker.ts')).href;
-  const transport = workerTransport((config) => {
-    const module = config.id === 'a' ? broken : workerModule;
-    const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module } });
-    live.add(worker);
-    const { port1, port2 } = new MessageChannel();
-    worker.postMessage({ type: 'connect', port: port1 }, [port1]);
-    return {
-      endpoint: nodeEndpoint(port2),
-      terminate: () => {
-        live.delete(worker);
-        void worker.terminate();
-      },
-      onDeath: (listener) => worker.on('error', (error) => listener(error.message)),
-    };
-  });
+  const transport = workerTransport((config) =>
+    spawnNodeWorker(config.id === 'a' ? broken : workerModule, live),
+  );
   const result = await runScenario(scenario, { untilMs: 20_000, heal: false, transport });
   const crashed = result.trace.find((entry) => entry.type === 'crashed' && entry.server === 'a');
   expect(crashed).toMatchObject({ error: expect.stringMatching(/^its worker died: .*noSuchWorker/) });

@@ -1,5 +1,6 @@
 import * as Comlink from 'comlink';
 import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorkerApi';
+import { forwardCalls } from '../../sim/playgroundEngine';
 import type { Engine } from './engine';
 import { sqlWasmUrl } from './loadBrowserSqlJs';
 
@@ -67,16 +68,7 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
 
   return {
     kind: options.servers === 'in-thread' ? 'in-thread' : 'workers',
-    load: (scenario, seed) => remote.load(scenario, seed),
-    advance: (ms, since, request) => remote.advance(ms, since, request),
-    step: (since, request) => remote.step(since, request),
-    seek: (ms, since, request) => remote.seek(ms, since, request),
-    apply: (action, since, request) => remote.apply(action, since, request),
-    healAll: (since, request) => remote.healAll(since, request),
-    verifyDeterminism: (since, request) => remote.verifyDeterminism(since, request),
-    view: (since, request) => remote.view(since, request),
-    scenarioJson: () => remote.scenarioJson(),
-    traceJson: () => remote.traceJson(),
+    ...forwardCalls(() => remote),
     liveWorkers: () => [...servers.values()].map((entry) => entry.id).sort(),
     dispose() {
       void remote.dispose();
