@@ -1,8 +1,9 @@
 // The same scenario and seed give the same trace in the browser as headless: each server in its own Web
 // Worker (the conductor and sql.js in another), everything in the page's thread, and the in-thread engine
-// under Node, byte for byte. A crashed server's Web Worker is really gone.
+// under Node, byte for byte. A crashed server's Web Worker is really gone. Then every example the page
+// offers, run to its end through the Web Workers, gives Node's trace.
 
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { runScenario } from '../../src/sim/engine';
 import { parseScenarioJson } from '../../src/sim/scenarioSchema';
@@ -69,3 +70,36 @@ test.each(['leader-crash-failover', 'partitioned-leader'])(
     await page.close();
   },
 );
+
+const examples = readdirSync(new URL('../../scenarios/', import.meta.url))
+  .filter((file) => file.endsWith('.json'))
+  .map((file) => file.slice(0, -'.json'.length));
+
+test('every example, run to its end in Web Workers, gives the trace Node gives', async () => {
+  expect(examples.length).toBeGreaterThanOrEqual(13);
+  const { page, problems } = await openPage(browser.context, `${inject('baseUrl')}?test=1`);
+  await page.waitForFunction(() => '__playgroundEngines' in window);
+  const different: string[] = [];
+  for (const name of examples) {
+    const text = readFileSync(new URL(`../../scenarios/${name}.json`, import.meta.url), 'utf8');
+    const scenario = parseScenarioJson(text, name);
+    const headless = traceToJson((await runScenario(scenario, { heal: false })).trace);
+    const inBrowser = await page.evaluate(async (text: string) => {
+      const scenario = JSON.parse(text) as Parameters<Engine['load']>[0];
+      const engines = (window as unknown as { __playgroundEngines: PlaygroundEnginesForTests })
+        .__playgroundEngines;
+      const engine = await engines.createWorkerEngine();
+      try {
+        await engine.load(scenario);
+        await engine.advance(scenario.durationMs, null, { invariants: false });
+        return await engine.traceJson();
+      } finally {
+        engine.dispose();
+      }
+    }, text);
+    if (inBrowser !== headless) different.push(name);
+  }
+  expect(different).toEqual([]);
+  expect(problems).toEqual([]);
+  await page.close();
+});
