@@ -266,3 +266,20 @@ test('a link to the run opens it on another page, where it replays to the same t
   expect(problems).toEqual([]);
   await Promise.all([page.close(), other.page.close(), broken.page.close()]);
 });
+
+test("the conductor's worker failing to load shows the reason in the page instead of hanging", async () => {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.route('**/conductor.worker*.js', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'throw new Error("conductor exploded");' }),
+  );
+  await page.goto(`${inject('baseUrl')}?scenario=three-servers`);
+  const alert = page.getByRole('alert');
+  await expect.poll(() => alert.first().textContent(), { timeout: 20_000 }).toMatch(/could not start/);
+  expect(await alert.first().textContent()).toMatch(/the simulation's worker stopped: .*conductor exploded/);
+  await screenshot(page, 'conductor-failed');
+  // The page's own code threw nothing: the failure is reported, not crashed on.
+  expect(errors).toEqual([]);
+  await page.close();
+});

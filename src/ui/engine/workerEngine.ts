@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorkerApi';
-import { forwardCalls } from '../../sim/playgroundEngine';
+import { ENGINE_CALLS, forwardCalls } from '../../sim/playgroundEngine';
 import type { Engine } from './engine';
 import { sqlWasmUrl } from './loadBrowserSqlJs';
 
@@ -20,6 +20,23 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
     name: 'conductor',
   });
   const remote = Comlink.wrap<ConductorWorkerApi>(conductorWorker);
+  // If the conductor's worker dies (it failed to load, or threw where nothing catches), no answer will
+  // ever come: every call waiting, and every call after, fails with the reason instead of hanging the page.
+  let dead: Error | undefined;
+  const death = new Promise<never>((_, reject) => {
+    const die = (reason: string) => {
+      dead ??= new Error(`the simulation's worker stopped: ${reason}`);
+      reject(dead);
+    };
+    conductorWorker.addEventListener('error', (event) => {
+      event.preventDefault();
+      die(event.message || 'it failed to load or threw');
+    });
+    conductorWorker.addEventListener('messageerror', () => die('a message could not be read'));
+  });
+  death.catch(() => undefined);
+  const guarded = <T>(call: () => Promise<T>): Promise<T> =>
+    dead ? Promise.reject(dead) : Promise.race([call(), death]);
   const servers = new Map<
     number,
     { id: string; worker: Worker; deathListeners: ((reason: string) => void)[] }
@@ -61,14 +78,26 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
     },
   };
 
-  await remote.init(
-    { sqlWasmUrl: sqlWasmUrl(), servers: options.servers ?? 'workers' },
-    Comlink.proxy(spawner),
-  );
+  try {
+    await guarded(() =>
+      remote.init(
+        { sqlWasmUrl: sqlWasmUrl(), servers: options.servers ?? 'workers' },
+        Comlink.proxy(spawner),
+      ),
+    );
+  } catch (error) {
+    conductorWorker.terminate();
+    throw error;
+  }
+  const calls = forwardCalls(() => remote);
+  for (const name of ENGINE_CALLS) {
+    const call = calls[name] as (...args: unknown[]) => Promise<unknown>;
+    (calls as Record<string, unknown>)[name] = (...args: unknown[]) => guarded(() => call(...args));
+  }
 
   return {
     kind: options.servers === 'in-thread' ? 'in-thread' : 'workers',
-    ...forwardCalls(() => remote),
+    ...calls,
     liveWorkers: () => [...servers.values()].map((entry) => entry.id).sort(),
     dispose() {
       void remote.dispose();
