@@ -283,3 +283,28 @@ test("the conductor's worker failing to load shows the reason in the page instea
   expect(errors).toEqual([]);
   await page.close();
 });
+
+test('server workers that die by themselves show as crashed servers; the page goes on', async () => {
+  const page = await browser.context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.route('**/server.worker*.js', (route) =>
+    route.fulfill({ contentType: 'text/javascript', body: 'throw new Error("server exploded");' }),
+  );
+  await page.goto(`${inject('baseUrl')}?scenario=three-servers&speed=20&play=1`);
+  for (const id of ['a', 'b', 'c'])
+    await expect
+      .poll(() => page.getByTestId(`lane-${id}`).getAttribute('data-status'), { timeout: 20_000 })
+      .toBe('crashed');
+  // Time still runs: the page is not frozen waiting for answers that will never come.
+  const at = await runTime(page);
+  await waitForRunTime(page, at + 2_000);
+  const { entries } = await savedTrace(page);
+  const crashed = entries.filter((entry) => entry.type === 'crashed');
+  expect(crashed.map((entry) => entry.server).sort()).toEqual(['a', 'b', 'c']);
+  for (const entry of crashed)
+    expect(entry).toMatchObject({ error: expect.stringMatching(/^its worker died: .*server exploded/) });
+  await screenshot(page, 'server-workers-died');
+  expect(errors).toEqual([]);
+  await page.close();
+});
