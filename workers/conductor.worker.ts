@@ -8,7 +8,8 @@
  */
 import * as Comlink from 'comlink';
 import initSqlJs from 'sql.js';
-import { forwardCalls, PlaygroundEngine } from '../src/sim/playgroundEngine';
+import { forwardCalls } from '../src/sim/engineCalls';
+import { PlaygroundEngine } from '../src/sim/playgroundEngine';
 import { inThreadTransport } from '../src/sim/transport';
 import { workerTransport } from '../src/sim/workerTransport';
 import type { ConductorWorkerApi, ServerSpawner } from '../src/sim/conductorWorkerApi';

@@ -1,5 +1,5 @@
 import type { CancelTimer, Row, Transaction } from '../core/ports';
-import { DISTRIBUTED_DEFAULTS } from '../core/distributed/distributedJobCoordinator';
+import { DISTRIBUTED_DEFAULTS } from '../core/distributed/defaults';
 import type { SqlJsStatic } from 'sql.js';
 import { SharedSqlJsDatabase, type SqlJsConnection } from '../db';
 import type { DatabaseEvent } from '../db/events';

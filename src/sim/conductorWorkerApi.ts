@@ -1,4 +1,4 @@
-import type { EngineCalls } from './playgroundEngine';
+import type { EngineCalls } from './engineCalls';
 
 /**
  * What the conductor's worker (workers/conductor.worker.ts) exposes to the page over comlink: the

@@ -103,32 +103,3 @@ export class PlaygroundEngine {
     return next;
   }
 }
-
-/** The calls the page makes, each answering with a view or text: one list for every place that forwards them. */
-export const ENGINE_CALLS = [
-  'load',
-  'advance',
-  'step',
-  'seek',
-  'apply',
-  'healAll',
-  'verifyDeterminism',
-  'view',
-  'scenarioJson',
-  'traceJson',
-] as const;
-
-export type EngineCall = (typeof ENGINE_CALLS)[number];
-export type EngineCalls = Pick<PlaygroundEngine, EngineCall>;
-
-/**
- * Every engine call, forwarded to what `target()` returns when the call is made: the engine itself, or a
- * comlink proxy of it in another thread (whose methods answer with the same promises).
- */
-export function forwardCalls(target: () => EngineCalls): EngineCalls {
-  const calls: Partial<Record<EngineCall, (...args: unknown[]) => unknown>> = {};
-  for (const name of ENGINE_CALLS) {
-    calls[name] = (...args) => (target()[name] as (...given: unknown[]) => unknown)(...args);
-  }
-  return calls as EngineCalls;
-}

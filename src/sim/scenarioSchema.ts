@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { CronExpression } from '../core/cron';
-import { DISTRIBUTED_DEFAULTS } from '../core/distributed/distributedJobCoordinator';
+import { DISTRIBUTED_DEFAULTS } from '../core/distributed/defaults';
 import { HAZARDS, type HazardCode, type HazardName } from '../core/hazards';
 import { findNonJson, type JsonObject } from '../core/json';
 import { SCENARIO_VERSION, type Scenario } from './scenario';

@@ -1,6 +1,7 @@
 // The built app loads in a real Chromium: it shows its heading, and nothing on the way fails (no console
 // error or warning, no uncaught error, no request that fails or 404s).
 
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 
@@ -26,4 +27,14 @@ test('the built app shows its heading, with no errors and no failed requests', a
 
   await screenshot(page, 'smoke');
   expect(problems).toEqual([]);
+});
+
+test("the page's own bundle leaves the simulation to the workers (it loads the in-page engine only on demand)", () => {
+  const assets = new URL('../../dist/assets/', import.meta.url);
+  const files = readdirSync(assets).filter((file) => file.endsWith('.js'));
+  const page = files.find((file) => file.startsWith('index-'))!;
+  const worker = files.find((file) => file.startsWith('conductor.worker-'))!;
+  // `db_now_ms` is in every statement the coordinator runs: where it is, the coordinator is.
+  expect(readFileSync(new URL(worker, assets), 'utf8')).toContain('db_now_ms');
+  expect(readFileSync(new URL(page, assets), 'utf8')).not.toContain('db_now_ms');
 });

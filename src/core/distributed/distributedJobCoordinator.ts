@@ -20,6 +20,7 @@ import { asFenced } from './fencing';
 import { LeaderElection } from './leaderElection';
 import { migrate } from './migrations';
 import { serverLock, type Locked } from './serverLock';
+import { DISTRIBUTED_DEFAULTS } from './defaults';
 
 export interface DistributedJobCoordinatorOptions extends JobCoordinatorOptions {
   /** This server's connection to the database every server shares. */
@@ -34,12 +35,7 @@ export interface DistributedJobCoordinatorOptions extends JobCoordinatorOptions 
   pollIntervalMs?: number;
 }
 
-export const DISTRIBUTED_DEFAULTS = {
-  heartbeatIntervalMs: 5_000,
-  leadershipTimeoutMs: 15_000,
-  claimLeaseMs: 30_000,
-  pollIntervalMs: 5_000,
-} as const;
+export { DISTRIBUTED_DEFAULTS };
 
 /**
  * Distributed mode (the seed's `@pinstripe/distributed-jobs`), chosen explicitly by creating this class.

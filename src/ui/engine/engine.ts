@@ -1,4 +1,4 @@
-import type { EngineCalls } from '../../sim/playgroundEngine';
+import type { EngineCalls } from '../../sim/engineCalls';
 
 /**
  * What the page drives: the simulation's PlaygroundEngine, wherever it runs. Every method answers with a

@@ -1,4 +1,5 @@
-import { forwardCalls, PlaygroundEngine } from '../../sim/playgroundEngine';
+import { forwardCalls } from '../../sim/engineCalls';
+import { PlaygroundEngine } from '../../sim/playgroundEngine';
 import type { Engine } from './engine';
 import { loadBrowserSqlJs } from './loadBrowserSqlJs';
 

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorkerApi';
-import { ENGINE_CALLS, forwardCalls } from '../../sim/playgroundEngine';
+import { ENGINE_CALLS, forwardCalls } from '../../sim/engineCalls';
 import type { Engine } from './engine';
 import { sqlWasmUrl } from './loadBrowserSqlJs';
 
