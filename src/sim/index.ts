@@ -35,7 +35,13 @@ export {
 } from './arbitraries';
 export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';
 export { inThreadTransport, ServerHost, type ServerTransport, type TransportFactory } from './transport';
-export { workerTransport, type ServerWorkerApi, type SpawnedWorker } from './workerTransport';
+export {
+  workerTransport,
+  type SpawnedWorker,
+  type PortEndpoint,
+  type ToServerWorker,
+  type FromServerWorker,
+} from './workerTransport';
 export type { ServerConfig, ToServer, FromServer, Command } from './protocol';
 export { ServerRuntime } from './serverRuntime';
 export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './virtualTime';

@@ -1,27 +1,40 @@
-import * as Comlink from 'comlink';
-import type { FromServer, ServerConfig, ToServer } from './protocol';
+import type { FromServer, ServerConfig, ToServer, WireError } from './protocol';
+import { fromWireError } from './protocol';
 import type { TransportFactory } from './transport';
 
-/** What a server worker (workers/server.worker.ts) exposes over comlink. */
-export interface ServerWorkerApi {
-  /** Starts the server process; returns the requests it made while starting. */
-  init(config: ServerConfig, startVt: number): FromServer[] | Promise<FromServer[]>;
-  /** Handles one message and returns, once idle, the requests it made, in order. */
-  handle(message: ToServer): Promise<FromServer[]>;
-}
+/**
+ * What crosses the port between the conductor and a server's worker (workers/server.worker.ts). A plain
+ * protocol, not comlink: a run sends one message per delivery, tens of thousands a minute, and each
+ * answer is awaited before virtual time moves on, so every microsecond of a round trip counts. Answers
+ * come back in the order of the questions (a port keeps order), one question at a time.
+ */
+export type ToServerWorker =
+  { type: 'init'; config: ServerConfig; startVt: number } | { type: 'handle'; message: ToServer };
+
+export type FromServerWorker =
+  { type: 'requests'; requests: FromServer[] } | { type: 'error'; error: WireError };
 
 /**
- * The message that hands a server worker the port it serves comlink on. Workers are started by the page
- * and reached from the conductor's worker, so the page makes a MessageChannel and gives one end to each.
+ * The message that hands a server worker the port it serves the protocol on. Workers are started by the
+ * page and reached from the conductor's worker, so the page makes a MessageChannel and gives one end to each.
  */
 export interface ConnectMessage {
   type: 'connect';
   port: MessagePort;
 }
 
-/** A started worker: the endpoint comlink talks through, and a way to kill the thread. */
+/** One end of a port: a browser MessagePort, or a Node one through comlink's node adapter. */
+export interface PortEndpoint {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
+  start?(): void;
+  close?(): void;
+}
+
+/** A started worker: the port the conductor talks through, and a way to kill the thread. */
 export interface SpawnedWorker {
-  endpoint: Comlink.Endpoint;
+  endpoint: PortEndpoint;
   terminate(): void;
   /** Tells the transport when the worker dies by itself (an uncaught error, a failed load). */
   onDeath?(listener: (reason: string) => void): void;
@@ -43,8 +56,9 @@ export function workerTransport(
     let alive = true;
     let ended = false;
     let worker: SpawnedWorker | undefined;
-    let remote: Comlink.Remote<ServerWorkerApi> | undefined;
     let lastVt = startVt;
+    const waiting: ((answer: FromServerWorker | 'died') => void)[] = [];
+    const listener = (event: MessageEvent) => waiting.shift()?.(event.data as FromServerWorker);
     let died: (reason: string) => void = () => undefined;
     const death = new Promise<'died'>((resolve) => {
       died = (reason) => {
@@ -56,8 +70,24 @@ export function workerTransport(
           term: null,
         });
         resolve('died');
+        for (const answer of waiting.splice(0)) answer('died');
       };
     });
+
+    /** Asks the worker and waits for its answer (or its death); throws what the worker threw. */
+    const ask = async (question: ToServerWorker): Promise<FromServer[] | 'died'> => {
+      const answer = await Promise.race([
+        new Promise<FromServerWorker | 'died'>((resolve) => {
+          waiting.push(resolve);
+          worker!.endpoint.postMessage(question);
+        }),
+        death,
+      ]);
+      if (answer === 'died') return answer;
+      if (answer.type === 'error') throw fromWireError(answer.error);
+      return answer.requests;
+    };
+
     const ready = (async () => {
       try {
         worker = await spawn(config);
@@ -67,24 +97,27 @@ export function workerTransport(
       }
       if (ended) return worker.terminate();
       worker.onDeath?.(died);
-      remote = Comlink.wrap<ServerWorkerApi>(worker.endpoint);
-      const requests = await Promise.race([Promise.resolve(remote.init(config, startVt)), death]);
+      worker.endpoint.addEventListener('message', listener);
+      worker.endpoint.start?.();
+      const requests = await ask({ type: 'init', config, startVt });
       if (alive && requests !== 'died') for (const request of requests) onRequest(request);
     })();
     return {
       async exchange(message) {
         await ready;
-        if (!alive || !remote) return null;
+        if (!alive || !worker) return null;
         lastVt = message.vt;
-        const requests = await Promise.race([remote.handle(message), death]);
+        const requests = await ask({ type: 'handle', message });
         return alive && requests !== 'died' ? requests : null;
       },
       terminate() {
-        // Also after a death: the dead worker's thread and proxy are released all the same.
+        // Also after a death: the dead worker's thread and port are released all the same.
         if (ended) return;
         ended = true;
         alive = false;
-        remote?.[Comlink.releaseProxy]();
+        for (const answer of waiting.splice(0)) answer('died');
+        worker?.endpoint.removeEventListener('message', listener);
+        worker?.endpoint.close?.();
         worker?.terminate();
       },
     };

@@ -1,19 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { MessageChannel, Worker } from 'node:worker_threads';
-import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/engine';
 import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import { workerTransport, type SpawnedWorker } from '../../src/sim/workerTransport';
+import { workerTransport, type PortEndpoint, type SpawnedWorker } from '../../src/sim/workerTransport';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const workerModule = pathToFileURL(join(root, 'workers/server.worker.ts')).href;
 
+/** A Node port seen as a browser one (Node hands `data` to `on('message')` listeners). */
+function portEndpoint(port: MessagePort): PortEndpoint {
+  const wrapped = new Map<(event: MessageEvent) => void, (data: unknown) => void>();
+  return {
+    postMessage: (message) => port.postMessage(message),
+    addEventListener: (_type, listener) => {
+      const onData = (data: unknown) => listener({ data } as MessageEvent);
+      wrapped.set(listener, onData);
+      port.on('message', onData);
+    },
+    removeEventListener: (_type, listener) => {
+      const onData = wrapped.get(listener);
+      if (onData) port.off('message', onData);
+      wrapped.delete(listener);
+    },
+    close: () => port.close(),
+  };
+}
+
 /**
  * Starts `module` (a browser worker file) in a Node worker thread and connects it as the browser does: the
- * server serves comlink on a port of a channel, the conductor holds the other end.
+ * server answers on a port of a channel, the conductor holds the other end.
  */
 function spawnNodeWorker(module: string, live: Set<Worker>): SpawnedWorker {
   const worker = new Worker(join(root, 'workers/nodeWorker.mjs'), { workerData: { module } });
@@ -21,7 +39,7 @@ function spawnNodeWorker(module: string, live: Set<Worker>): SpawnedWorker {
   const { port1, port2 } = new MessageChannel();
   worker.postMessage({ type: 'connect', port: port1 }, [port1]);
   return {
-    endpoint: nodeEndpoint(port2),
+    endpoint: portEndpoint(port2),
     terminate: () => {
       live.delete(worker);
       void worker.terminate();
