@@ -23,7 +23,7 @@ export interface ConnectMessage {
   port: MessagePort;
 }
 
-/** One end of a port: a browser MessagePort, or a Node one through comlink's node adapter. */
+/** One end of a port: a browser MessagePort, or a Node one behind a few lines of adapter. */
 export interface PortEndpoint {
   postMessage(message: unknown): void;
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void;
