@@ -308,3 +308,32 @@ test('server workers that die by themselves show as crashed servers; the page go
   expect(errors).toEqual([]);
   await page.close();
 });
+
+test('embed=1: a compact page for docs shows the servers, timeline and invariants, and links to the full page', async () => {
+  const { page, problems } = await openPage(
+    browser.context,
+    `${inject('baseUrl')}?scenario=leader-crash-failover&embed=1&speed=20&play=1`,
+  );
+  await page.setViewportSize({ width: 900, height: 640 });
+  const first = await waitForLeader(page);
+  const second = await waitForLeader(page, first, 30_000);
+  expect(second).not.toBe(first);
+  for (const shown of ['timeline', 'invariant-I5', 'run-time', 'speed'])
+    expect(await page.getByTestId(shown).count()).toBe(1);
+  for (const hidden of [
+    'event-log',
+    'enqueue',
+    'hazard-H2',
+    'lock-holder',
+    'scenario-select',
+    'save-scenario',
+  ])
+    expect(await page.getByTestId(hidden).count()).toBe(0);
+  const full = new URL((await page.getByTestId('open-full').getAttribute('href'))!);
+  expect(full.searchParams.get('embed')).toBeNull();
+  expect(full.searchParams.get('scenario')).toBe('leader-crash-failover');
+  await pause(page);
+  await screenshot(page, 'embed');
+  expect(problems).toEqual([]);
+  await page.close();
+});
