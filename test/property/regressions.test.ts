@@ -17,6 +17,37 @@ async function holds(file: string, invariant: InvariantId): Promise<void> {
 
 describe('counterexamples found with every hazard off', () => {
   /**
+   * Engine bug (the liveness phase was too short). The database clock is set back 39 s at 17 s, while a is
+   * cut off holding a claim. Claims expire on the database clock, so the lost claim expired 39 s later than
+   * the liveness phase allowed for, and the job's third attempt finished 1 ms after the run ended: I2 saw
+   * it unfinished. Fix: `Conductor.livenessMs()` adds how far the database clock is set back. Found by
+   * `npm run test:soak -- --runs 4000 --budget 3m` (run 890, seed 473765596).
+   */
+  test('I2: the liveness phase allows for a database clock set back', async () => {
+    await holds(
+      `{
+        "version": 1,
+        "seed": 0,
+        "durationMs": 20000,
+        "jobs": [
+          { "name": "work", "durationMs": 38, "failureRate": 0.02 },
+          { "name": "tick", "schedules": [{ "cron": "* * * * * *" }] }
+        ],
+        "servers": [{ "id": "a" }, { "id": "b" }],
+        "actions": [
+          { "atMs": 0, "type": "setClock", "server": "b", "rate": 0.9 },
+          { "atMs": 40, "type": "setDatabaseSkew", "skewMs": 59444 },
+          { "atMs": 15360, "type": "enqueue", "server": "a", "job": "work", "count": 45 },
+          { "atMs": 17020, "type": "setDatabaseSkew", "skewMs": -38731 },
+          { "atMs": 17020, "type": "cutOff", "server": "a" },
+          { "atMs": 17120, "type": "heal", "server": "a" }
+        ]
+      }`,
+      'I2',
+    );
+  });
+
+  /**
    * Conductor bug. Server a is paused at 0 ms while it holds the database lock for its migrations; b's
    * migrations wait 10 s, hit the busy timeout, and b's `start` fails; a, cut off while paused, has its
    * transaction rolled back and its `start` fails too when it resumes. Both coordinators are now 'stopped'
