@@ -1,5 +1,5 @@
 import type { LiveInvariant } from '../sim/playgroundSession';
-import type { TimelineMark } from '../sim/timelineMarks';
+import type { TimelineKind, TimelineMark } from '../sim/timelineMarks';
 
 /**
  * The space-time diagram's shapes, computed from the marks in one pass. Repeated marks (heartbeats, claims,
@@ -47,15 +47,11 @@ export interface Geometry {
   violations: { x: number; id: string; atMs: number; message: string }[];
 }
 
-export type PathKind =
-  | 'heartbeat'
-  | 'claimed'
-  | 'completed'
-  | 'failed'
-  | 'cronFired'
-  | 'fenced'
-  | 'processStarted'
-  | 'processEnded';
+/** Kinds drawn as one path each: all but leadership (bands) and actions (separate points with tooltips). */
+export type PathKind = Exclude<
+  TimelineKind,
+  'elected' | 'leadershipEnded' | 'fault' | 'action' | 'actionFailed'
+>;
 
 const MAX_POINTS = 400;
 /** The row for marks that concern no one server (cluster-wide actions). */
