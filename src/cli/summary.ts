@@ -1,6 +1,7 @@
 import type { InvariantReport } from '../sim/checkers';
 import type { RunResult } from '../sim/runResult';
 import type { TraceEntry } from '../sim/trace';
+import { humanizeInstants } from '../sim/instants';
 import { DEFAULT_EPOCH_MS } from '../sim/virtualTime';
 
 export type { InvariantReport };
@@ -335,7 +336,7 @@ export function formatEntry(entry: TraceEntry, start = DEFAULT_EPOCH_MS): string
   const what =
     entry.source === 'action'
       ? `action ${entry.action.type} ${JSON.stringify(withoutTime(entry.action))}`
-      : [entry.type, ...fields].join(' ');
+      : humanizeInstants([entry.type, ...fields].join(' '), start, seconds);
   const term = entry.term === null ? '' : ` [term ${entry.term}]`;
   return `#${entry.seq}  ${seconds(entry.vt - start)}  ${entry.server ?? '-'}${term}  ${what}`;
 }
@@ -355,7 +356,9 @@ function invariantLines(reports: readonly InvariantReport[], start: number): str
     lines.push(`  ${status}  ${report.id.padEnd(idWidth)}  ${report.title}${why}`);
     const violation = report.violation;
     if (!violation || report.ok || report.skipped) continue;
-    lines.push(`        at ${seconds(violation.atVt - start)}: ${violation.message}`);
+    lines.push(
+      `        at ${seconds(violation.atVt - start)}: ${humanizeInstants(violation.message, start, seconds)}`,
+    );
     const evidence = violation.evidence.slice(0, EVIDENCE_LINES);
     for (const entry of evidence) lines.push(`          ${formatEntry(entry, start)}`);
     const more = violation.evidence.length - evidence.length;

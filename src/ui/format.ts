@@ -1,3 +1,5 @@
+import { humanizeInstants as humanizeSimInstants } from '../sim/instants';
+
 /**
  * How times read on the page. Run time (virtual ms since the start of the run) is what the learner steers
  * by, so it keeps millisecond precision; server clocks are wall-clock instants and read as UTC, because the
@@ -63,20 +65,7 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
-/** How far from the run's start an epoch-ms number may be and still read as one of its instants. */
-const INSTANT_WINDOW_MS = 8 * 86_400_000;
-
-/**
- * Messages from the checkers and the coordinator name instants in epoch ms (`tick 1767225616000`): the
- * page rewrites each number that falls within the run as run time (`tick 00:16.000`), the clock the
- * learner steers by. Other numbers (job ids, counts) are left alone.
- */
+/** Instants in checker messages and log details, as run time (see src/sim/instants.ts). */
 export function humanizeInstants(text: string, epoch: number): string {
-  if (!epoch) return text;
-  return text.replace(/\b\d{13}\b/g, (digits) => {
-    const value = Number(digits);
-    const offset = value - epoch;
-    if (Math.abs(offset) > INSTANT_WINDOW_MS) return digits;
-    return offset < 0 ? `\u2212${formatRunTime(-offset)}` : formatRunTime(offset);
-  });
+  return epoch ? humanizeSimInstants(text, epoch, formatRunTime) : text;
 }
