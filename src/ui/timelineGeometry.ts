@@ -14,6 +14,8 @@ export interface Layout {
   gutter: number;
   top: number;
   rowHeight: number;
+  /** Virtual ms at the left edge (0 for the whole run, later for a window on its last part). */
+  fromMs?: number;
   /** Virtual ms at the right edge. */
   domainMs: number;
 }
@@ -80,8 +82,11 @@ export function buildGeometry(
   invariants: readonly LiveInvariant[],
 ): Geometry {
   const { plotWidth, gutter, top, rowHeight, domainMs } = layout;
-  const scale = plotWidth / Math.max(domainMs, 1);
-  const xOf = (ms: number) => gutter + Math.max(0, Math.min(ms, domainMs)) * scale;
+  const fromMs = layout.fromMs ?? 0;
+  const scale = plotWidth / Math.max(domainMs - fromMs, 1);
+  const xOf = (ms: number) => gutter + (Math.max(fromMs, Math.min(ms, domainMs)) - fromMs) * scale;
+  /** Marks before the window are not drawn (bands that reach into it are, cut at its edge). */
+  const shown = (ms: number) => ms >= fromMs;
   const rowIndex = new Map(rows.map((id, index) => [id, index]));
   const rowOf = (server: string | null) => rowIndex.get(server ?? CLUSTER_ROW) ?? 0;
   const midOf = (row: number) => top + row * rowHeight + rowHeight / 2;
@@ -116,6 +121,7 @@ export function buildGeometry(
     const band = open.get(server);
     if (!band) return;
     open.delete(server);
+    if (toMs < fromMs) return;
     const x = xOf(band.fromMs);
     bands.push({
       row: rowOf(server),
@@ -141,6 +147,7 @@ export function buildGeometry(
       if (mark.server !== null) closeBand(mark.server, mark.atMs);
       continue;
     }
+    if (!shown(mark.atMs) && kind !== 'processEnded') continue;
     if (kind === 'fault' || kind === 'action' || kind === 'actionFailed') {
       if (points.length < MAX_POINTS) {
         points.push({ x: xOf(mark.atMs), row: rowOf(mark.server), label: mark.label, atMs: mark.atMs, kind });
@@ -148,6 +155,7 @@ export function buildGeometry(
       continue;
     }
     if (kind === 'processEnded' && mark.server !== null) closeBand(mark.server, mark.atMs);
+    if (!shown(mark.atMs)) continue;
     const row = rowOf(mark.server);
     const x = xOf(mark.atMs);
     const px = Math.round(x);
@@ -160,7 +168,7 @@ export function buildGeometry(
   for (const server of [...open.keys()]) closeBand(server, nowMs);
 
   const violations = invariants
-    .filter((invariant) => !invariant.ok && invariant.atMs !== undefined)
+    .filter((invariant) => !invariant.ok && invariant.atMs !== undefined && shown(invariant.atMs))
     .map((invariant) => ({
       x: xOf(invariant.atMs!),
       id: invariant.id,

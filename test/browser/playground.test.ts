@@ -33,6 +33,13 @@ function playground(query: string) {
   return openPage(browser.context, `${inject('baseUrl')}?scenario=three-servers&${query}`);
 }
 
+/** Run time as the page writes it: `00:42.350`. */
+function clock(ms: number): string {
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = (ms % 60_000) / 1000;
+  return `${String(minutes).padStart(2, '0')}:${seconds.toFixed(3).padStart(6, '0')}`;
+}
+
 async function pause(page: Page): Promise<void> {
   if (await page.getByTestId('pause').isVisible()) await page.getByTestId('pause').click();
 }
@@ -234,6 +241,15 @@ test('keyboard: Space plays and pauses, "." steps; the log filters by server; th
   await expect.poll(() => runTime(page), { timeout: 30_000 }).toBe(reached);
   expect((await savedTrace(page)).text).toBe(before);
   await screenshot(page, 'rewound-and-forward');
+
+  // A window on the last 20 s of the run: the diagram's axis starts 20 s before now.
+  await page.getByTestId('timeline-window').selectOption('20000');
+  await expect
+    .poll(() => page.getByTestId('timeline').getAttribute('aria-label'))
+    .toBe(
+      `Space-time diagram of the run, ${clock(reached - 20_000)} to ${clock(reached)}, one row per server`,
+    );
+  await screenshot(page, 'timeline-window');
   expect(problems).toEqual([]);
   await page.close();
 });

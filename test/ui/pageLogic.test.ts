@@ -114,6 +114,22 @@ describe('timeline', () => {
         expect.arrayContaining(['enqueue 5 × work on b', 'crash a']),
       );
       expect(geometry.violations).toEqual([{ x: 20 + 200, id: 'I3', atMs: 20_000, message: 'broken' }]);
+
+      // A window on 25-40 s: the first term's band and everything before the window are gone, the second
+      // band is cut at the window's left edge, and the violation at 20 s is out of sight.
+      const windowed = buildGeometry(view.marks, rows, { ...layout, fromMs: 25_000 }, view.elapsedMs, [
+        ...view.invariants!,
+        violation,
+      ]);
+      expect(windowed.bands).toHaveLength(1);
+      expect(windowed.bands[0]).toMatchObject({
+        term: 2,
+        x: second!.fromMs < 25_000 ? 20 : expect.any(Number),
+      });
+      expect(windowed.points.every((point) => point.atMs >= 25_000)).toBe(true);
+      expect(windowed.violations).toEqual([]);
+      const heartbeats = (d: string) => d.match(/M/g)?.length ?? 0;
+      expect(heartbeats(windowed.paths.heartbeat)).toBeLessThan(heartbeats(geometry.paths.heartbeat));
     } finally {
       session.dispose();
     }
