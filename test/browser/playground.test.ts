@@ -353,3 +353,35 @@ test('embed=1: a compact page for docs shows the servers, timeline and invariant
   expect(problems).toEqual([]);
   await page.close();
 });
+
+test('a graceful stop hands leadership over within a second; a server added without jobs runs none', async () => {
+  const { page, problems } = await playground('speed=20&play=1');
+  await page.getByTestId('add-server-id').fill('d');
+  await page.getByTestId('add-server-without-jobs').check();
+  await page.getByTestId('add-server').click();
+  await expect.poll(() => page.getByTestId('lane-d').textContent()).toMatch(/without jobs/);
+  const leader = await waitForLeader(page);
+  await page.getByTestId('enqueue-count').fill('30');
+  await page.getByTestId('enqueue-server').selectOption('d');
+  await page.getByTestId('enqueue').click();
+  await page.getByTestId(`stop-${leader}`).click();
+  await expect.poll(() => page.getByTestId(`lane-${leader}`).getAttribute('data-status')).toBe('stopped');
+  const next = await waitForLeader(page, leader);
+  await expect
+    .poll(() => page.getByTestId('job-count-completed').textContent(), { timeout: 60_000 })
+    .toBe('30');
+  await pause(page);
+  await expect.poll(() => invariantState(page, 'I6'), { timeout: 10_000 }).toBe('ok');
+
+  const { entries } = await savedTrace(page);
+  const released = entries.find((e) => e.type === 'released' && e.server === leader)!;
+  const elected = entries.find((e) => e.type === 'elected' && e.seq > released.seq)!;
+  expect(elected.server).toBe(next);
+  expect(elected.vt - released.vt).toBeLessThan(1_000);
+  // d took the 30 jobs in and ran none of them: another server did.
+  expect(entries.filter((e) => e.type === 'claimed' && e.server === 'd')).toEqual([]);
+  expect(entries.filter((e) => e.type === 'enqueued' && e.server === 'd')).toHaveLength(30);
+  await screenshot(page, 'graceful-handover');
+  expect(problems).toEqual([]);
+  await page.close();
+});
