@@ -46,3 +46,13 @@ export type { ServerConfig, ToServer, FromServer, Command } from './protocol';
 export { ServerRuntime } from './serverRuntime';
 export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './virtualTime';
 export { SeededEntropy, deriveSeed } from './seededEntropy';
+export { PlaygroundSession, ActionError, type SessionView, type LiveInvariant } from './playgroundSession';
+export { PlaygroundEngine } from './playgroundEngine';
+export {
+  historyArbitrary,
+  actionArbitrary,
+  replayHistory,
+  HISTORY_CLUSTER,
+  type Move,
+  type HistoryReplay,
+} from './playgroundHistories';
