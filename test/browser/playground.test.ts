@@ -213,6 +213,8 @@ test('bad input shows an inline error and changes nothing', async () => {
 
 test('keyboard: Space plays and pauses, "." steps; the log filters by server; the slider rewinds by replay', async () => {
   const { page, problems } = await playground('speed=20');
+  // Keys do something once the simulation has started: wait for its lanes.
+  await page.getByTestId('lane-c').waitFor();
   await page.locator('body').click({ position: { x: 5, y: 5 } });
   // The first step runs the servers' start at 0 ms; the next ones go on to the next thing that happens.
   for (let i = 0; i < 3; i++) await page.keyboard.press('.');
