@@ -25,15 +25,6 @@ describe('I5 failover bound', () => {
     expect(report.measurements?.failoverMs).toEqual([3_001]);
   });
 
-  it('judges a timely failover even when the run ends before the bound (the playground pauses right after it)', () => {
-    const { run } = leaderCrash(5_001);
-    run.endedAt = 5_100; // the bound runs to 2,000 + 4,050 ms: the run stopped before it
-    const report = checkFailoverBound(run.build());
-    expect(report).toMatchObject({ id: 'I5', ok: true });
-    expect(report.skipped).toBeUndefined();
-    expect(report.measurements).toMatchObject({ failoverMs: [3_001], noCandidate: 0 });
-  });
-
   it('reports a slow failover with the measured delay', () => {
     const { run, lastBeat, crash, elected } = leaderCrash(7_000);
     const report = checkFailoverBound(run.build());
