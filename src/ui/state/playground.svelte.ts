@@ -180,9 +180,23 @@ export class Playground {
   }
 
   pause(): void {
+    const wasPlaying = this.playing;
     this.playing = false;
     cancelAnimationFrame(this.frame);
     this.achievedRate = null;
+    // The last frames asked for no invariant check (a few a second is enough while playing): paused, the
+    // panel must say how the run stands now. The engine answers after any advance still under way.
+    if (wasPlaying) this.checkInvariantsNow();
+  }
+
+  private checkInvariantsNow(): void {
+    const engine = this.engine;
+    if (!engine) return;
+    this.lastInvariantsAt = performance.now();
+    engine
+      .view(this.cursor, { invariants: true })
+      .then((view) => this.accept(view))
+      .catch(() => undefined); // only a refresh; the next action or frame shows any real failure
   }
 
   togglePlay(): void {
@@ -390,12 +404,7 @@ export class Playground {
     if (this.trailingCheck !== undefined) return;
     this.trailingCheck = setTimeout(() => {
       this.trailingCheck = undefined;
-      if (this.playing || !this.engine) return;
-      this.lastInvariantsAt = performance.now();
-      this.engine
-        .view(this.cursor, { invariants: true })
-        .then((view) => this.accept(view))
-        .catch(() => undefined); // only a refresh; the next action or frame shows any real failure
+      if (!this.playing) this.checkInvariantsNow();
     }, delay);
   }
 
