@@ -33,6 +33,8 @@ export default defineConfig({
           globalSetup: ['test/browser/support/preview.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          // A page on a busy 2-core machine can take seconds to show what a click did: polls wait 15 s.
+          expect: { poll: { timeout: 15_000, interval: 50 } },
           hookTimeout: 180_000,
         },
       },
