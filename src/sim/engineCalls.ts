@@ -24,12 +24,17 @@ export type EngineCalls = Pick<PlaygroundEngine, EngineCall>;
 
 /**
  * Every engine call, forwarded to what `target()` returns when the call is made: the engine itself, or a
- * comlink proxy of it in another thread (whose methods answer with the same promises).
+ * comlink proxy of it in another thread (whose methods answer with the same promises). `around` wraps each
+ * call (the page races it against the death of the engine's worker).
  */
-export function forwardCalls(target: () => EngineCalls): EngineCalls {
+export function forwardCalls(
+  target: () => EngineCalls,
+  around: (call: () => Promise<unknown>) => Promise<unknown> = (call) => call(),
+): EngineCalls {
   const calls: Partial<Record<EngineCall, (...args: unknown[]) => unknown>> = {};
   for (const name of ENGINE_CALLS) {
-    calls[name] = (...args) => (target()[name] as (...given: unknown[]) => unknown)(...args);
+    calls[name] = (...args) =>
+      around(() => (target()[name] as (...given: unknown[]) => Promise<unknown>)(...args));
   }
   return calls as EngineCalls;
 }

@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorkerApi';
-import { ENGINE_CALLS, forwardCalls } from '../../sim/engineCalls';
+import { forwardCalls } from '../../sim/engineCalls';
 import type { Engine } from './engine';
 import { sqlWasmUrl } from './loadBrowserSqlJs';
 
@@ -89,15 +89,9 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
     conductorWorker.terminate();
     throw error;
   }
-  const calls = forwardCalls(() => remote);
-  for (const name of ENGINE_CALLS) {
-    const call = calls[name] as (...args: unknown[]) => Promise<unknown>;
-    (calls as Record<string, unknown>)[name] = (...args: unknown[]) => guarded(() => call(...args));
-  }
-
   return {
     kind: options.servers === 'in-thread' ? 'in-thread' : 'workers',
-    ...calls,
+    ...forwardCalls(() => remote, guarded),
     liveWorkers: () => [...servers.values()].map((entry) => entry.id).sort(),
     dispose() {
       void remote.dispose();
