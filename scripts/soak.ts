@@ -23,6 +23,7 @@ import type { InvariantId } from '../src/sim/checkers';
 import { checkScenario, describeFailure, InvariantViolation } from '../src/sim/properties';
 import type { Scenario } from '../src/sim/scenario';
 import { serializeScenario } from '../src/sim/scenarioSchema';
+import { parseDuration } from './duration';
 
 interface Options {
   runs: number;
@@ -40,14 +41,6 @@ const USAGE = `usage: npm run test:soak -- [--runs 20000] [--budget 10m] [--seed
 function fail(message: string): never {
   console.error(`soak: ${message}\n${USAGE}`);
   process.exit(2);
-}
-
-/** `10m`, `90s`, `1h`, `1500ms`, or a plain number of seconds. */
-function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  if (!match) fail(`--budget: expected a duration such as 10m, 90s or 1h, got "${text}"`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[(match[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  return Number(match[1]) * unit;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -81,7 +74,9 @@ function parseArgs(argv: string[]): Options {
         break;
       }
       case '--budget':
-        options.budgetMs = parseDuration(value);
+        options.budgetMs =
+          parseDuration(value) ??
+          fail(`--budget: expected a duration such as 10m, 90s or 1h, got "${value}"`);
         break;
       case '--seed': {
         const seed = Number(value);

@@ -11,6 +11,7 @@
 import fc from 'fast-check';
 import { HISTORY_CLUSTER, historyArbitrary, replayHistory, type Move } from '../src/sim/playgroundHistories';
 import { serializeScenario } from '../src/sim/scenarioSchema';
+import { parseDuration } from './duration';
 
 const USAGE = 'usage: npm run test:soak:histories -- [--runs 20000] [--budget 10m] [--seed N]';
 
@@ -29,15 +30,12 @@ function parseArgs(argv: string[]): { runs: number; budgetMs: number; seed: numb
     }
     const value = argv[++i];
     if (value === undefined) fail(`${flag} needs a value`);
-    const number = Number(value.replace(/(ms|s|m|h)$/, ''));
-    if (flag === '--runs' && Number.isInteger(number) && number >= 1) options.runs = number;
-    else if (flag === '--seed' && Number.isInteger(number)) options.seed = number;
-    else if (flag === '--budget' && /^\d+(\.\d+)?(ms|s|m|h)?$/.test(value)) {
-      const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }[
-        (/(ms|s|m|h)$/.exec(value)?.[1] ?? 's') as 'ms'
-      ];
-      options.budgetMs = number * unit;
-    } else fail(`${flag}: "${value}" is not a valid value`);
+    const whole = Number(value);
+    if (flag === '--runs' && Number.isInteger(whole) && whole >= 1) options.runs = whole;
+    else if (flag === '--seed' && Number.isInteger(whole)) options.seed = whole;
+    else if (flag === '--budget' && parseDuration(value) !== undefined)
+      options.budgetMs = parseDuration(value)!;
+    else fail(`${flag}: "${value}" is not a valid value`);
   }
   return options;
 }
