@@ -3,6 +3,7 @@ import type { ConductorWorkerApi, ServerSpawner } from '../../sim/conductorWorke
 import { forwardCalls } from '../../sim/engineCalls';
 import type { Engine } from './engine';
 import { sqlWasmUrl } from './loadBrowserSqlJs';
+import { ServerWorkerPool } from './serverWorkerPool';
 
 export interface WorkerEngineOptions {
   /** `workers` (default): a Web Worker per server; `in-thread`: the servers inside the conductor's worker. */
@@ -37,45 +38,20 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
   death.catch(() => undefined);
   const guarded = <T>(call: () => Promise<T>): Promise<T> =>
     dead ? Promise.reject(dead) : Promise.race([call(), death]);
-  const servers = new Map<
-    number,
-    { id: string; worker: Worker; deathListeners: ((reason: string) => void)[] }
-  >();
-  let nextHandle = 1;
-
-  const spawner: ServerSpawner = {
-    async spawn(serverId) {
-      const worker = new Worker(new URL('../../../workers/server.worker.ts', import.meta.url), {
+  const pool = new ServerWorkerPool(
+    (serverId) =>
+      new Worker(new URL('../../../workers/server.worker.ts', import.meta.url), {
         type: 'module',
         name: `server ${serverId}`,
-      });
-      const handle = nextHandle++;
-      const entry = { id: serverId, worker, deathListeners: [] as ((reason: string) => void)[] };
-      servers.set(handle, entry);
-      const die = (reason: string) => {
-        if (!servers.delete(handle)) return;
-        worker.terminate();
-        for (const listener of entry.deathListeners) listener(reason);
-      };
-      worker.addEventListener('error', (event) => {
-        // Handled: the server is reported crashed in the run, the page goes on.
-        event.preventDefault();
-        die(event.message || 'the worker failed to load or threw');
-      });
-      worker.addEventListener('messageerror', () => die('a message could not be read'));
-      const channel = new MessageChannel();
-      worker.postMessage({ type: 'connect', port: channel.port1 }, [channel.port1]);
-      return Comlink.transfer({ handle, port: channel.port2 }, [channel.port2]);
+      }),
+  );
+  const spawner: ServerSpawner = {
+    spawn: (serverId) => {
+      const { handle, port } = pool.spawn(serverId);
+      return Promise.resolve(Comlink.transfer({ handle, port }, [port]));
     },
-    terminate(handle) {
-      servers.get(handle)?.worker.terminate();
-      servers.delete(handle);
-    },
-    onDeath(handle, listener) {
-      const entry = servers.get(handle);
-      if (entry) entry.deathListeners.push(listener);
-      else listener('the worker had already ended');
-    },
+    terminate: (handle) => pool.terminate(handle),
+    onDeath: (handle, listener) => pool.onDeath(handle, listener),
   };
 
   try {
@@ -92,13 +68,12 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
   return {
     kind: options.servers === 'in-thread' ? 'in-thread' : 'workers',
     ...forwardCalls(() => remote, guarded),
-    liveWorkers: () => [...servers.values()].map((entry) => entry.id).sort(),
+    liveWorkers: () => pool.liveServerIds(),
     dispose() {
       void remote.dispose();
       remote[Comlink.releaseProxy]();
       conductorWorker.terminate();
-      for (const { worker } of servers.values()) worker.terminate();
-      servers.clear();
+      pool.terminateAll();
     },
   };
 }
