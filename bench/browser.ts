@@ -15,11 +15,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { runScenario } from '../src/sim/engine';
-import type { Scenario } from '../src/sim/scenario';
-import { parseScenarioJson } from '../src/sim/scenarioSchema';
-import { traceToJson, type TraceEntry } from '../src/sim/trace';
-import type { PlaygroundEnginesForTests } from '../src/ui/engine';
+import { runScenario } from '../src/sim/runScenario';
+import type { Scenario } from '../src/scenario/types';
+import { parseScenarioJson } from '../src/scenario/schema';
+import { traceToJson, type TraceEntry } from '../src/sim/trace/trace';
+import type { PlaygroundEnginesForTests } from '../src/playground/browser';
 import { CHROMIUM_PATH, openBrowser, openPage } from '../test/browser/support/browser';
 import { startPreview } from '../test/browser/support/preview';
 import type {

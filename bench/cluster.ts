@@ -15,7 +15,7 @@ import {
 } from '../src/core';
 import { SharedSqlJsDatabase, type DatabaseObserver, type SqlJsConnection } from '../src/db';
 import { SeededEntropy } from '../src/sim/seededEntropy';
-import { databaseClock, DEFAULT_EPOCH_MS, serverClock, VirtualTime } from '../src/sim/virtualTime';
+import { databaseClock, DEFAULT_EPOCH_MS, serverClock, VirtualTime } from '../src/sim/time/virtualTime';
 import { INSERT_JOB } from './sql';
 
 /** The bench's only job. Trivial on purpose: what is measured is the coordinator around it. */

@@ -9,10 +9,10 @@
  * Either can run under the sql.js probe (sqlJsProbe.ts), which splits the wall time into sql.js and the rest.
  */
 import type { SqlJsStatic } from 'sql.js';
-import { runScenario } from '../src/sim/engine';
+import { runScenario } from '../src/sim/runScenario';
 import type { RunResult } from '../src/sim/runResult';
-import type { Action, Scenario } from '../src/sim/scenario';
-import { DEFAULT_EPOCH_MS } from '../src/sim/virtualTime';
+import type { Action, Scenario } from '../src/scenario/types';
+import { DEFAULT_EPOCH_MS } from '../src/sim/time/virtualTime';
 import { SqlJsProbe, type SqlJsTotals } from './sqlJsProbe';
 
 /** The steady load: every ENQUEUE_EVERY_MS, one server (in turn) enqueues ENQUEUE_COUNT jobs of JOB_MS. */

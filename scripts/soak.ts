@@ -18,11 +18,11 @@ import {
   scenarioArbitrary,
   type FaultProfile,
   type ScenarioArbitraryOptions,
-} from '../src/sim/arbitraries';
-import type { InvariantId } from '../src/sim/checkers';
-import { checkScenario, describeFailure, InvariantViolation } from '../src/sim/properties';
-import type { Scenario } from '../src/sim/scenario';
-import { serializeScenario } from '../src/sim/scenarioSchema';
+} from '../src/scenario/arbitraries/scenarioArbitrary';
+import type { InvariantId } from '../src/verify/checkers';
+import { checkScenario, describeFailure, InvariantViolation } from '../src/verify/properties';
+import type { Scenario } from '../src/scenario/types';
+import { serializeScenario } from '../src/scenario/schema';
 import { parseDuration } from './duration';
 
 interface Options {

@@ -9,8 +9,8 @@
  * trace line that differs, then exits 1.
  */
 import fc from 'fast-check';
-import { HISTORY_CLUSTER, historyArbitrary, replayHistory, type Move } from '../src/sim/playgroundHistories';
-import { serializeScenario } from '../src/sim/scenarioSchema';
+import { HISTORY_CLUSTER, historyArbitrary, replayHistory, type Move } from '../src/playground/histories';
+import { serializeScenario } from '../src/scenario/schema';
 import { parseDuration } from './duration';
 
 const USAGE = 'usage: npm run test:soak:histories -- [--runs 20000] [--budget 10m] [--seed N]';

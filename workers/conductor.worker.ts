@@ -8,11 +8,11 @@
  */
 import * as Comlink from 'comlink';
 import initSqlJs from 'sql.js';
-import { forwardCalls } from '../src/sim/engineCalls';
-import { PlaygroundEngine } from '../src/sim/playgroundEngine';
-import { inThreadTransport } from '../src/sim/transport';
-import { workerTransport } from '../src/sim/workerTransport';
-import type { ConductorWorkerApi, ServerSpawner } from '../src/sim/conductorWorkerApi';
+import { forwardCalls } from '../src/playground/calls';
+import { PlaygroundEngine } from '../src/playground/engine';
+import { inThreadTransport } from '../src/sim/server/transport';
+import { workerTransport } from '../src/sim/server/workerTransport';
+import type { ConductorWorkerApi, ServerSpawner } from '../src/playground/workerApi';
 
 let engine: PlaygroundEngine | undefined;
 

@@ -8,9 +8,9 @@
  * starts it, and the conductor, in a worker of its own, holds the other end of the channel. One question
  * at a time, answered in order (see ToServerWorker in src/sim/workerTransport.ts).
  */
-import { toWireError } from '../src/sim/protocol';
-import { ServerHost } from '../src/sim/transport';
-import type { ConnectMessage, FromServerWorker, ToServerWorker } from '../src/sim/workerTransport';
+import { toWireError } from '../src/sim/server/protocol';
+import { ServerHost } from '../src/sim/server/transport';
+import type { ConnectMessage, FromServerWorker, ToServerWorker } from '../src/sim/server/workerTransport';
 
 let host: ServerHost | undefined;
 

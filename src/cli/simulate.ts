@@ -3,10 +3,10 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { RunResult } from '../sim/runResult';
-import type { Scenario } from '../sim/scenario';
-import { parseScenarioJson, ScenarioError } from '../sim/scenarioSchema';
-import { historyToEdn, toJepsenHistory } from '../sim/history';
-import { traceToJson } from '../sim/trace';
+import type { Scenario } from '../scenario/types';
+import { parseScenarioJson, ScenarioError } from '../scenario/schema';
+import { historyToEdn, toJepsenHistory } from '../verify/jepsenHistory';
+import { traceToJson } from '../sim/trace/trace';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { noProgress, progressLine } from './progress';
 import { summarise, summaryLines, type InvariantReport } from './summary';
@@ -72,14 +72,14 @@ function checkOutputPath(flag: string, path: string | undefined): void {
 
 /** What the command runs: the engine and the invariant checkers, loaded only once the arguments are good. */
 export interface Engine {
-  runScenario: (typeof import('../sim/engine'))['runScenario'];
+  runScenario: (typeof import('../sim/runScenario'))['runScenario'];
   checkAll: (result: RunResult) => readonly InvariantReport[];
 }
 
 async function loadEngine(): Promise<Engine> {
   const [{ runScenario }, { checkAll }] = await Promise.all([
-    import('../sim/engine'),
-    import('../sim/checkers'),
+    import('../sim/runScenario'),
+    import('../verify/checkers'),
   ]);
   return { runScenario, checkAll };
 }

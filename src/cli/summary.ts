@@ -1,8 +1,8 @@
-import type { InvariantReport } from '../sim/checkers';
+import type { InvariantReport } from '../verify/checkers';
 import type { RunResult } from '../sim/runResult';
-import type { TraceEntry } from '../sim/trace';
-import { humanizeInstants } from '../sim/instants';
-import { DEFAULT_EPOCH_MS } from '../sim/virtualTime';
+import type { TraceEntry } from '../sim/trace/trace';
+import { humanizeInstants } from '../verify/instants';
+import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
 
 export type { InvariantReport };
 

@@ -1,19 +1,19 @@
 /**
  * The simulation's public API: what the CLI, the playground and other projects' property suites use.
  */
-export { runScenario, type RunOptions } from './engine';
+export { runScenario, type RunOptions } from './runScenario';
 export {
   Conductor,
   type ConductorOptions,
   type ClusterSnapshot,
   type ServerSnapshot,
   type ProcessState,
-} from './conductor';
-export type { Scenario, Action, ActionBody, ActionType, JobModel, ServerSpec, HazardList } from './scenario';
-export { SCENARIO_VERSION } from './scenario';
-export { parseScenario, parseScenarioJson, serializeScenario, ScenarioError } from './scenarioSchema';
+} from './conductor/conductor';
+export type { Scenario, Action, ActionBody, ActionType, JobModel, ServerSpec, HazardList } from '../scenario/types';
+export { SCENARIO_VERSION } from '../scenario/types';
+export { parseScenario, parseScenarioJson, serializeScenario, ScenarioError } from '../scenario/schema';
 export type { RunResult, ResolvedTimings } from './runResult';
-export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace';
+export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace/trace';
 export {
   checkAll,
   checkDeterminism,
@@ -22,8 +22,8 @@ export {
   type InvariantId,
   type InvariantReport,
   type Violation,
-} from './checkers';
-export { toJepsenHistory, historyToEdn, type HistoryOp } from './history';
+} from '../verify/checkers';
+export { toJepsenHistory, historyToEdn, type HistoryOp } from '../verify/jepsenHistory';
 export {
   scenarioArbitrary,
   planArbitrary,
@@ -32,22 +32,22 @@ export {
   FAULT_PROFILES,
   type ScenarioArbitraryOptions,
   type FaultKind,
-} from './arbitraries';
-export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';
-export { inThreadTransport, ServerHost, type ServerTransport, type TransportFactory } from './transport';
+} from '../scenario/arbitraries/scenarioArbitrary';
+export { checkScenario, invariantProperty, findViolation, InvariantViolation } from '../verify/properties';
+export { inThreadTransport, ServerHost, type ServerTransport, type TransportFactory } from './server/transport';
 export {
   workerTransport,
   type SpawnedWorker,
   type PortEndpoint,
   type ToServerWorker,
   type FromServerWorker,
-} from './workerTransport';
-export type { ServerConfig, ToServer, FromServer, Command } from './protocol';
-export { ServerRuntime } from './serverRuntime';
-export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './virtualTime';
+} from './server/workerTransport';
+export type { ServerConfig, ToServer, FromServer, Command } from './server/protocol';
+export { ServerRuntime } from './server/serverRuntime';
+export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './time/virtualTime';
 export { SeededEntropy, deriveSeed } from './seededEntropy';
-export { PlaygroundSession, ActionError, type SessionView, type LiveInvariant } from './playgroundSession';
-export { PlaygroundEngine } from './playgroundEngine';
+export { PlaygroundSession, ActionError, type SessionView, type LiveInvariant } from '../playground/session';
+export { PlaygroundEngine } from '../playground/engine';
 export {
   historyArbitrary,
   actionArbitrary,
@@ -55,4 +55,4 @@ export {
   HISTORY_CLUSTER,
   type Move,
   type HistoryReplay,
-} from './playgroundHistories';
+} from '../playground/histories';

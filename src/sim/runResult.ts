@@ -1,6 +1,6 @@
 import type { Row } from '../core/ports';
-import type { Scenario } from './scenario';
-import type { TraceEntry } from './trace';
+import type { Scenario } from '../scenario/types';
+import type { TraceEntry } from './trace/trace';
 
 /** The timings every server ran with, after defaults. */
 export interface ResolvedTimings {

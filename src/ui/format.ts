@@ -1,4 +1,4 @@
-import { humanizeInstants as humanizeSimInstants } from '../sim/instants';
+import { humanizeInstants as humanizeSimInstants } from '../verify/instants';
 
 /**
  * How times read on the page. Run time (virtual ms since the start of the run) is what the learner steers

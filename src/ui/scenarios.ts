@@ -1,5 +1,5 @@
-import { parseScenarioJson } from '../sim/scenarioSchema';
-import type { Scenario } from '../sim/scenario';
+import { parseScenarioJson } from '../scenario/schema';
+import type { Scenario } from '../scenario/types';
 
 /**
  * The example scenarios of `scenarios/`, bundled into the page as text: the playground works from a static

@@ -5,10 +5,10 @@
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { runScenario } from '../../src/sim/engine';
-import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import { traceToJson } from '../../src/sim/trace';
-import type { Engine, PlaygroundEnginesForTests } from '../../src/ui/engine';
+import { runScenario } from '../../src/sim/runScenario';
+import { parseScenarioJson } from '../../src/scenario/schema';
+import { traceToJson } from '../../src/sim/trace/trace';
+import type { Engine, PlaygroundEnginesForTests } from '../../src/playground/browser';
 import { openBrowser, openPage, type OpenBrowser } from './support/browser';
 
 let browser: OpenBrowser;

@@ -5,9 +5,9 @@
 
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { runScenario } from '../../src/sim/engine';
-import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import { traceToJson, type TraceEntry } from '../../src/sim/trace';
+import { runScenario } from '../../src/sim/runScenario';
+import { parseScenarioJson } from '../../src/scenario/schema';
+import { traceToJson, type TraceEntry } from '../../src/sim/trace/trace';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 import {
   download,

@@ -14,10 +14,10 @@ import {
   type InvariantReport,
 } from '../../src/cli/summary';
 import type { RunResult } from '../../src/sim/runResult';
-import type { Scenario } from '../../src/sim/scenario';
-import type { TraceEntry } from '../../src/sim/trace';
-import { runScenario } from '../../src/sim/engine';
-import { DEFAULT_EPOCH_MS } from '../../src/sim/virtualTime';
+import type { Scenario } from '../../src/scenario/types';
+import type { TraceEntry } from '../../src/sim/trace/trace';
+import { runScenario } from '../../src/sim/runScenario';
+import { DEFAULT_EPOCH_MS } from '../../src/sim/time/virtualTime';
 
 const ROOT = join(import.meta.dirname, '../..');
 const T0 = DEFAULT_EPOCH_MS;

@@ -15,7 +15,7 @@ import {
 } from '../../src/core';
 import { serverLock } from '../../src/core/distributed/serverLock';
 import { SharedSqlJsDatabase } from '../../src/db';
-import { databaseClock, DEFAULT_EPOCH_MS, VirtualTime } from '../../src/sim/virtualTime';
+import { databaseClock, DEFAULT_EPOCH_MS, VirtualTime } from '../../src/sim/time/virtualTime';
 import { RunLog, singleServer, TestCluster, type RecordedEvent } from '../support/testCluster';
 
 // ---------------------------------------------------------------------------------------------------------

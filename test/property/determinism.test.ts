@@ -6,11 +6,11 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { HazardCode } from '../../src/core/hazards';
-import { scenarioArbitrary } from '../../src/sim/arbitraries';
-import { checkDeterminism } from '../../src/sim/checkers';
-import { runScenario } from '../../src/sim/engine';
-import type { Scenario } from '../../src/sim/scenario';
-import { serializeScenario } from '../../src/sim/scenarioSchema';
+import { scenarioArbitrary } from '../../src/scenario/arbitraries/scenarioArbitrary';
+import { checkDeterminism } from '../../src/verify/checkers';
+import { runScenario } from '../../src/sim/runScenario';
+import type { Scenario } from '../../src/scenario/types';
+import { serializeScenario } from '../../src/scenario/schema';
 import { propertySeed, reportRate } from './support';
 
 const NUM_RUNS = 500;

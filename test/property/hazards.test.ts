@@ -18,14 +18,14 @@ import {
   scenarioArbitrary,
   scenarioSize,
   type ScenarioArbitraryOptions,
-} from '../../src/sim/arbitraries';
-import type { InvariantId, InvariantReport } from '../../src/sim/checkers';
-import { runScenario } from '../../src/sim/engine';
-import { checkScenario, findViolation } from '../../src/sim/properties';
+} from '../../src/scenario/arbitraries/scenarioArbitrary';
+import type { InvariantId, InvariantReport } from '../../src/verify/checkers';
+import { runScenario } from '../../src/sim/runScenario';
+import { checkScenario, findViolation } from '../../src/verify/properties';
 import type { RunResult } from '../../src/sim/runResult';
-import type { Scenario } from '../../src/sim/scenario';
-import { parseScenarioJson, serializeScenario } from '../../src/sim/scenarioSchema';
-import type { TraceEntry } from '../../src/sim/trace';
+import type { Scenario } from '../../src/scenario/types';
+import { parseScenarioJson, serializeScenario } from '../../src/scenario/schema';
+import type { TraceEntry } from '../../src/sim/trace/trace';
 import { SHOW_COUNTEREXAMPLES } from './support';
 
 /** No fault at all; each hazard's arbitrary switches on the faults it needs with `faults(...)`. */

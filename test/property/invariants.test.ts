@@ -14,8 +14,8 @@ import {
   PROFILE_DESCRIPTIONS,
   scenarioArbitrary,
   type FaultProfile,
-} from '../../src/sim/arbitraries';
-import { invariantProperty } from '../../src/sim/properties';
+} from '../../src/scenario/arbitraries/scenarioArbitrary';
+import { invariantProperty } from '../../src/verify/properties';
 import { propertySeed, reportRate } from './support';
 
 const NUM_RUNS = 500;

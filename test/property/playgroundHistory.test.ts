@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { expect, test } from 'vitest';
-import { HISTORY_CLUSTER, historyArbitrary, replayHistory } from '../../src/sim/playgroundHistories';
+import { HISTORY_CLUSTER, historyArbitrary, replayHistory } from '../../src/playground/histories';
 import { propertySeed, reportRate } from './support';
 
 test('any history of clicks, rewinds and forks, saved as a scenario, replays to the same trace', async () => {

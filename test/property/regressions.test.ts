@@ -5,9 +5,9 @@
  * fails until its bug is fixed, and stays as a regression test after.
  */
 import { describe, expect, test } from 'vitest';
-import { checkScenario, failureMessage } from '../../src/sim/properties';
-import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import type { InvariantId } from '../../src/sim/checkers';
+import { checkScenario, failureMessage } from '../../src/verify/properties';
+import { parseScenarioJson } from '../../src/scenario/schema';
+import type { InvariantId } from '../../src/verify/checkers';
 
 async function holds(file: string, invariant: InvariantId): Promise<void> {
   const scenario = parseScenarioJson(file);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { Conductor } from '../../src/sim/conductor';
-import { runScenario } from '../../src/sim/engine';
-import type { Scenario } from '../../src/sim/scenario';
+import { Conductor } from '../../src/sim/conductor/conductor';
+import { runScenario } from '../../src/sim/runScenario';
+import type { Scenario } from '../../src/scenario/types';
 
 const base: Scenario = {
   version: 1,

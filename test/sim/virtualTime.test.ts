@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it, test, vi } from 'vitest';
-import { settle } from '../../src/sim/settle';
-import { DEFAULT_EPOCH_MS, VirtualTime, databaseClock, serverClock } from '../../src/sim/virtualTime';
+import { settle } from '../../src/sim/time/settle';
+import { DEFAULT_EPOCH_MS, VirtualTime, databaseClock, serverClock } from '../../src/sim/time/virtualTime';
 
 describe('VirtualTime', () => {
   it('starts at the given epoch, 0 by default', () => {
@@ -299,7 +299,7 @@ describe('settle', () => {
     vi.stubGlobal('setImmediate', undefined);
     vi.resetModules();
     try {
-      const fresh = await import('../../src/sim/settle');
+      const fresh = await import('../../src/sim/time/settle');
       let done = false;
       void (async () => {
         for (let i = 0; i < 1000; i++) await Promise.resolve();

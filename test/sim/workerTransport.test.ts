@@ -3,9 +3,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { expect, test } from 'vitest';
-import { runScenario } from '../../src/sim/engine';
-import { parseScenarioJson } from '../../src/sim/scenarioSchema';
-import { workerTransport, type PortEndpoint, type SpawnedWorker } from '../../src/sim/workerTransport';
+import { runScenario } from '../../src/sim/runScenario';
+import { parseScenarioJson } from '../../src/scenario/schema';
+import { workerTransport, type PortEndpoint, type SpawnedWorker } from '../../src/sim/server/workerTransport';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const workerModule = pathToFileURL(join(root, 'workers/server.worker.ts')).href;

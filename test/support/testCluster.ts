@@ -23,7 +23,7 @@ import {
   VirtualTime,
   type DatabaseClock,
   type ServerClock,
-} from '../../src/sim/virtualTime';
+} from '../../src/sim/time/virtualTime';
 
 export type RecordedEvent = CoordinatorEvent & { vt: number };
 

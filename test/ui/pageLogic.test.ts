@@ -2,12 +2,12 @@
 // real run (the playground session), not hand-made ones.
 
 import { describe, expect, test } from 'vitest';
-import { PlaygroundSession } from '../../src/sim/playgroundSession';
-import type { ServerSnapshot } from '../../src/sim/conductor';
+import { PlaygroundSession } from '../../src/playground/session';
+import type { ServerSnapshot } from '../../src/sim/conductor/conductor';
 import { formatOffset, formatRunTime, humanizeInstants } from '../../src/ui/format';
-import { allowedActions, laneStatus } from '../../src/ui/state/laneStatus';
-import { buildGeometry, rowsOf } from '../../src/ui/timelineGeometry';
-import { DEFAULT_EPOCH_MS } from '../../src/sim/virtualTime';
+import { allowedActions, laneStatus } from '../../src/playground/view/laneStatus';
+import { buildGeometry, rowsOf } from '../../src/playground/view/timelineGeometry';
+import { DEFAULT_EPOCH_MS } from '../../src/sim/time/virtualTime';
 
 describe('format', () => {
   test('run time and offsets', () => {

@@ -1,15 +1,15 @@
 import type { HazardCode } from '../../core/hazards';
 import { hazardServers } from './hazardsOn';
-import type { ClusterSnapshot } from '../../sim/conductor';
-import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../sim/playgroundSession';
+import type { ClusterSnapshot } from '../../sim/conductor/conductor';
+import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../playground/session';
 import type { ResolvedTimings } from '../../sim/runResult';
-import type { Action, ActionBody, Scenario } from '../../sim/scenario';
-import { SEED_MAX, SEED_MIN } from '../../sim/scenarioSchema';
-import type { TimelineMark } from '../../sim/timelineMarks';
-import type { TraceEntry } from '../../sim/trace';
+import type { Action, ActionBody, Scenario } from '../../scenario/types';
+import { SEED_MAX, SEED_MIN } from '../../scenario/schema';
+import type { TimelineMark } from '../../playground/view/timelineMarks';
+import type { TraceEntry } from '../../sim/trace/trace';
 import { downloadText } from '../download';
 import { runLink } from '../runLink';
-import type { Engine } from '../engine';
+import type { Engine } from '../../playground/browser';
 import { formatRunTime, slug } from '../format';
 
 /** The speeds the time bar offers, in virtual seconds per wall second. */

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import type { TraceEntry } from '../../../src/sim/trace';
+import type { TraceEntry } from '../../../src/sim/trace/trace';
 
 /** The server whose lane says it leads, once exactly one does (and, if given, not `other`). */
 export async function waitForLeader(page: Page, other?: string, timeout = 30_000): Promise<string> {

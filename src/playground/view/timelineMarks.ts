@@ -1,0 +1,144 @@
+import type { Action } from '../../scenario/types';
+import type { TraceEntry } from '../../sim/trace/trace';
+
+/**
+ * What the playground's space-time diagram draws: one mark per trace entry worth seeing (leadership,
+ * heartbeats, claims, completions, cron ticks, faults), small enough to keep for a whole run. Lock waits,
+ * statements and other database chatter stay in the event log.
+ */
+export interface TimelineMark {
+  seq: number;
+  /** Virtual ms since the start of the run. */
+  atMs: number;
+  server: string | null;
+  kind: TimelineKind;
+  /** The leadership term: the new one for `elected`, the one held for heartbeats and step-downs. */
+  term: number | null;
+  /** One line for a tooltip. */
+  label: string;
+}
+
+export type TimelineKind =
+  | 'elected'
+  | 'heartbeat'
+  | 'leadershipEnded'
+  | 'claimed'
+  | 'completed'
+  | 'failed'
+  | 'cronFired'
+  | 'fenced'
+  | 'processStarted'
+  | 'processEnded'
+  | 'fault'
+  | 'action'
+  | 'actionFailed';
+
+/** Actions that break or mend something: drawn as faults, apart from everyday actions (enqueue ...). */
+const FAULTS = new Set([
+  'crash',
+  'stop',
+  'restart',
+  'pause',
+  'resume',
+  'cutOff',
+  'heal',
+  'setClock',
+  'setDatabaseSkew',
+]);
+
+/** The marks of `entries` from index `from` on. `epoch` is the virtual time at the start of the run. */
+export function timelineMarks(entries: readonly TraceEntry[], from = 0, epoch?: number): TimelineMark[] {
+  const start = epoch ?? entries[0]?.vt ?? 0;
+  const marks: TimelineMark[] = [];
+  for (let index = from; index < entries.length; index++) {
+    const entry = entries[index]!;
+    const found = markOf(entry);
+    if (found) {
+      marks.push({
+        seq: entry.seq,
+        atMs: entry.vt - start,
+        server: entry.server,
+        kind: found.kind,
+        term: found.term ?? entry.term,
+        label: found.label,
+      });
+    }
+  }
+  return marks;
+}
+
+function markOf(entry: TraceEntry): { kind: TimelineKind; label: string; term?: number } | undefined {
+  switch (entry.type) {
+    case 'elected':
+      return { kind: 'elected', term: entry.term, label: `elected, term ${entry.term}` };
+    case 'heartbeat':
+      return { kind: 'heartbeat', term: entry.term, label: `heartbeat, term ${entry.term}` };
+    case 'steppedDown':
+      return { kind: 'leadershipEnded', term: entry.term, label: `stepped down (${entry.reason})` };
+    case 'released':
+      return { kind: 'leadershipEnded', term: entry.term, label: `released leadership, term ${entry.term}` };
+    case 'claimed':
+      return {
+        kind: 'claimed',
+        label: `claimed ${entry.jobName} #${entry.jobId} (attempt ${entry.attempt})`,
+      };
+    case 'completed':
+      return { kind: 'completed', label: `completed ${entry.jobName} #${entry.jobId}` };
+    case 'failed':
+      return {
+        kind: 'failed',
+        label: `${entry.jobName} #${entry.jobId} failed (${entry.outcome}): ${entry.error}`,
+      };
+    case 'cronFired':
+      return { kind: 'cronFired', label: `cron ${entry.scheduleKey} fired job #${entry.jobId}` };
+    case 'fenced':
+      return { kind: 'fenced', label: `fenced: ${entry.what} (term ${entry.term})` };
+    case 'processStarted':
+      return { kind: 'processStarted', label: `process ${entry.generation} started (${entry.reason})` };
+    case 'processEnded':
+      return { kind: 'processEnded', label: `process ${entry.generation} ended (${entry.reason})` };
+    case 'action':
+      return {
+        kind: FAULTS.has(entry.action.type) ? 'fault' : 'action',
+        label: describeAction(entry.action),
+      };
+    case 'actionFailed':
+      return { kind: 'actionFailed', label: `${describeAction(entry.action)} failed: ${entry.error}` };
+    default:
+      return undefined;
+  }
+}
+
+/** An action in a few words, for tooltips and the event log. */
+export function describeAction(action: Action): string {
+  switch (action.type) {
+    case 'addServer':
+      return `add server ${action.server.id}${action.server.withoutJobs ? ' (without jobs)' : ''}`;
+    case 'setClock': {
+      const parts: string[] = [];
+      if (action.offsetMs !== undefined)
+        parts.push(`offset ${action.offsetMs >= 0 ? '+' : ''}${action.offsetMs / 1000} s`);
+      if (action.rate !== undefined) parts.push(`rate ${action.rate}`);
+      return `set ${action.server}'s clock: ${parts.join(', ')}`;
+    }
+    case 'setDatabaseSkew':
+      return `database clock skew ${action.skewMs / 1000} s`;
+    case 'enqueue':
+      return `enqueue ${action.count ?? 1} × ${action.job} on ${action.server}`;
+    case 'setJob':
+      return `job ${action.job}: ${[
+        action.durationMs !== undefined ? `${action.durationMs} ms` : '',
+        action.failureRate !== undefined ? `${Math.round(action.failureRate * 100)}% fail` : '',
+      ]
+        .filter(Boolean)
+        .join(', ')}`;
+    case 'addSchedule':
+      return `schedule ${action.job} at "${action.cron}"`;
+    case 'setHazards':
+      return `hazards ${action.hazards.length ? action.hazards.join(' ') : 'off'}${action.servers ? ` on ${action.servers.join(', ')}` : ''}`;
+    case 'stop':
+      return `stop ${action.server}${action.graceMs !== undefined ? ` (grace ${action.graceMs} ms)` : ''}`;
+    default:
+      return `${action.type} ${action.server}`;
+  }
+}

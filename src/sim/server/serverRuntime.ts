@@ -1,0 +1,108 @@
+import { DistributedJobCoordinator } from '../../core/distributed/distributedJobCoordinator';
+import { SingleServerJobCoordinator, type JobCoordinator } from '../../core/jobCoordinator';
+import type { CoordinatorEvent } from '../../core/events';
+import type { Command, FromServer, ServerConfig, ToServer } from './protocol';
+import { toWireError } from './protocol';
+import { RemoteClock } from './remoteClock';
+import { RemoteDatabase } from './remoteDatabase';
+import { SeededEntropy } from '../seededEntropy';
+import { simulatedJobs, type JobBehaviour } from './simulatedJobs';
+
+/**
+ * One simulated server process: a real coordinator from src/core, on a clock and a database that answer
+ * through messages. It has no timers, no database and no notion of time of its own; it reacts to each
+ * message from the conductor and answers with requests. The same class runs in this thread or inside a
+ * Web Worker; only who calls `handle` and who receives `send` differs.
+ */
+export class ServerRuntime {
+  readonly clock: RemoteClock;
+  private readonly database: RemoteDatabase;
+  private readonly coordinator: JobCoordinator;
+  private readonly behaviours = new Map<string, JobBehaviour>();
+
+  constructor(
+    readonly config: ServerConfig,
+    startVt: number,
+    private readonly send: (message: FromServer) => void,
+  ) {
+    this.clock = new RemoteClock(startVt, config.offsetMs, config.rate, send);
+    this.database = new RemoteDatabase(send);
+    const entropy = new SeededEntropy(config.seed);
+    const jobs = simulatedJobs(config.jobs, this.behaviours, entropy.fork());
+    const common = {
+      serverId: config.id,
+      clock: this.clock,
+      entropy,
+      jobs,
+      withoutJobs: config.withoutJobs,
+      hazards: config.hazards,
+      ...config.coordinator,
+      // The term rides along so the trace can stamp every entry with it.
+      onEvent: (event: CoordinatorEvent) =>
+        send({ kind: 'event', event, term: this.coordinator?.term ?? null }),
+    };
+    this.coordinator =
+      config.mode === 'single'
+        ? new SingleServerJobCoordinator(common)
+        : new DistributedJobCoordinator({ ...common, database: this.database });
+  }
+
+  get isLeader(): boolean {
+    return this.coordinator.isLeader;
+  }
+
+  get term(): number | null {
+    return this.coordinator.term;
+  }
+
+  get state() {
+    return this.coordinator.state;
+  }
+
+  runningJobs() {
+    return this.coordinator.runningJobs();
+  }
+
+  handle(message: ToServer): void {
+    this.clock.observe(message.vt);
+    if (message.kind === 'timer') this.clock.fire(message.id);
+    else if (message.kind === 'command') void this.run(message.id, message.command);
+    else this.database.handle(message);
+  }
+
+  private async run(id: number, command: Command): Promise<void> {
+    try {
+      await this.execute(command);
+      this.send({ kind: 'commandDone', id });
+    } catch (error) {
+      this.send({ kind: 'commandDone', id, error: toWireError(error) });
+    }
+  }
+
+  private async execute(command: Command): Promise<void> {
+    switch (command.type) {
+      case 'start':
+        return this.coordinator.start();
+      case 'stop':
+        await this.coordinator.stop({ graceMs: command.graceMs });
+        return;
+      case 'enqueue':
+        for (let index = 0; index < command.count; index++)
+          await this.coordinator.enqueue(command.job, command.params);
+        return;
+      case 'setClock':
+        return this.clock.set(command.offsetMs, command.rate);
+      case 'setJob': {
+        const behaviour = this.behaviours.get(command.job);
+        if (!behaviour) throw new Error(`setJob: no job "${command.job}"`);
+        if (command.durationMs !== undefined) behaviour.durationMs = command.durationMs;
+        if (command.failureRate !== undefined) behaviour.failureRate = command.failureRate;
+        return;
+      }
+      case 'addSchedule':
+        return this.coordinator.addSchedule(command.job, { cron: command.cron, params: command.params });
+      case 'setHazards':
+        return this.coordinator.setHazards(command.hazards);
+    }
+  }
+}

@@ -1,0 +1,260 @@
+import { CronExpression } from '../../core/cron';
+import type { JsonObject } from '../../core/json';
+import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
+import type { RunResult } from '../../sim/runResult';
+import type { TraceEntry } from '../../sim/trace/trace';
+import { indexRun, isEvent, num, str, type EventEntry, type RunIndex } from './runIndex';
+import { candidate, listText, makeReport, type Candidate, type InvariantReport } from './types';
+
+/** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
+const MAX_EXPECTED_TICKS = 200_000;
+
+/** A schedule's identity, as the job registry builds it. */
+export function scheduleKeyOf(jobName: string, cron: string, params?: JsonObject): string {
+  return `${jobName}|${cron}|${JSON.stringify(params ?? {})}`;
+}
+
+/**
+ * I4 cron exactly once. The jobs of each (schedule, tick) are gathered from `cronFired` events, from
+ * `final.distributedJobs` rows (scheduleKey, tickAt) and from `final.jobCronTicks` (jobId), by job: rows
+ * count even when the tick record is off (hazard H7), events count even when the row was deleted (H8).
+ * - no tick has more than one job;
+ * - between a schedule's first and last fired tick, the ticks its cron expression (in the scenario's
+ *   time zone) expects but that never fired are allowed only up to the ticks the scheduler reported
+ *   skipped (`cronSkipped` counts) for that schedule.
+ * - late ticks (fired more than the policy's threshold after their time, judged by the job row's
+ *   `createdAt`, the database instant the scheduler decided at, or the server's clock in single-server
+ *   mode) obey the schedule's misfire policy in each look: none under `skip`, one under `fireOnce`, at
+ *   most `limit` under `backfill` (hazard H6 replays them all).
+ * Schedules come from `scenario.jobs[].schedules` and `addSchedule` actions; a schedule key found only in
+ * the run is read back as `job|cron|params`.
+ */
+export function checkCronExactlyOnce(result: RunResult): InvariantReport {
+  const run = indexRun(result);
+  const timezone = result.scenario.coordinator?.timezone ?? 'UTC';
+  const crons = scheduleCrons(result);
+  const policies = schedulePolicies(result);
+  const ticks = collectTicks(run, result);
+  const skipped = new Map<string, { count: number; entries: TraceEntry[] }>();
+  for (const entry of run.trace) {
+    if (!isEvent(entry, 'cronSkipped')) continue;
+    const found = skipped.get(entry.scheduleKey) ?? { count: 0, entries: [] };
+    found.count += entry.count;
+    found.entries.push(entry);
+    skipped.set(entry.scheduleKey, found);
+  }
+
+  const candidates: Candidate[] = [];
+  const missingAll: number[] = [];
+  const duplicatedAll: number[] = [];
+  const measurements: Record<string, number | number[]> = {};
+  let fired = 0;
+  let unreadable = 0;
+  for (const [key, byTick] of ticks) {
+    const tickTimes = [...byTick.keys()].sort((a, b) => a - b);
+    fired += tickTimes.length;
+    const duplicated = tickTimes.filter((tick) => byTick.get(tick)!.jobs.size > 1);
+    for (const tick of duplicated) {
+      duplicatedAll.push(tick);
+      candidates.push(duplicateCandidate(run, key, tick, byTick.get(tick)!));
+    }
+    if (duplicated.length > 0) measurements[`duplicatedTicks[${key}]`] = duplicated;
+
+    const cron = compile(crons.get(key) ?? key.split('|')[1], timezone);
+    if (!cron) {
+      unreadable++;
+      continue;
+    }
+    const first = tickTimes[0]!;
+    const last = tickTimes[tickTimes.length - 1]!;
+    const expected = cron.ticksBetween(first - 1, last, MAX_EXPECTED_TICKS).ticks;
+    const missing = expected.filter((tick) => !byTick.has(tick));
+    missingAll.push(...missing);
+    if (missing.length > 0) measurements[`missingTicks[${key}]`] = missing;
+    const allowed = skipped.get(key)?.count ?? 0;
+    if (missing.length > allowed) {
+      candidates.push(missingCandidate(run, key, missing, allowed, byTick, skipped.get(key)?.entries ?? []));
+    }
+    const policy = policies.get(key) ?? result.scenario.coordinator?.misfire ?? DEFAULT_MISFIRE_POLICY;
+    const lateCandidate = misfireCandidate(key, byTick, policy);
+    if (lateCandidate) candidates.push(lateCandidate);
+  }
+
+  let skippedTotal = 0;
+  for (const { count } of skipped.values()) skippedTotal += count;
+  return makeReport('I4', candidates, {
+    schedules: ticks.size,
+    firedTicks: fired,
+    skippedTicks: skippedTotal,
+    duplicatedTicks: duplicatedAll.sort((a, b) => a - b),
+    missingTicks: missingAll.sort((a, b) => a - b),
+    ...(unreadable > 0 ? { unreadableSchedules: unreadable } : {}),
+    ...measurements,
+  });
+}
+
+interface TickJobs {
+  /** Job keys that this tick produced, each with the first entry (if any) and database time it was seen. */
+  jobs: Map<string, { entry?: EventEntry<'cronFired'>; createdAt?: number }>;
+}
+
+function scheduleCrons(result: RunResult): Map<string, string> {
+  const crons = new Map<string, string>();
+  for (const job of result.scenario.jobs) {
+    for (const schedule of job.schedules ?? []) {
+      crons.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.cron);
+    }
+  }
+  for (const action of result.scenario.actions) {
+    if (action.type === 'addSchedule')
+      crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
+  }
+  for (const entry of result.trace) {
+    if (entry.source === 'action' && entry.type === 'action' && entry.action.type === 'addSchedule') {
+      const action = entry.action;
+      crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
+    }
+  }
+  return crons;
+}
+
+/** The misfire policy each schedule of the scenario declares (the coordinator's default otherwise). */
+function schedulePolicies(result: RunResult): Map<string, MisfirePolicy> {
+  const policies = new Map<string, MisfirePolicy>();
+  for (const job of result.scenario.jobs) {
+    for (const schedule of job.schedules ?? []) {
+      if (schedule.misfire)
+        policies.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.misfire);
+    }
+  }
+  return policies;
+}
+
+/**
+ * Late ticks of one look beyond what the policy allows. A look is one decision instant of one server: the
+ * jobs it created share their `createdAt` (or, without rows, the event's virtual time and server).
+ */
+function misfireCandidate(
+  key: string,
+  byTick: Map<number, TickJobs>,
+  policy: MisfirePolicy,
+): Candidate | undefined {
+  const threshold = policy.thresholdMs ?? DEFAULT_MISFIRE_POLICY.thresholdMs ?? 5_000;
+  const allowedLate = policy.kind === 'skip' ? 0 : policy.kind === 'fireOnce' ? 1 : policy.limit;
+  const looks = new Map<string, { tick: number; lateMs: number; entry?: EventEntry<'cronFired'> }[]>();
+  for (const [tick, { jobs }] of byTick) {
+    for (const { entry, createdAt } of jobs.values()) {
+      const decidedAt = createdAt ?? entry?.local;
+      if (decidedAt === undefined || decidedAt - tick <= threshold) continue;
+      const look = createdAt !== undefined ? `db ${createdAt}` : `${entry!.server} at ${entry!.vt}`;
+      const late = looks.get(look) ?? [];
+      late.push({ tick, lateMs: decidedAt - tick, entry });
+      looks.set(look, late);
+    }
+  }
+  for (const late of looks.values()) {
+    if (late.length <= allowedLate) continue;
+    late.sort((a, b) => a.tick - b.tick);
+    const evidence = late.map((item) => item.entry).filter((entry) => entry !== undefined);
+    const atVt = Math.min(...evidence.map((entry) => entry.vt));
+    return candidate(
+      `schedule ${key}: one look fired ${late.length} ticks late (up to ${Math.max(...late.map((item) => item.lateMs))} ms ` +
+        `after their time), but its misfire policy ${describePolicy(policy)} allows ${allowedLate}`,
+      Number.isFinite(atVt) ? atVt : 0,
+      evidence.slice(0, 5),
+    );
+  }
+  return undefined;
+}
+
+function describePolicy(policy: MisfirePolicy): string {
+  const threshold = policy.thresholdMs ?? DEFAULT_MISFIRE_POLICY.thresholdMs;
+  return `${policy.kind}${policy.kind === 'backfill' ? ` ${policy.limit}` : ''} (late after ${threshold} ms)`;
+}
+
+function compile(cron: string | undefined, timezone: string): CronExpression | undefined {
+  if (cron === undefined) return undefined;
+  try {
+    return new CronExpression(cron, timezone);
+  } catch {
+    return undefined; // an invalid expression (hazard H13) fires nothing to compare with
+  }
+}
+
+function collectTicks(run: RunIndex, result: RunResult): Map<string, Map<number, TickJobs>> {
+  const ticks = new Map<string, Map<number, TickJobs>>();
+  const at = (key: string, tick: number) => {
+    let byTick = ticks.get(key);
+    if (!byTick) ticks.set(key, (byTick = new Map()));
+    let jobs = byTick.get(tick);
+    if (!jobs) byTick.set(tick, (jobs = { jobs: new Map() }));
+    return jobs.jobs;
+  };
+  for (const entry of run.trace) {
+    if (!isEvent(entry, 'cronFired')) continue;
+    const jobs = at(entry.scheduleKey, entry.tickAt);
+    const job = run.jobKey(entry) ?? entry.jobId;
+    if (!jobs.get(job)?.entry) jobs.set(job, { ...jobs.get(job), entry });
+  }
+  for (const row of result.final.distributedJobs) {
+    const key = str(row.scheduleKey);
+    const tick = num(row.tickAt);
+    if (key === null || tick === null) continue;
+    const jobs = at(key, tick);
+    const id = String(row.id);
+    jobs.set(id, { ...jobs.get(id), createdAt: num(row.createdAt) ?? undefined });
+  }
+  for (const row of result.final.jobCronTicks) {
+    const key = str(row.scheduleKey);
+    const tick = num(row.tickAt);
+    const id = str(row.jobId);
+    if (key === null || tick === null || id === null) continue;
+    const jobs = at(key, tick);
+    if (!jobs.has(id)) jobs.set(id, {});
+  }
+  return ticks;
+}
+
+function duplicateCandidate(run: RunIndex, key: string, tick: number, tickJobs: TickJobs): Candidate {
+  // The moment the tick got its second job: the second job's event, or else its row's creation.
+  const seen = [...tickJobs.jobs].map(([job, facts]) => ({
+    job,
+    entry: facts.entry,
+    vt: facts.entry ? facts.entry.vt : facts.createdAt !== undefined ? run.dbToVt(facts.createdAt) : Infinity,
+  }));
+  seen.sort((a, b) => a.vt - b.vt || (a.entry?.seq ?? Infinity) - (b.entry?.seq ?? Infinity));
+  const second = seen[1]!;
+  const jobs = seen.map((one) => one.job);
+  return candidate(
+    `tick ${tick} of schedule ${key} produced ${jobs.length} jobs (${listText(jobs)}), expected exactly one`,
+    Number.isFinite(second.vt) ? second.vt : (seen[0]!.entry?.vt ?? 0),
+    seen.slice(0, 4).map((one) => one.entry),
+  );
+}
+
+function missingCandidate(
+  run: RunIndex,
+  key: string,
+  missing: readonly number[],
+  allowed: number,
+  byTick: Map<number, TickJobs>,
+  skips: readonly TraceEntry[],
+): Candidate {
+  // Skips are counts without ticks: charge them to the earliest missing ticks, and report the first one left.
+  const uncovered = missing[allowed]!;
+  const entryOf = (tick: number | undefined) => {
+    if (tick === undefined) return undefined;
+    for (const facts of byTick.get(tick)?.jobs.values() ?? []) if (facts.entry) return facts.entry;
+    return undefined;
+  };
+  const times = [...byTick.keys()].sort((a, b) => a - b);
+  const before = times.filter((tick) => tick < uncovered).pop();
+  const after = times.find((tick) => tick > uncovered);
+  const afterEntry = entryOf(after);
+  return candidate(
+    `schedule ${key}: ${missing.length} tick(s) between its first and last fired tick never fired ` +
+      `(${listText(missing)}) but only ${allowed} were reported skipped; first unaccounted tick ${uncovered}`,
+    afterEntry?.vt ?? run.dbToVt(uncovered),
+    [entryOf(before), afterEntry, ...skips.slice(0, 2)],
+  );
+}

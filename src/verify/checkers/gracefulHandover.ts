@@ -1,0 +1,92 @@
+import type { RunResult } from '../../sim/runResult';
+import { indexRun, isEvent, isProcess, type EventEntry } from './runIndex';
+import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
+
+/** A graceful stop hands leadership over within this much virtual time. */
+export const HANDOVER_BOUND_MS = 1_000;
+/** The release is a transaction (update, notify, commit) recorded after its last answer. */
+const RELEASE_ROUND_TRIPS = 3;
+
+/**
+ * I6 graceful handover. For every `released` (a leader freeing its lease on a graceful stop): the next
+ * `elected` by another server (or by the same server's new process after a restart) must come within
+ * 1000 ms of virtual time, provided another server with jobs was running, not stopping, paused or cut
+ * off, throughout that second. Elections are matched by term (any election of a higher term), not by
+ * trace position. A release of a term that another server had already superseded before the release was
+ * written (its lease had expired unnoticed, say when the database clock jumped) hands nothing over and is
+ * not judged (`supersededReleases`). With no election at all, the bound is broken if the run went past it.
+ * Every measured delay is in `measurements.handoverMs`.
+ */
+export function checkGracefulHandover(result: RunResult): InvariantReport {
+  const run = indexRun(result);
+  if (run.elections.length === 0 && result.scenario.mode === 'single') {
+    return skippedReport('I6', 'single-server mode: no leader election');
+  }
+  const candidates: Candidate[] = [];
+  const handoverMs: number[] = [];
+  let releases = 0;
+  let judged = 0;
+  let superseded = 0;
+  run.trace.forEach((released, position) => {
+    if (!isEvent(released, 'released') || released.server === null) return;
+    releases++;
+    const server = released.server;
+    // The elections after this term, by anyone: by virtual time, since a late answer can record one
+    // before the `released` that let it happen.
+    const later = run.elections.filter((entry) => entry.term > released.term);
+    const releasedFrom = run.writeLowerBoundVt(released, RELEASE_ROUND_TRIPS);
+    if (later.some((entry) => run.electionStartVt(entry) < releasedFrom)) {
+      // Another server had taken the lease before (the lease expired unnoticed): nothing was handed over.
+      superseded++;
+      return;
+    }
+    let next: EventEntry<'elected'> | undefined;
+    for (const entry of later) {
+      const restarted = run.trace
+        .slice(position + 1, entry.seq)
+        .some((other) => other.server === server && isProcess(other, 'processStarted'));
+      if (entry.server === server && !restarted) continue;
+      if (!next || entry.vt < next.vt) next = entry;
+    }
+    const deadline = released.vt + HANDOVER_BOUND_MS;
+    const possible = run.candidatesThroughout(released.vt, deadline, server).length > 0;
+    if (next) handoverMs.push(Math.max(0, next.vt - released.vt));
+    if (!possible) return;
+    if (next) {
+      judged++;
+      const delay = Math.max(0, next.vt - released.vt);
+      if (delay > HANDOVER_BOUND_MS) {
+        candidates.push(
+          candidate(
+            `handover took ${delay} ms: ${server} released term ${released.term} at ${released.vt}, ${next.server} was ` +
+              `elected (term ${next.term}) only at ${next.vt}, over the bound of ${HANDOVER_BOUND_MS} ms`,
+            next.vt,
+            [released, next],
+          ),
+        );
+      }
+    } else if (result.endedAt > deadline) {
+      judged++;
+      candidates.push(
+        candidate(
+          `no server was elected after ${server} released term ${released.term} at ${released.vt}, though the run ` +
+            `went on ${result.endedAt - released.vt} ms`,
+          deadline,
+          [released],
+        ),
+      );
+    }
+  });
+  const measurements = { handoverMs, releases, supersededReleases: superseded };
+  if (judged === 0) {
+    return makeReport(
+      'I6',
+      [],
+      measurements,
+      releases === 0
+        ? 'no leader released its lease'
+        : 'no release could be judged (no other server could lead, or the run ended first)',
+    );
+  }
+  return makeReport('I6', candidates, measurements);
+}

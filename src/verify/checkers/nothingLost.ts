@@ -1,0 +1,293 @@
+import type { Row } from '../../core/ports';
+import type { RunResult } from '../../sim/runResult';
+import type { TraceEntry } from '../../sim/trace/trace';
+import { indexRun, isEvent, isProcess, num, str, type ProcessEntry, type RunIndex } from './runIndex';
+import {
+  candidate,
+  listText,
+  makeReport,
+  skippedReport,
+  type Candidate,
+  type InvariantReport,
+} from './types';
+
+/**
+ * I2 nothing lost, checked only on runs that healed (`healedAt` not null).
+ *
+ * The jobs: every job of the trace (`enqueued`, `cronFired`, and any job a claim, completion or failure
+ * names) and every row of `final.distributedJobs`. Each must end completed or dead:
+ * - a row still `queued` or `claimed` at the end is unfinished;
+ * - a job of the trace that is not in the table is fine if the trace shows it completed (accepted
+ *   `completed`) or dead (`failed` dead); if it was handed on as a new row (hazard H8: a job deleted on
+ *   claim and then failed or released is re-inserted under a new id) or, for a job that waited in a
+ *   server's memory (hazard H10), moved to the table, that row carries it: a row of the same job name,
+ *   inserted by that server, that no event of the trace created. Otherwise it is lost: deleted by a
+ *   dropped failure (H11), deleted on claim by a server that then died (H8), or left in the memory of a
+ *   process that ended.
+ * A row created after the run healed and within the last `finishGraceMs` of it (a cron job of the
+ * liveness phase) is not required to have finished.
+ * The violation names every lost and unfinished job; its time is the earliest moment one was lost (the
+ * failure that dropped it, the death of the process that held it), or the end of the run for unfinished rows.
+ */
+export function checkNothingLost(result: RunResult): InvariantReport {
+  if (result.healedAt === null) {
+    return skippedReport('I2', 'the run did not heal, so its jobs could not all finish');
+  }
+  const run = indexRun(result);
+  const rows = new Map<string, Row>();
+  for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
+  const jobs = collectJobs(run);
+
+  const lost: Problem[] = [];
+  const needsCarrier: { key: string; job: JobFacts; via: TraceEntry; optional?: boolean }[] = [];
+  for (const [key, job] of jobs) {
+    if (!job.local && rows.has(key)) continue; // the row decides
+    // A job dead-lettered after a claim without a token (H8) was re-inserted as a dead row: that row is its.
+    if (job.deadHandedOn) needsCarrier.push({ key, job, via: job.deadHandedOn, optional: true });
+    if (job.completed || job.dead) continue;
+    if (job.dropped) {
+      lost.push(lostProblem(run, key, job, job.dropped, 'dropped after a failure'));
+      continue;
+    }
+    const handedOn = handOff(job);
+    if (handedOn) needsCarrier.push({ key, job, via: handedOn });
+    else if (job.local) needsCarrier.push({ key, job, via: job.last });
+    else lost.push(lostProblem(run, key, job, undefined, 'missing from distributedJobs'));
+  }
+
+  // Rows that no event created may carry a job handed on (H8) or moved from a server's memory (H10); so may
+  // jobs that appear in the trace without having entered it, their rows since deleted (H8 again).
+  const carriers = [
+    ...[...rows.values()].map((row) => ({
+      id: String(row.id),
+      name: str(row.name),
+      enqueuedBy: str(row.enqueuedBy),
+    })),
+    ...[...jobs]
+      .filter(([key, job]) => !job.local && !rows.has(key))
+      .map(([key, job]) => ({ id: key, name: job.name, enqueuedBy: null })),
+  ]
+    .filter((carrier) => !run.origins.has(carrier.id))
+    .map((carrier) => ({ ...carrier, used: false }))
+    .sort((a, b) => Number(a.id) - Number(b.id));
+  needsCarrier.sort((a, b) => a.via.seq - b.via.seq);
+  // A job created at the very end of the run (a cron tick of the liveness phase) had no time to finish.
+  const graceMs = finishGraceMs(result);
+  const unfinishedLocal: string[] = [];
+  let carried = 0;
+  for (const { key, job, via, optional } of needsCarrier) {
+    const carrier = carriers.find(
+      (c) =>
+        !c.used &&
+        c.name === job.name &&
+        (job.local || Number(c.id) > Number(key)) &&
+        (c.enqueuedBy === null || c.enqueuedBy === via.server),
+    );
+    if (carrier) {
+      carrier.used = true;
+      carried++;
+      continue;
+    }
+    if (optional) continue;
+    if (job.local && !processEndedSince(run, job)) {
+      // Still waiting in a live server's memory: unfinished, unless it came too late to finish.
+      const since = job.origin?.vt ?? job.last.vt;
+      if (!(since > result.healedAt && since > result.endedAt - graceMs)) unfinishedLocal.push(key);
+      continue;
+    }
+    lost.push(
+      lostProblem(
+        run,
+        key,
+        job,
+        undefined,
+        job.local ? 'never left the memory of its server' : 'not re-inserted',
+      ),
+    );
+  }
+
+  const createdVt = (row: Row) => {
+    const createdAt = num(row.createdAt);
+    return createdAt === null ? -Infinity : run.dbToVt(createdAt);
+  };
+  const late = (row: Row) => createdVt(row) > result.healedAt! && createdVt(row) > result.endedAt - graceMs;
+  const open = [...rows.values()].filter((row) => row.status === 'queued' || row.status === 'claimed');
+  const unfinished = open.filter((row) => !late(row));
+  const measurements = {
+    jobs: new Set([...jobs.keys(), ...rows.keys()]).size,
+    rows: rows.size,
+    completed: [...rows.values()].filter((row) => row.status === 'completed').length,
+    dead: [...rows.values()].filter((row) => row.status === 'dead').length,
+    carriedByNewRows: carried,
+    lost: lost.length,
+    unfinished: unfinished.length + unfinishedLocal.length,
+    createdTooLateToFinish: open.length - unfinished.length,
+  };
+  if (lost.length === 0 && unfinished.length === 0 && unfinishedLocal.length === 0) {
+    return makeReport('I2', [], measurements);
+  }
+
+  const parts: string[] = [];
+  if (lost.length > 0) {
+    lost.sort((a, b) => a.atVt - b.atVt || a.order - b.order);
+    parts.push(`${lost.length} job(s) lost: ${listText(lost.map((problem) => problem.text))}`);
+  }
+  if (unfinishedLocal.length > 0) {
+    parts.push(
+      `${unfinishedLocal.length} job(s) still waiting in a server's memory at the end of the run: ${listText(unfinishedLocal)}`,
+    );
+  }
+  if (unfinished.length > 0) {
+    const ids = (status: string) =>
+      unfinished.filter((row) => row.status === status).map((row) => String(row.id));
+    const queued = ids('queued');
+    const claimed = ids('claimed');
+    const which = [
+      queued.length > 0 ? `queued: ${listText(queued)}` : '',
+      claimed.length > 0 ? `claimed: ${listText(claimed)}` : '',
+    ].filter(Boolean);
+    parts.push(`${unfinished.length} job(s) unfinished at the end of the run (${which.join('; ')})`);
+    const tail = Math.min(graceMs, result.endedAt - result.healedAt);
+    if (run.candidatesThroughout(result.endedAt - tail, result.endedAt).length === 0) {
+      parts.push(`no server with jobs was up throughout the last ${tail} ms of the run, after the heal`);
+    }
+  }
+  const firstLost = lost[0];
+  const firstUnfinished = unfinished[0] ? String(unfinished[0].id) : unfinishedLocal[0];
+  const unfinishedEvidence = firstUnfinished ? run.entriesOf(firstUnfinished).slice(-2) : [];
+  const chosen: Candidate = firstLost
+    ? candidate('', firstLost.atVt, firstLost.evidence)
+    : candidate('', result.endedAt, unfinishedEvidence);
+  chosen.message = parts.join('; ');
+  return makeReport('I2', [chosen], measurements);
+}
+
+interface JobFacts {
+  name: string;
+  local: boolean;
+  origin?: TraceEntry;
+  last: TraceEntry;
+  lastClaim?: TraceEntry & { token: string | null };
+  completed: boolean;
+  dead: boolean;
+  dropped?: TraceEntry;
+  /** The job's last failure (retry) or release, for a claim without a token (H8): the row was re-inserted. */
+  handedOn?: TraceEntry;
+  /** Its dead-letter failure after a claim without a token (H8), which inserted a dead row. */
+  deadHandedOn?: TraceEntry;
+}
+
+interface Problem {
+  text: string;
+  atVt: number;
+  order: number;
+  evidence: TraceEntry[];
+}
+
+function collectJobs(run: RunIndex): Map<string, JobFacts> {
+  const jobs = new Map<string, JobFacts>();
+  for (const entry of run.trace) {
+    const key = run.jobKey(entry);
+    if (key === undefined || entry.source !== 'coordinator' || !('jobName' in entry)) continue;
+    let job = jobs.get(key);
+    if (!job) {
+      job = {
+        name: entry.jobName,
+        local: run.localJobs.has(key),
+        last: entry,
+        completed: false,
+        dead: false,
+      };
+      jobs.set(key, job);
+    }
+    job.last = entry;
+    if (isEvent(entry, 'enqueued')) job.origin ??= entry;
+    else if (isEvent(entry, 'claimed')) {
+      job.lastClaim = entry;
+      job.handedOn = undefined;
+    } else if (isEvent(entry, 'completed')) job.completed = true;
+    else if (isEvent(entry, 'failed')) {
+      if (entry.outcome === 'dead') job.dead = true;
+      if (entry.outcome === 'dead' && job.lastClaim?.token === null && !job.local) job.deadHandedOn = entry;
+      if (entry.outcome === 'dropped') job.dropped = entry;
+      if (entry.outcome === 'retry' && job.lastClaim?.token === null) job.handedOn = entry;
+    } else if (isEvent(entry, 'released-claim') && job.lastClaim?.token === null) job.handedOn = entry;
+  }
+  // cronFired names no job name: add those jobs from their rows or their schedule key.
+  for (const [key, origin] of run.origins) {
+    if (jobs.has(key) || !isEvent(origin, 'cronFired')) continue;
+    jobs.set(key, {
+      name: origin.scheduleKey.split('|')[0] ?? '',
+      local: run.localJobs.has(key),
+      origin,
+      last: origin,
+      completed: false,
+      dead: false,
+    });
+  }
+  for (const [key, origin] of run.origins) {
+    const job = jobs.get(key);
+    if (job) job.origin ??= origin;
+  }
+  return jobs;
+}
+
+function handOff(job: JobFacts): TraceEntry | undefined {
+  return job.local ? undefined : job.handedOn;
+}
+
+function lostProblem(
+  run: RunIndex,
+  key: string,
+  job: JobFacts,
+  at: TraceEntry | undefined,
+  why: string,
+): Problem {
+  let moment = at;
+  let detail = why;
+  if (!moment) {
+    // Lost when the process that held it (its claim, or its memory for a local job) ended.
+    const ended = processEndedSince(run, job);
+    if (ended) {
+      moment = ended;
+      detail = `${why}; ${ended.server}'s process ended (${ended.reason})`;
+    }
+  }
+  const last = moment ?? job.last;
+  return {
+    text: `${key} (${job.name}, ${detail})`,
+    atVt: last.vt,
+    order: last.seq,
+    evidence: [job.origin, job.lastClaim, moment ?? job.last].filter(
+      (entry): entry is TraceEntry => entry !== undefined,
+    ),
+  };
+}
+
+/**
+ * How long a job needs at most to finish in a healthy cluster: a failover, a claim lease, a poll, the
+ * backoff of four retries (1 + 2 + 4 + 8 s, plus jitter) and five runs of the longest job.
+ */
+export function finishGraceMs(result: RunResult): number {
+  const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs, pollIntervalMs } = result.timings;
+  let longest = 0;
+  for (const job of result.scenario.jobs) longest = Math.max(longest, job.durationMs ?? 0);
+  for (const action of result.scenario.actions) {
+    if (action.type === 'setJob') longest = Math.max(longest, action.durationMs ?? 0);
+  }
+  return leadershipTimeoutMs + heartbeatIntervalMs + claimLeaseMs + pollIntervalMs + 20_000 + 5 * longest;
+}
+
+/** The end of the process that last held a job (its claim, or its memory for a local job), if it ended. */
+function processEndedSince(run: RunIndex, job: JobFacts): ProcessEntry | undefined {
+  const since = job.local ? job.origin : job.lastClaim;
+  if (!since || since.server === null) return undefined;
+  const ended = run.trace.find(
+    (entry) =>
+      entry.seq > since.seq &&
+      entry.server === since.server &&
+      isProcess(entry, 'processEnded') &&
+      run.generation(entry) === run.generation(since),
+  );
+  return ended && isProcess(ended) ? ended : undefined;
+}

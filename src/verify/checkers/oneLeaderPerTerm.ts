@@ -1,0 +1,220 @@
+import type { Row } from '../../core/ports';
+import type { RunResult } from '../../sim/runResult';
+import type { TraceEntry } from '../../sim/trace/trace';
+import { indexRun, isEvent, num, str, type EventEntry, type RunIndex } from './runIndex';
+import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
+
+/**
+ * I3 one leader per term. Times are compared on virtual time, converted from the database clock where a
+ * fact is only known on it, so that a database skew set back during the run cannot fake an order.
+ * A term begins when its election read the lease (`elected.dbNow`): elections run under the exclusive
+ * lock, so a write that ran after that instant ran after the election committed.
+ *
+ * 1. Each term is elected once, and terms grow: an `elected` with a term at or below an earlier one is a
+ *    violation (a lower term counts only if its election provably started after the higher one's; a
+ *    late answer can reorder the records).
+ * 2. No leader write under term t lands after a term above t began: a `heartbeat` or `cronFired` of term t
+ *    whose write provably ran after that (the write is at most one answer latency, two for a scheduled
+ *    job pushed alone, before its event, unless a pause held the answer; for a cron job whose row is
+ *    still there, its `createdAt` is the write's own time).
+ * 3. Rows (`distributedJobs`, and `jobCronTicks` through their job's `createdAt`) with term t created
+ *    after a term above t began.
+ * 4. Rows of scheduled jobs without a term (hazard H4 writes none) created by a server after its last
+ *    term before that write ended (a newer term began), or by a server that had never been elected.
+ */
+export function checkOneLeaderPerTerm(result: RunResult): InvariantReport {
+  const run = indexRun(result);
+  const elections = run.elections;
+  const measurements = {
+    elections: elections.length,
+    maxTerm: Math.max(0, ...elections.map((entry) => entry.term)),
+  };
+  if (elections.length === 0 && result.scenario.mode === 'single') {
+    return skippedReport('I3', 'single-server mode: no leader election', measurements);
+  }
+  const candidates: Candidate[] = [
+    ...termsGrow(run, elections),
+    ...staleTraceWrites(run, result, elections),
+    ...staleRows(run, result, elections),
+  ];
+  return makeReport('I3', candidates, measurements);
+}
+
+function termsGrow(run: RunIndex, elections: readonly EventEntry<'elected'>[]): Candidate[] {
+  const found: Candidate[] = [];
+  const byTerm = new Map<number, EventEntry<'elected'>>();
+  let highest: EventEntry<'elected'> | undefined;
+  for (const entry of elections) {
+    const same = byTerm.get(entry.term);
+    if (same) {
+      found.push(
+        candidate(
+          `two leaders in term ${entry.term}: ${same.server} (elected at ${same.vt}) and ${entry.server} (elected at ${entry.vt})`,
+          entry.vt,
+          [same, entry],
+        ),
+      );
+    } else if (
+      highest &&
+      entry.term < highest.term &&
+      run.electionStartVt(entry) > run.electionStartVt(highest)
+    ) {
+      found.push(
+        candidate(
+          `terms went backwards: ${entry.server} elected in term ${entry.term} at ${entry.vt}, after ${highest.server} ` +
+            `was elected in term ${highest.term} at ${highest.vt}`,
+          entry.vt,
+          [highest, entry],
+        ),
+      );
+    }
+    if (!same) byTerm.set(entry.term, entry);
+    if (!highest || entry.term > highest.term) highest = entry;
+  }
+  return found;
+}
+
+/** The election that began the earliest among terms above `term`. */
+function firstNewerTerm(
+  run: RunIndex,
+  elections: readonly EventEntry<'elected'>[],
+  term: number,
+): EventEntry<'elected'> | undefined {
+  let first: EventEntry<'elected'> | undefined;
+  for (const entry of elections) {
+    if (entry.term <= term) continue;
+    if (!first || run.electionStartVt(entry) < run.electionStartVt(first)) first = entry;
+  }
+  return first;
+}
+
+function staleTraceWrites(
+  run: RunIndex,
+  result: RunResult,
+  elections: readonly EventEntry<'elected'>[],
+): Candidate[] {
+  const found: Candidate[] = [];
+  const rows = new Map<string, Row>();
+  for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
+  const roundTrips = cronRoundTrips(run);
+  for (const entry of run.trace) {
+    if (!isEvent(entry, 'heartbeat', 'cronFired') || entry.term === null || entry.server === null) continue;
+    const newer = firstNewerTerm(run, elections, entry.term);
+    if (!newer) continue;
+    let writtenFrom: number;
+    if (entry.type === 'cronFired') {
+      const row = rows.get(entry.jobId);
+      const createdAt = row ? num(row.createdAt) : null;
+      writtenFrom =
+        createdAt !== null ? run.dbToVt(createdAt) : run.writeLowerBoundVt(entry, roundTrips(entry));
+    } else {
+      writtenFrom = run.writeLowerBoundVt(entry, 1);
+    }
+    if (writtenFrom <= run.electionStartVt(newer)) continue;
+    const what =
+      entry.type === 'heartbeat' ? 'heartbeat' : `scheduled job ${entry.jobId} (tick ${entry.tickAt})`;
+    found.push(
+      candidate(
+        `${entry.server} wrote a ${what} under term ${entry.term} at ${entry.vt}, after term ${newer.term} began ` +
+          `(${newer.server} elected at ${newer.vt})`,
+        entry.vt,
+        [newer, entry],
+      ),
+    );
+  }
+  return found;
+}
+
+/**
+ * How many answers may separate a cron job's insert from its `cronFired`: the rest of the scheduler's
+ * transaction (per schedule two statements, per tick fired three) and its commit.
+ */
+function cronRoundTrips(run: RunIndex): (entry: EventEntry<'cronFired'>) => number {
+  const schedules = new Set<string>();
+  const perLook = new Map<string, number>();
+  const look = (entry: TraceEntry) => `${entry.server ?? ''}|${entry.vt}`;
+  for (const entry of run.trace) {
+    if (!isEvent(entry, 'cronFired')) continue;
+    schedules.add(entry.scheduleKey);
+    perLook.set(look(entry), (perLook.get(look(entry)) ?? 0) + 1);
+  }
+  return (entry) => 3 + 2 * schedules.size + 3 * (perLook.get(look(entry)) ?? 1);
+}
+
+function staleRows(
+  run: RunIndex,
+  result: RunResult,
+  elections: readonly EventEntry<'elected'>[],
+): Candidate[] {
+  const found: Candidate[] = [];
+  const jobs = new Map<string, Row>();
+  for (const row of result.final.distributedJobs) jobs.set(String(row.id), row);
+  const firedBy = new Map<string, TraceEntry>();
+  for (const entry of run.trace) if (isEvent(entry, 'cronFired')) firedBy.set(entry.jobId, entry);
+
+  const checkTermed = (table: string, describe: string, term: number, createdAt: number, jobId: string) => {
+    const newer = firstNewerTerm(run, elections, term);
+    if (!newer) return;
+    const createdVt = run.dbToVt(createdAt);
+    if (createdVt <= run.electionStartVt(newer)) return;
+    found.push(
+      candidate(
+        `${table} ${describe} was written under term ${term} at database time ${createdAt}, after term ${newer.term} ` +
+          `began (${newer.server} elected at database time ${newer.dbNow})`,
+        createdVt,
+        [newer, firedBy.get(jobId)],
+      ),
+    );
+  };
+
+  for (const row of result.final.distributedJobs) {
+    const id = String(row.id);
+    const term = num(row.term);
+    const createdAt = num(row.createdAt);
+    if (createdAt === null) continue;
+    if (term !== null) {
+      checkTermed('distributedJobs row', id, term, createdAt, id);
+      continue;
+    }
+    const scheduleKey = str(row.scheduleKey);
+    const server = str(row.enqueuedBy);
+    if (scheduleKey === null || server === null) continue;
+    const createdVt = run.dbToVt(createdAt);
+    const own = elections.filter(
+      (entry) => entry.server === server && run.electionStartVt(entry) <= createdVt,
+    );
+    const last = own[own.length - 1];
+    const where = `scheduled job ${id} (${scheduleKey}, tick ${str(row.tickAt) ?? '?'}) without a term`;
+    if (!last) {
+      found.push(
+        candidate(
+          `${server} wrote ${where} at database time ${createdAt} without ever having been elected`,
+          createdVt,
+          [firedBy.get(id)],
+        ),
+      );
+      continue;
+    }
+    const newer = firstNewerTerm(run, elections, last.term);
+    if (!newer || createdVt <= run.electionStartVt(newer)) continue;
+    found.push(
+      candidate(
+        `${server} wrote ${where} at database time ${createdAt}, after its term ${last.term} ended: term ${newer.term} ` +
+          `began at database time ${newer.dbNow} (${newer.server})`,
+        createdVt,
+        [last, newer, firedBy.get(id)],
+      ),
+    );
+  }
+
+  for (const tick of result.final.jobCronTicks) {
+    const term = num(tick.term);
+    const jobId = str(tick.jobId);
+    if (term === null || jobId === null) continue;
+    const job = jobs.get(jobId);
+    const createdAt = job ? num(job.createdAt) : null;
+    if (createdAt === null || (job && num(job.term) === term)) continue; // the job row was checked
+    checkTermed('jobCronTicks row', `${str(tick.scheduleKey)} @ ${str(tick.tickAt)}`, term, createdAt, jobId);
+  }
+  return found;
+}

@@ -1,0 +1,169 @@
+import fc from 'fast-check';
+import { checkAll, type InvariantId, type InvariantReport } from './checkers';
+import { runScenario, type RunOptions } from '../sim/runScenario';
+import type { RunResult } from '../sim/runResult';
+import type { Scenario } from '../scenario/types';
+import { serializeScenario } from '../scenario/schema';
+import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
+
+/**
+ * Reusable property helpers: run a scenario and check every invariant (I1-I6 on one run; I7, determinism,
+ * needs two runs and has its own helper in the checkers), wrap that as a fast-check property, and search
+ * for a shrunk counterexample. No clock or randomness of the host: fast-check's seed and the scenario's seed
+ * decide everything.
+ */
+
+export type { InvariantId };
+
+export interface CheckOptions {
+  /** Invariants whose failure does not count (they are still checked and reported). */
+  ignore?: readonly InvariantId[];
+  /** When given, only the failure of one of these counts. */
+  only?: readonly InvariantId[];
+  /** Passed to runScenario (`heal` defaults to true there: the liveness phase runs). */
+  run?: Omit<RunOptions, 'onProgress'>;
+}
+
+export interface ScenarioCheck {
+  result: RunResult;
+  reports: InvariantReport[];
+  /** Reports that failed and count, in invariant order. */
+  failed: InvariantReport[];
+}
+
+/** Whether a report's failure counts under `options`. */
+function counts(report: InvariantReport, options: CheckOptions): boolean {
+  if (report.ok) return false;
+  if (options.ignore?.includes(report.id)) return false;
+  if (options.only && !options.only.includes(report.id)) return false;
+  return true;
+}
+
+/** Runs the scenario (with its liveness phase) and checks every invariant on the result. */
+export async function checkScenario(scenario: Scenario, options: CheckOptions = {}): Promise<ScenarioCheck> {
+  const result = await runScenario(scenario, options.run);
+  const reports = checkAll(result);
+  return { result, reports, failed: reports.filter((report) => counts(report, options)) };
+}
+
+const EVIDENCE_CHARS = 2_000;
+
+/** One failed report as a few readable lines: id, title, message, when, and its evidence (cut short). */
+export function describeFailure(report: InvariantReport): string {
+  const lines = [`${report.id} ${report.title}: violated`];
+  const violation = report.violation;
+  if (violation) {
+    lines.push(`  ${violation.message}`);
+    const ms = violation.atVt - DEFAULT_EPOCH_MS;
+    lines.push(
+      `  at ${Number.isFinite(ms) ? ms : violation.atVt} ms into the run (virtual time ${violation.atVt})`,
+    );
+    let evidence: string;
+    try {
+      evidence = JSON.stringify(violation.evidence);
+    } catch {
+      evidence = String(violation.evidence);
+    }
+    if (evidence !== undefined) {
+      if (evidence.length > EVIDENCE_CHARS) evidence = `${evidence.slice(0, EVIDENCE_CHARS)} ...`;
+      lines.push(`  evidence: ${evidence}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The message a failing property throws: the first violation, the others by name, and the scenario file. */
+export function failureMessage(scenario: Scenario, failed: readonly InvariantReport[]): string {
+  const [first, ...others] = failed;
+  const parts = [first ? describeFailure(first) : 'no invariant failed'];
+  if (others.length > 0)
+    parts.push(`also violated: ${others.map((report) => `${report.id} ${report.title}`).join('; ')}`);
+  parts.push(`scenario:\n${serializeScenario(scenario)}`);
+  return parts.join('\n');
+}
+
+/** The error a failing property throws; it keeps the scenario and reports for whoever catches it. */
+export class InvariantViolation extends Error {
+  override name = 'InvariantViolation';
+  declare readonly scenario: Scenario;
+  declare readonly failed: InvariantReport[];
+
+  constructor(scenario: Scenario, failed: InvariantReport[]) {
+    super(failureMessage(scenario, failed));
+    // Not enumerable: test runners print an error's own fields, and the message already says it all.
+    Object.defineProperty(this, 'scenario', { value: scenario, enumerable: false });
+    Object.defineProperty(this, 'failed', { value: failed, enumerable: false });
+  }
+}
+
+/**
+ * A fast-check property: run each drawn scenario and fail, with the first violation and the scenario
+ * serialized as a file, when any invariant (not ignored) fails.
+ */
+export function invariantProperty(
+  arb: fc.Arbitrary<Scenario>,
+  options: CheckOptions = {},
+): fc.IAsyncPropertyWithHooks<[Scenario]> {
+  return fc.asyncProperty(arb, async (scenario) => {
+    const { failed } = await checkScenario(scenario, options);
+    if (failed.length > 0) throw new InvariantViolation(scenario, failed);
+  });
+}
+
+export interface FoundViolation {
+  /** The shrunk counterexample. */
+  scenario: Scenario;
+  /** Its failing reports (those that count), from a fresh run of it. */
+  failed: InvariantReport[];
+  /** All its reports. */
+  reports: InvariantReport[];
+  /** Runs fast-check needed to find the first failure (1 = the first scenario drawn failed). */
+  runsToFind: number;
+  /** Successful shrink steps from the first failure to this counterexample. */
+  shrinks: number;
+  /** fast-check's seed and path, to replay the search exactly. */
+  seed: number;
+  path: string | undefined;
+}
+
+export interface FindOptions extends CheckOptions {
+  numRuns: number;
+  seed?: number;
+  /** Report the first failure as found, without shrinking it. */
+  endOnFailure?: boolean;
+}
+
+/**
+ * Searches for a scenario that breaks an invariant: runs fast-check, and returns its shrunk counterexample
+ * with the reports of a fresh run of it, or undefined when every run held. A failure that is not an
+ * invariant violation (the engine threw) is rethrown: that is a bug, not a finding.
+ */
+export async function findViolation(
+  arb: fc.Arbitrary<Scenario>,
+  options: FindOptions,
+): Promise<FoundViolation | undefined> {
+  const { numRuns, seed, endOnFailure, ...check } = options;
+  const parameters: fc.Parameters<[Scenario]> = { numRuns };
+  if (seed !== undefined) parameters.seed = seed;
+  if (endOnFailure) parameters.endOnFailure = true;
+  const details = await fc.check(invariantProperty(arb, check), parameters);
+  if (!details.failed) return undefined;
+  const counterexample = details.counterexample?.[0];
+  const cause = details.errorInstance;
+  if (!counterexample || !(cause instanceof InvariantViolation)) {
+    throw new Error(
+      `the property failed without an invariant violation (seed ${details.seed}, path ${details.counterexamplePath}): ${String(cause)}`,
+      { cause },
+    );
+  }
+  const again = await checkScenario(counterexample, check);
+  return {
+    scenario: counterexample,
+    failed: again.failed,
+    reports: again.reports,
+    runsToFind: details.numRuns,
+    shrinks: details.numShrinks,
+    seed: details.seed,
+    path: details.counterexamplePath ?? undefined,
+  };
+}
