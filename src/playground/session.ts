@@ -1,6 +1,12 @@
 import type { SqlJsStatic } from 'sql.js';
 import type { Row } from '../core/ports';
-import { checkAll, checkDeterminism, TITLES, type InvariantId, type InvariantReport } from '../verify/checkers';
+import {
+  checkAll,
+  checkDeterminism,
+  TITLES,
+  type InvariantId,
+  type InvariantReport,
+} from '../verify/checkers';
 import { runScenario } from '../sim/runScenario';
 import { Conductor, type ClusterSnapshot } from '../sim/conductor/conductor';
 import type { ResolvedTimings } from '../sim/runResult';
