@@ -9,6 +9,7 @@ import {
 } from './errors';
 import { findNonJson, type JsonObject } from './json';
 import { DEFAULT_MISFIRE_POLICY, validateMisfirePolicy, type MisfirePolicy } from './misfire';
+import { scheduleKey } from './scheduleKey';
 
 /** What a running job sees besides its params. */
 export interface JobContext {
@@ -136,10 +137,6 @@ export function checkParams(jobName: string, params: unknown, path = 'params'): 
   if (found) throw new InvalidParamsError(jobName, found.path, found.reason);
 }
 
-function scheduleKey(jobName: string, schedule: CronScheduleDefinition): string {
-  return `${jobName}|${schedule.cron}|${JSON.stringify(schedule.params ?? {})}`;
-}
-
 /** The jobs one application defines, validated and compiled once. */
 export class JobRegistry {
   private readonly jobs = new Map<string, CompiledJob>();
@@ -191,7 +188,7 @@ export class JobRegistry {
       { name: jobName, run: () => {}, schedules: [schedule] },
       { timezone: this.timezone, acceptBadCron: this.acceptBadCron },
     );
-    const key = scheduleKey(jobName, schedule);
+    const key = scheduleKey(jobName, schedule.cron, schedule.params);
     if (this.compiledSchedules.some((existing) => existing.key === key)) {
       throw new JobDefinitionError(
         `job "${jobName}" already has the schedule "${schedule.cron}" with these params`,
@@ -205,7 +202,7 @@ export class JobRegistry {
     const params = schedule.params ?? {};
     let compiled: CronExpression | undefined;
     this.compiledSchedules.push({
-      key: scheduleKey(jobName, schedule),
+      key: scheduleKey(jobName, schedule.cron, schedule.params),
       jobName,
       cron: schedule.cron,
       params,
