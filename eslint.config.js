@@ -55,6 +55,16 @@ function roomRules(room) {
   };
 }
 
+/** Import patterns that leave `room` for one of `rooms` (relative specifiers: `../sim/x`, `../../ui`). */
+function leaving(room, rooms) {
+  return [
+    {
+      regex: `^(\\.\\./)+(${rooms.join('|')}|workers)(/|$)`,
+      message: `${room} may not import from ${rooms.map((name) => `src/${name}`).join(', ')} or workers: see the rooms and their import rules in docs/architecture.md.`,
+    },
+  ];
+}
+
 const coreImports =
   'src/core imports nothing from the other rooms (src/db, src/sim, src/ui, workers): they depend on core.';
 const coreNode =
@@ -117,11 +127,86 @@ export default defineConfig([
     },
   },
   {
-    files: ['src/sim/**/*.{ts,js}'],
-    rules: roomRules('src/sim'),
+    files: ['src/db/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/db'),
+      'no-restricted-imports': [
+        'error',
+        { patterns: leaving('src/db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli']) },
+      ],
+    },
   },
   {
-    files: ['src/db/**/*.{ts,js}'],
-    rules: roomRules('src/db'),
+    files: ['src/sim/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/sim'),
+      'no-restricted-imports': [
+        'error',
+        { patterns: leaving('src/sim', ['verify', 'playground', 'ui', 'cli']) },
+      ],
+    },
+  },
+  {
+    files: ['src/scenario/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/scenario'),
+      'no-restricted-imports': [
+        'error',
+        { patterns: leaving('src/scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli']) },
+      ],
+    },
+  },
+  {
+    files: ['src/verify/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/verify'),
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...leaving('src/verify', ['db', 'playground', 'ui', 'cli']),
+            {
+              // The public API (runScenario, to run what it checks), the trace and the run's result, and no more.
+              regex: '^(\\.\\./)+sim/(?!(index|trace|runResult)(/|$|\\.ts$))',
+              message:
+                "src/verify reads what a run recorded (src/sim/trace, src/sim/runResult) and runs scenarios through src/sim's public API; the simulator's internals are not its business (docs/architecture.md).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/playground/**/*.{ts,js}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: leaving('src/playground', ['ui', 'cli']) }],
+    },
+  },
+  {
+    files: ['src/cli/**/*.{ts,js}'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: leaving('src/cli', ['playground', 'ui']) }],
+    },
+  },
+  {
+    // The page is Svelte over src/playground: the other rooms reach it only through there (and the scenario
+    // format's types, which are the page's vocabulary).
+    files: ['src/ui/**/*.{ts,js,svelte}'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...leaving('src/ui', ['core', 'db', 'sim', 'verify', 'cli']),
+            {
+              regex: '^(\\.\\./)+scenario(/|$)',
+              allowTypeImports: true,
+              message:
+                "src/ui takes the scenario format's types only; parsing and printing go through src/playground/scenarioFiles.ts.",
+            },
+          ],
+        },
+      ],
+    },
   },
 ]);

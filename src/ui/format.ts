@@ -1,4 +1,4 @@
-import { humanizeInstants as humanizeSimInstants } from '../verify/instants';
+import { humanizeInstants as humanizeSimInstants } from '../playground/view/instants';
 
 /**
  * How times read on the page. Run time (virtual ms since the start of the run) is what the learner steers

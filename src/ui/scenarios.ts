@@ -1,4 +1,4 @@
-import { parseScenarioJson } from '../scenario/schema';
+import { parseScenarioJson } from '../playground/scenarioFiles';
 import type { Scenario } from '../scenario/types';
 
 /**

@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { checkAll, type InvariantId, type InvariantReport } from './checkers';
-import { runScenario, type RunOptions } from '../sim/runScenario';
+import { DEFAULT_EPOCH_MS, runScenario, type RunOptions } from '../sim';
 import type { RunResult } from '../sim/runResult';
 import type { Scenario } from '../scenario/types';
 import { serializeScenario } from '../scenario/schema';
-import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
 
 /**
  * Reusable property helpers: run a scenario and check every invariant (I1-I6 on one run; I7, determinism,

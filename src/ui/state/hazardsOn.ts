@@ -1,5 +1,5 @@
-import { HAZARDS } from '../../core/hazards';
-import type { ClusterSnapshot } from '../../sim/conductor/conductor';
+import { HAZARDS } from '../../playground/view/hazardCatalog';
+import type { ClusterSnapshot } from '../../playground/view/types';
 
 /** Hazard names and codes, both to the code: servers report hazards the way the scenario spelled them. */
 const CODE_OF = new Map<string, string>(

@@ -1,0 +1,6 @@
+/**
+ * What the page needs of the scenario format beyond its types: reading and writing scenario files, and the
+ * limits its fields take (so a form can say the same bounds the parser enforces).
+ */
+export { parseScenarioJson, serializeScenario, ScenarioError } from '../scenario/schema';
+export { MAX_ENQUEUE_COUNT, SEED_MAX, SEED_MIN } from '../scenario/schema';
