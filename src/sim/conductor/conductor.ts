@@ -17,6 +17,17 @@ import {
 } from '../../scenario/types';
 import { deriveSeed, SeededEntropy } from '../seededEntropy';
 import { Trace, type TraceBody } from '../trace/trace';
+import {
+  applyCoordinatorEvent,
+  endProcess as endState,
+  hasEnded,
+  newServerState,
+  serverSnapshot,
+  type ServerState,
+  type ServerSnapshot,
+} from '../trace/serverState';
+
+export type { ProcessState, ServerSnapshot } from '../trace/serverState';
 import { inThreadTransport, type ServerTransport, type TransportFactory } from '../server/transport';
 import {
   databaseClock,
@@ -32,8 +43,6 @@ import {
  * every lock cost 5% of a simulated hour.
  */
 const ROLLED_BACK_BY_SERVER = new Error('rolled back by the server');
-
-export type ProcessState = 'running' | 'stopping' | 'stopped' | 'crashed';
 
 /** A message to a server, before the conductor stamps it with the time of delivery. */
 type Undelivered = ToServer extends infer M ? (M extends unknown ? Omit<M, 'vt'> : never) : never;
@@ -54,12 +63,10 @@ const noop = (): void => undefined;
 /** The conductor's side of one server id: its current process, its connection and its faults. */
 interface Host {
   spec: ServerSpec;
-  generation: number;
-  process: ProcessState;
+  /** Its process, faults, leadership and jobs: what the trace tells of it (see serverState.ts). */
+  state: ServerState;
   transport: ServerTransport;
   connection: SqlJsConnection;
-  paused: boolean;
-  cutOff: boolean;
   /** Messages that came due while paused, delivered in order on resume. */
   held: Undelivered[];
   timers: Map<number, CancelTimer>;
@@ -71,9 +78,6 @@ interface Host {
   /** Mirrors the server's clock, for the snapshot. */
   clock: ServerClock;
   hazards: HazardList;
-  term: number | null;
-  lastHeartbeatVt: number | null;
-  running: Map<string, { jobName: string; attempt: number }>;
   /** Set by heal() on a server still stopping: it starts again once its stop has finished. */
   restartWhenStopped: boolean;
 }
@@ -84,24 +88,6 @@ export interface ConductorOptions {
   transport?: TransportFactory;
   /** A ready sql.js module (browsers pass their own); Node loads it itself. */
   sqlJs?: SqlJsStatic;
-}
-
-/** What a server looks like from outside, for the CLI and the playground. */
-export interface ServerSnapshot {
-  id: string;
-  generation: number;
-  process: ProcessState;
-  paused: boolean;
-  cutOff: boolean;
-  withoutJobs: boolean;
-  leader: boolean;
-  term: number | null;
-  localTime: number;
-  offsetMs: number;
-  rate: number;
-  lastHeartbeatVt: number | null;
-  hazards: HazardList;
-  runningJobs: { jobId: string; jobName: string; attempt: number }[];
 }
 
 export interface ClusterSnapshot {
@@ -252,11 +238,11 @@ export class Conductor {
   heal(): void {
     this.healing = true;
     for (const host of this.hosts.values()) {
-      if (host.paused) this.apply({ type: 'resume', server: host.spec.id });
-      if (host.cutOff) this.apply({ type: 'heal', server: host.spec.id });
-      if (host.process === 'crashed' || host.process === 'stopped')
+      if (host.state.paused) this.apply({ type: 'resume', server: host.spec.id });
+      if (host.state.cutOff) this.apply({ type: 'heal', server: host.spec.id });
+      if (host.state.process === 'crashed' || host.state.process === 'stopped')
         this.apply({ type: 'restart', server: host.spec.id });
-      if (host.process === 'stopping') host.restartWhenStopped = true;
+      if (host.state.process === 'stopping') host.restartWhenStopped = true;
     }
   }
 
@@ -341,22 +327,13 @@ export class Conductor {
 
   /** Each server as seen from outside: the snapshot without the database, cheap enough for every step. */
   servers(): ServerSnapshot[] {
-    return [...this.hosts.values()].map((host) => ({
-      id: host.spec.id,
-      generation: host.generation,
-      process: host.process,
-      paused: host.paused,
-      cutOff: host.cutOff,
-      withoutJobs: host.spec.withoutJobs ?? false,
-      leader: host.term !== null && host.process === 'running',
-      term: host.term,
-      localTime: host.clock.now(),
-      offsetMs: host.clock.offset(),
-      rate: host.clock.rate(),
-      lastHeartbeatVt: host.lastHeartbeatVt,
-      hazards: [...host.hazards],
-      runningJobs: [...host.running].map(([jobId, job]) => ({ jobId, ...job })),
-    }));
+    return [...this.hosts.values()].map((host) =>
+      serverSnapshot(
+        host.state,
+        { localTime: host.clock.now(), offsetMs: host.clock.offset(), rate: host.clock.rate() },
+        host.hazards,
+      ),
+    );
   }
 
   dispose(): void {
@@ -379,7 +356,7 @@ export class Conductor {
         return this.endProcess(this.live(action.server), 'crashed', 'crash', true);
       case 'stop': {
         const host = this.live(action.server);
-        host.process = 'stopping';
+        host.state.process = 'stopping';
         return this.command(host, { type: 'stop', graceMs: action.graceMs }, () => {
           this.endProcess(host, 'stopped', 'stop', false);
           if (host.restartWhenStopped) this.apply({ type: 'restart', server: host.spec.id });
@@ -387,31 +364,31 @@ export class Conductor {
       }
       case 'restart': {
         const host = this.host(action.server);
-        if (host.process === 'running' || host.process === 'stopping')
+        if (host.state.process === 'running' || host.state.process === 'stopping')
           throw new Error(`server "${host.spec.id}" is running`);
         return this.startProcess(host.spec);
       }
       case 'pause':
-        this.live(action.server).paused = true;
+        this.live(action.server).state.paused = true;
         return;
       case 'resume': {
         const host = this.host(action.server);
-        host.paused = false;
+        host.state.paused = false;
         const held = host.held;
         host.held = [];
-        for (const message of held) this.deliverLater(host, host.generation, 0, message);
+        for (const message of held) this.deliverLater(host, host.state.generation, 0, message);
         return;
       }
       case 'cutOff': {
         const host = this.live(action.server);
-        host.cutOff = true;
+        host.state.cutOff = true;
         host.connection.sever(`${host.spec.id} cut off from the database`);
         return;
       }
       case 'heal': {
         const host = this.host(action.server);
-        host.cutOff = false;
-        if (host.process === 'running' || host.process === 'stopping') {
+        host.state.cutOff = false;
+        if (host.state.process === 'running' || host.state.process === 'stopping') {
           host.connection.restore();
           this.listen(host);
         }
@@ -422,7 +399,7 @@ export class Conductor {
         if (action.offsetMs !== undefined) host.clock.setOffset(action.offsetMs);
         if (action.rate !== undefined) host.clock.setRate(action.rate);
         host.spec = { ...host.spec, offsetMs: host.clock.offset(), rate: host.clock.rate() };
-        if (host.process === 'running')
+        if (host.state.process === 'running')
           this.command(host, { type: 'setClock', offsetMs: action.offsetMs, rate: action.rate });
         return;
       }
@@ -468,7 +445,8 @@ export class Conductor {
         if (!action.servers) this.hazards = [...action.hazards];
         for (const host of targets) {
           host.hazards = [...action.hazards];
-          if (host.process === 'running') this.command(host, { type: 'setHazards', hazards: action.hazards });
+          if (host.state.process === 'running')
+            this.command(host, { type: 'setHazards', hazards: action.hazards });
         }
         return;
       }
@@ -484,19 +462,19 @@ export class Conductor {
 
   private live(id: string): Host {
     const host = this.host(id);
-    if (host.process !== 'running') throw new Error(`server "${id}" is ${host.process}`);
+    if (host.state.process !== 'running') throw new Error(`server "${id}" is ${host.state.process}`);
     return host;
   }
 
   private running(): Host[] {
-    return [...this.hosts.values()].filter((host) => host.process === 'running');
+    return [...this.hosts.values()].filter((host) => host.state.process === 'running');
   }
 
   // --- processes -------------------------------------------------------------------------------------
 
   private startProcess(spec: ServerSpec): void {
     const previous = this.hosts.get(spec.id);
-    const generation = (previous?.generation ?? 0) + 1;
+    const generation = (previous?.state.generation ?? 0) + 1;
     const hazards = previous?.hazards ?? [...this.hazards];
     const clock = serverClock(this.time, { offsetMs: spec.offsetMs ?? 0, rate: spec.rate ?? 1 });
     const config: ServerConfig = {
@@ -513,12 +491,9 @@ export class Conductor {
     };
     const host: Host = {
       spec,
-      generation,
-      process: 'running',
+      state: newServerState(spec.id, { withoutJobs: spec.withoutJobs ?? false, generation }),
       transport: undefined as unknown as ServerTransport,
       connection: this.db.connect(spec.id),
-      paused: false,
-      cutOff: false,
       held: [],
       timers: new Map(),
       locks: new Map(),
@@ -527,9 +502,6 @@ export class Conductor {
       nextCommand: 1,
       clock,
       hazards,
-      term: null,
-      lastHeartbeatVt: null,
-      running: new Map(),
       restartWhenStopped: false,
     };
     this.hosts.set(spec.id, host);
@@ -547,8 +519,8 @@ export class Conductor {
 
   /** Ends the current process of a host: a crash (no cleanup, its transaction rolled back) or after a stop. */
   private endProcess(host: Host, state: 'crashed' | 'stopped', reason: string, record: boolean): void {
-    if (host.process === 'crashed' || host.process === 'stopped') return;
-    host.process = state;
+    if (hasEnded(host.state)) return;
+    host.state.process = state;
     host.transport.terminate();
     for (const cancel of host.timers.values()) cancel();
     host.timers.clear();
@@ -559,14 +531,13 @@ export class Conductor {
     for (const lock of host.locks.values()) lock.finish?.('rollback');
     host.locks.clear();
     host.held = [];
-    host.paused = false;
-    host.term = null;
-    host.running.clear();
+    // Only now: what severing the connection recorded (its rollback) still carries the term it ended.
+    endState(host.state, state);
     if (record || state === 'stopped') {
       this.record(host.spec.id, {
         source: 'process',
         type: 'processEnded',
-        generation: host.generation,
+        generation: host.state.generation,
         reason,
       });
     }
@@ -574,14 +545,14 @@ export class Conductor {
 
   private restartLater(host: Host, generation: number): void {
     this.time.setTimer(1_000, () => {
-      if (host.generation === generation && host.process === 'crashed')
+      if (host.state.generation === generation && host.state.process === 'crashed')
         this.apply({ type: 'restart', server: host.spec.id });
     });
   }
 
   private command(host: Host, command: Command, onDone?: () => void): void {
     const id = host.nextCommand++;
-    const generation = host.generation;
+    const generation = host.state.generation;
     const pending = { command, onDone };
     this.commands.set(`${host.spec.id}#${generation}#${id}`, pending);
     this.deliverLater(host, generation, 0, { kind: 'command', id, command });
@@ -618,11 +589,15 @@ export class Conductor {
       const { host, generation, message } = delivery;
       if (delivery.timerId !== undefined) {
         host.timers.delete(delivery.timerId);
-        if (host.generation !== generation) continue;
-      } else if (host.generation !== generation || host.process === 'crashed' || host.process === 'stopped') {
+        if (host.state.generation !== generation) continue;
+      } else if (
+        host.state.generation !== generation ||
+        host.state.process === 'crashed' ||
+        host.state.process === 'stopped'
+      ) {
         continue;
       }
-      if (host.paused) {
+      if (host.state.paused) {
         host.held.push(message);
         continue;
       }
@@ -647,7 +622,7 @@ export class Conductor {
   }
 
   private onRequest(host: Host, generation: number, message: FromServer): void {
-    if (host.generation !== generation) return;
+    if (host.state.generation !== generation) return;
     switch (message.kind) {
       case 'setTimer': {
         const cancel = this.scheduleDelivery(
@@ -724,8 +699,8 @@ export class Conductor {
    * began listening while cut off took the conductor down).
    */
   private listen(host: Host): void {
-    if (host.cutOff || host.connection.isSevered) return;
-    const generation = host.generation;
+    if (host.state.cutOff || host.connection.isSevered) return;
+    const generation = host.state.generation;
     for (const channel of host.channels) {
       if (host.listening.has(channel)) continue;
       const unlisten = host.connection.listen(channel, () =>
@@ -797,7 +772,7 @@ export class Conductor {
 
   private record(server: string | null, body: TraceBody): void {
     if (this.disposed) return;
-    const term = server === null ? null : (this.hosts.get(server)?.term ?? null);
+    const term = server === null ? null : (this.hosts.get(server)?.state.term ?? null);
     this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server, term }, body);
   }
 
@@ -805,29 +780,7 @@ export class Conductor {
     if (this.disposed) return;
     const { serverId: _serverId, at, ...body } = message.event;
     const id = host.spec.id;
-    switch (body.type) {
-      case 'elected':
-        host.term = body.term;
-        host.lastHeartbeatVt = this.time.now();
-        break;
-      case 'heartbeat':
-        host.lastHeartbeatVt = this.time.now();
-        break;
-      case 'steppedDown':
-      case 'released':
-      case 'crashed':
-        host.term = null;
-        break;
-      case 'claimed':
-        host.running.set(body.jobId, { jobName: body.jobName, attempt: body.attempt });
-        break;
-      case 'completed':
-      case 'completionRejected':
-      case 'failed':
-      case 'released-claim':
-        host.running.delete(body.jobId);
-        break;
-    }
+    applyCoordinatorEvent(host.state, body, this.time.now());
     this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server: id, term: message.term }, {
       ...body,
       source: 'coordinator',
