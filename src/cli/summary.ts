@@ -1,5 +1,6 @@
 import type { InvariantReport } from '../verify/checkers';
 import type { RunResult } from '../sim/runResult';
+import { entryDetails } from '../sim/trace/entryText';
 import type { TraceEntry } from '../sim/trace/trace';
 import { humanizeInstants } from '../verify/instants';
 import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
@@ -327,23 +328,11 @@ function jobLines(jobs: JobCounts): string[] {
   return lines;
 }
 
-/** One trace entry on one line: `#517  30.038s  b  elected term=2 dbNow=...`. */
+/** One trace entry on one line: `#517  30.038s  b [term 2]  elected term=2 dbNow=...` (details as in the page's log). */
 export function formatEntry(entry: TraceEntry, start = DEFAULT_EPOCH_MS): string {
-  const skip = new Set(['seq', 'vt', 'db', 'server', 'term', 'source', 'type', 'local', 'action']);
-  const fields = Object.entries(entry)
-    .filter(([key, value]) => !skip.has(key) && value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  const what =
-    entry.source === 'action'
-      ? `action ${entry.action.type} ${JSON.stringify(withoutTime(entry.action))}`
-      : humanizeInstants([entry.type, ...fields].join(' '), start, seconds);
+  const what = humanizeInstants(`${entry.type} ${entryDetails(entry)}`.trimEnd(), start, seconds);
   const term = entry.term === null ? '' : ` [term ${entry.term}]`;
   return `#${entry.seq}  ${seconds(entry.vt - start)}  ${entry.server ?? '-'}${term}  ${what}`;
-}
-
-function withoutTime(action: { atMs: number; type: string }): Record<string, unknown> {
-  const { atMs: _atMs, type: _type, ...rest } = action;
-  return rest;
 }
 
 function invariantLines(reports: readonly InvariantReport[], start: number): string[] {

@@ -309,7 +309,7 @@ describe('summary', () => {
 
   test('an action entry as evidence', () => {
     const action = trace.find((item) => item.type === 'action')!;
-    expect(formatEntry(action)).toBe(`#${action.seq}  20.000s  -  action crash {"server":"a"}`);
+    expect(formatEntry(action)).toBe(`#${action.seq}  20.000s  -  action crash a`);
   });
 });
 
