@@ -89,8 +89,13 @@ describe('src/core isolation lint rule', () => {
     expect(await lint(code)).toEqual([]);
   });
 
-  it('applies the same globals to src/sim and src/db', async () => {
-    for (const file of ['src/sim/__probe__.ts', 'src/db/__probe__.ts']) {
+  it('applies the same globals to src/sim, src/db, src/scenario and src/verify', async () => {
+    for (const file of [
+      'src/sim/__probe__.ts',
+      'src/db/__probe__.ts',
+      'src/scenario/__probe__.ts',
+      'src/verify/__probe__.ts',
+    ]) {
       const errors = await errorsOf(
         'export const t = Date.now() + Math.random();\nsetTimeout(() => {});',
         file,
