@@ -1,100 +1,54 @@
+import type * as v from 'valibot';
 import type { HazardCode, HazardName } from '../core/hazards';
-import type { JsonObject } from '../core/json';
 import type { MisfirePolicy } from '../core/misfire';
+import type {
+  action,
+  coordinatorSettings,
+  databaseSettings,
+  hazardList,
+  jobModel,
+  misfirePolicy,
+  scenarioSchema,
+  serverSpec,
+} from './validation/scenarioSchema';
 
 /**
- * A scenario: a cluster, its jobs, and what happens to it at which virtual time. Plain JSON, versioned, so
- * that a failing property run can be printed as a file and replayed, in the CLI or in the browser.
- * Times (`atMs`, `durationMs`) are milliseconds of virtual time since the start of the run.
+ * The scenario format's types, derived from its valibot schema (`validation/scenarioSchema.ts`), which is
+ * the one place the format is spelled out, with a comment on each field: a key added there is a key here.
+ * This module imports the schema for its types only, so importing a type or a constant from it pulls no
+ * valibot into a bundle.
  */
+
 export const SCENARIO_VERSION = 1;
 
-export interface Scenario {
-  version: typeof SCENARIO_VERSION;
-  name?: string;
-  description?: string;
-  /** Orders everything random in the run: database latencies, job failures, ids. */
-  seed: number;
-  /** How long the run lasts. */
-  durationMs: number;
-  /** `single` runs each server as a single-server coordinator (hazard H14 when there are several). */
-  mode?: 'distributed' | 'single';
-  coordinator?: CoordinatorSettings;
-  /** Hazards on for every server from the start. */
-  hazards?: HazardList;
-  database?: DatabaseSettings;
-  jobs: JobModel[];
-  /** Servers running from time 0. */
-  servers: ServerSpec[];
-  /** In time order; equal times keep their order in the file. */
-  actions: Action[];
-}
-
-export type HazardList = (HazardName | HazardCode)[];
-
-export interface CoordinatorSettings {
-  heartbeatIntervalMs?: number;
-  leadershipTimeoutMs?: number;
-  claimLeaseMs?: number;
-  pollIntervalMs?: number;
-  concurrency?: number;
-  stopGraceMs?: number;
-  maxAttempts?: number;
-  misfire?: MisfirePolicy;
-  timezone?: string;
-}
-
-export interface DatabaseSettings {
-  /** The database clock minus virtual time. */
-  skewMs?: number;
-  busyTimeoutMs?: number;
-  /** Each statement's answer arrives this long after it was asked, drawn from the seed. Default 0-2 ms. */
-  latencyMs?: { min: number; max: number };
-}
-
-/** A job as the simulation runs it: it takes `durationMs` and fails with probability `failureRate`. */
-export interface JobModel {
-  name: string;
-  durationMs?: number;
-  failureRate?: number;
-  maxAttempts?: number;
-  timeoutMs?: number;
-  schedules?: { cron: string; params?: JsonObject; misfire?: MisfirePolicy }[];
-}
-
-export interface ServerSpec {
-  id: string;
-  withoutJobs?: boolean;
-  /** This server's clock minus virtual time, at its start. */
-  offsetMs?: number;
-  /** How fast its clock runs: 1 exact, 1.001 one ms fast per second. */
-  rate?: number;
-}
-
-export type Action = { atMs: number } & ActionBody;
-
-export type ActionBody =
-  | { type: 'addServer'; server: ServerSpec }
-  /** Dies at once: no cleanup, its open transaction rolled back, its lock freed. */
-  | { type: 'crash'; server: string }
-  /** Graceful stop: releases leadership, lets running jobs finish within `graceMs`. */
-  | { type: 'stop'; server: string; graceMs?: number }
-  /** Starts a crashed or stopped server again: a new process with the same id and nothing in memory. */
-  | { type: 'restart'; server: string }
-  /** A stall: no code of it runs; its timers and answers wait and arrive late on resume. */
-  | { type: 'pause'; server: string }
-  | { type: 'resume'; server: string }
-  /** Cut off from the database: its statements fail, its open transaction is rolled back. */
-  | { type: 'cutOff'; server: string }
-  | { type: 'heal'; server: string }
-  | { type: 'setClock'; server: string; offsetMs?: number; rate?: number }
-  | { type: 'setDatabaseSkew'; skewMs: number }
-  | { type: 'enqueue'; server: string; job: string; count?: number; params?: JsonObject }
-  | { type: 'setJob'; job: string; durationMs?: number; failureRate?: number }
-  | { type: 'addSchedule'; job: string; cron: string; params?: JsonObject }
-  /** Exactly these hazards on, on the named servers (default: all). */
-  | { type: 'setHazards'; hazards: HazardList; servers?: string[] };
-
-export type ActionType = ActionBody['type'];
-
+/** What a scenario without `database.latencyMs` gets: each statement answered 0-2 ms after it was asked. */
 export const DEFAULT_LATENCY_MS = { min: 0, max: 2 } as const;
+
+// Interfaces rather than aliases of the inferred types, so that hovers and compiler errors name them
+// (`ServerSpec`) instead of spelling out their fields. They add nothing: every member comes from the schema.
+/* eslint-disable @typescript-eslint/no-empty-object-type */
+export interface Scenario extends v.InferOutput<typeof scenarioSchema> {}
+export interface CoordinatorSettings extends v.InferOutput<typeof coordinatorSettings> {}
+export interface DatabaseSettings extends v.InferOutput<typeof databaseSettings> {}
+export interface JobModel extends v.InferOutput<typeof jobModel> {}
+export interface ServerSpec extends v.InferOutput<typeof serverSpec> {}
+/* eslint-enable @typescript-eslint/no-empty-object-type */
+
+export type HazardList = v.InferOutput<typeof hazardList>;
+
+/** One thing that happens to the cluster at `atMs`: one of the schema's action variants. */
+export type Action = v.InferOutput<typeof action>;
+
+/** An action without its time, as the page takes it: it happens at the moment it is taken. */
+export type ActionBody = WithoutTime<Action>;
+/** Each variant without `atMs` (a conditional type, so that it applies to each variant of the union). */
+type WithoutTime<A> = A extends unknown ? { [K in keyof A as Exclude<K, 'atMs'>]: A[K] } : never;
+
+export type ActionType = Action['type'];
+
+// The schema spells parts of the format that core defines too: a drift there fails to compile here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const misfireIsCoreMisfire: Same<v.InferOutput<typeof misfirePolicy>, MisfirePolicy> = true;
+const hazardsAreCoreHazards: Same<HazardList, (HazardName | HazardCode)[]> = true;
+void misfireIsCoreMisfire;
+void hazardsAreCoreHazards;

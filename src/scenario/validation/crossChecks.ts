@@ -1,0 +1,261 @@
+import { CronExpression } from '../../core/cron';
+import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
+import { findNonJson, type JsonObject } from '../../core/json';
+import { scheduleKey } from '../../core/scheduleKey';
+import { ID_PATTERN, MAX_DURATION_MS } from '../limits';
+import { describeValue, isPlainObject } from './messages';
+import type { ScenarioProblem } from './problems';
+import { isTimeZone } from './scenarioSchema';
+
+/**
+ * The second pass of checking a scenario: what refers to what (server ids, job names, times within the run,
+ * cron expressions, duplicate schedules), in the terms the engine would refuse it. It reads the raw input,
+ * since the shape check may have refused parts of it, and skips whatever is not the expected shape: that is
+ * the shape check's problem to report.
+ */
+
+type Loose = Record<string, unknown>;
+const objectsIn = (value: unknown): [Loose, number][] =>
+  Array.isArray(value)
+    ? value.flatMap((item, index): [Loose, number][] => (isPlainObject(item) ? [[item, index]] : []))
+    : [];
+const isWhole = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
+
+/** The raw params may be anything here; the key only has to tell apart what the engine would. */
+const keyOf = (job: string, cron: string, params: unknown) =>
+  scheduleKey(job, cron, params as JsonObject | undefined);
+
+function cronProblem(cron: string, timezone: string): string | undefined {
+  try {
+    new CronExpression(cron, timezone);
+    return undefined;
+  } catch (error) {
+    return `invalid cron expression ${JSON.stringify(cron)}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** The actions whose only reference is `server`. */
+const SERVER_ACTIONS = new Set(['crash', 'stop', 'restart', 'pause', 'resume', 'cutOff', 'heal']);
+
+export class CrossCheck {
+  readonly problems: ScenarioProblem[] = [];
+  private readonly timezone: string;
+  private readonly acceptBadCron: boolean;
+  private readonly jobs = new Map<string, string>();
+  /** Where each schedule is defined, by the key core stores it under: an addSchedule of one is refused. */
+  private readonly schedules = new Map<string, string>();
+
+  constructor(private readonly input: Loose) {
+    const coordinator = isPlainObject(input.coordinator) ? input.coordinator : {};
+    const zone = coordinator.timezone;
+    this.timezone = typeof zone === 'string' && isTimeZone(zone) ? zone : 'UTC';
+    const hazards = Array.isArray(input.hazards) ? input.hazards : [];
+    // Hazard H13 is about invalid crontabs: with it on from the start, they are the point of the scenario.
+    this.acceptBadCron = hazards.includes('crashOnBadCrontab') || hazards.includes('H13');
+  }
+
+  add(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  run(): ScenarioProblem[] {
+    this.checkCoordinator();
+    this.checkDatabase();
+    this.checkJobs();
+    this.checkActions(this.checkServers());
+    return this.problems;
+  }
+
+  private checkCoordinator(): void {
+    const coordinator = this.input.coordinator;
+    if (!isPlainObject(coordinator)) return;
+    const heartbeat = coordinator.heartbeatIntervalMs;
+    const timeout = coordinator.leadershipTimeoutMs;
+    if (!isWhole(heartbeat) && !isWhole(timeout)) return;
+    const beat = isWhole(heartbeat) ? heartbeat : DISTRIBUTED_DEFAULTS.heartbeatIntervalMs;
+    const lease = isWhole(timeout) ? timeout : DISTRIBUTED_DEFAULTS.leadershipTimeoutMs;
+    if (lease > beat) return;
+    const beatText = isWhole(heartbeat) ? `${beat}` : `${beat}, the default`;
+    const path = isWhole(timeout) ? 'coordinator.leadershipTimeoutMs' : 'coordinator.heartbeatIntervalMs';
+    const message = isWhole(timeout)
+      ? `expected more than heartbeatIntervalMs (${beatText}), got ${lease}: a live leader would lose its lease between heartbeats`
+      : `expected less than leadershipTimeoutMs (${lease}, the default), got ${beat}: a live leader would lose its lease between heartbeats`;
+    this.add(path, message);
+  }
+
+  private checkDatabase(): void {
+    const database = this.input.database;
+    const latency = isPlainObject(database) ? database.latencyMs : undefined;
+    if (!isPlainObject(latency) || !isWhole(latency.min) || !isWhole(latency.max)) return;
+    if (latency.min > latency.max) {
+      this.add('database.latencyMs.max', `expected a number >= min (${latency.min}), got ${latency.max}`);
+    }
+  }
+
+  private checkJobs(): void {
+    for (const [job, index] of objectsIn(this.input.jobs)) {
+      const path = `jobs[${index}]`;
+      if (typeof job.name !== 'string' || !ID_PATTERN.test(job.name)) continue;
+      const first = this.jobs.get(job.name);
+      if (first !== undefined) {
+        this.add(
+          `${path}.name`,
+          `expected a job name not used before, got "${job.name}", which ${first} has`,
+        );
+        continue;
+      }
+      this.jobs.set(job.name, path);
+      for (const [schedule, at] of objectsIn(job.schedules)) {
+        this.checkSchedule(schedule, `${path}.schedules[${at}]`);
+        if (typeof schedule.cron === 'string')
+          this.schedules.set(keyOf(job.name, schedule.cron, schedule.params), `${path}.schedules[${at}]`);
+      }
+    }
+  }
+
+  private checkSchedule(schedule: Loose, path: string): void {
+    if (typeof schedule.cron === 'string' && !this.acceptBadCron) {
+      const problem = cronProblem(schedule.cron, this.timezone);
+      if (problem) this.add(`${path}.cron`, problem);
+    }
+    if (isPlainObject(schedule.params)) this.checkParams(schedule.params, `${path}.params`);
+  }
+
+  private checkParams(params: Loose, path: string): void {
+    const found = findNonJson(params, path);
+    if (found) this.add(found.path, `expected plain JSON, got ${found.reason}`);
+  }
+
+  /** Server ids from the start; returns them, in the order listed. */
+  private checkServers(): Map<string, string> {
+    const servers = new Map<string, string>();
+    for (const [server, index] of objectsIn(this.input.servers)) {
+      if (typeof server.id !== 'string' || !ID_PATTERN.test(server.id)) continue;
+      const first = servers.get(server.id);
+      if (first !== undefined) {
+        this.add(
+          `servers[${index}].id`,
+          `expected a server id not used before, got "${server.id}", which ${first} has`,
+        );
+      } else {
+        servers.set(server.id, `servers[${index}]`);
+      }
+    }
+    return servers;
+  }
+
+  /** Walks the actions in time order (equal times in file order), as the engine applies them. */
+  private checkActions(servers: Map<string, string>): void {
+    const actions = objectsIn(this.input.actions);
+    const duration = isWhole(this.input.durationMs) ? this.input.durationMs : undefined;
+    const validDuration = duration !== undefined && duration >= 1 && duration <= MAX_DURATION_MS;
+    const laterServers = new Map<string, string>();
+    for (const [action, index] of actions) {
+      const spec = action.server;
+      if (action.type === 'addServer' && isPlainObject(spec) && typeof spec.id === 'string') {
+        if (!laterServers.has(spec.id)) laterServers.set(spec.id, `actions[${index}]`);
+      }
+    }
+    const timeOf = (action: Loose) => (isWhole(action.atMs) ? action.atMs : Number.POSITIVE_INFINITY);
+    const ordered = actions
+      .map((entry, position) => ({ entry, position }))
+      .sort((a, b) => timeOf(a.entry[0]) - timeOf(b.entry[0]) || a.position - b.position)
+      .map(({ entry }) => entry);
+    for (const [action, index] of ordered) {
+      const path = `actions[${index}]`;
+      if (isWhole(action.atMs) && validDuration && action.atMs > duration && action.atMs <= MAX_DURATION_MS) {
+        this.add(
+          `${path}.atMs`,
+          `expected a whole number from 0 to ${duration} (durationMs), got ${action.atMs}`,
+        );
+      }
+      this.checkAction(action, path, servers, laterServers);
+    }
+  }
+
+  private checkAction(action: Loose, path: string, servers: Map<string, string>, later: Map<string, string>) {
+    const serverRef = (value: unknown, at: string) => {
+      // With no list of servers to go by, every reference would be reported: the list's own problem is enough.
+      if (!Array.isArray(this.input.servers)) return;
+      if (typeof value !== 'string' || servers.has(value)) return;
+      const ids = [...servers.keys()];
+      const known = ids.length
+        ? `one of the server ids ${ids.join(', ')}`
+        : 'a server id (there are none yet)';
+      const addedLater = later.get(value);
+      const note = addedLater ? ` (that server is added only later, by ${addedLater})` : '';
+      this.add(at, `expected ${known}, got ${describeValue(value)}${note}`);
+    };
+    switch (action.type) {
+      case 'addServer': {
+        const spec = action.server;
+        if (!isPlainObject(spec) || typeof spec.id !== 'string' || !ID_PATTERN.test(spec.id)) return;
+        const first = servers.get(spec.id);
+        if (first !== undefined) {
+          this.add(
+            `${path}.server.id`,
+            `expected a server id not used before, got "${spec.id}", which ${first} has`,
+          );
+        } else {
+          servers.set(spec.id, path);
+        }
+        return;
+      }
+      case 'setHazards':
+        if (Array.isArray(action.servers))
+          action.servers.forEach((id, at) => serverRef(id, `${path}.servers[${at}]`));
+        return;
+      case 'setDatabaseSkew':
+        return;
+      case 'setJob':
+        this.jobRef(action.job, `${path}.job`);
+        if (action.durationMs === undefined && action.failureRate === undefined) {
+          this.add(path, 'expected durationMs or failureRate to change, got neither');
+        }
+        return;
+      case 'addSchedule':
+        this.checkAddSchedule(action, path);
+        return;
+      case 'enqueue':
+        serverRef(action.server, `${path}.server`);
+        this.jobRef(action.job, `${path}.job`);
+        if (isPlainObject(action.params)) this.checkParams(action.params, `${path}.params`);
+        return;
+      case 'setClock':
+        serverRef(action.server, `${path}.server`);
+        if (action.offsetMs === undefined && action.rate === undefined) {
+          this.add(path, 'expected offsetMs or rate to change, got neither');
+        }
+        return;
+      default:
+        if (SERVER_ACTIONS.has(action.type as string)) serverRef(action.server, `${path}.server`);
+    }
+  }
+
+  private jobRef(value: unknown, path: string): boolean {
+    if (typeof value !== 'string' || !Array.isArray(this.input.jobs)) return false;
+    if (this.jobs.has(value)) return true;
+    const names = [...this.jobs.keys()];
+    const known = names.length
+      ? `one of the job names ${names.join(', ')}`
+      : 'a job defined in jobs (there are none)';
+    this.add(path, `expected ${known}, got ${describeValue(value)}`);
+    return false;
+  }
+
+  private checkAddSchedule(action: Loose, path: string): void {
+    const known = this.jobRef(action.job, `${path}.job`);
+    this.checkSchedule(action, path);
+    if (!known || typeof action.cron !== 'string') return;
+    const key = keyOf(action.job as string, action.cron, action.params);
+    const first = this.schedules.get(key);
+    if (first !== undefined) {
+      this.add(
+        path,
+        `expected a schedule that job "${String(action.job)}" does not have yet, got the one ${first} has`,
+      );
+    } else {
+      this.schedules.set(key, path);
+    }
+  }
+}
