@@ -48,20 +48,6 @@ export class InvalidOptionError extends Error {
   override name = 'InvalidOptionError';
 }
 
-/**
- * A leader's write under a term that is no longer current: the database refused it. The writer has been
- * deposed and must step down at once.
- */
-export class FencedWriteError extends Error {
-  override name = 'FencedWriteError';
-  constructor(
-    readonly term: number,
-    readonly what: string,
-  ) {
-    super(`fenced: ${what} under term ${term} refused, a newer term has begun`);
-  }
-}
-
 /** A job attempt that ran past its timeout. Counts as a failed attempt. */
 export class JobTimeoutError extends Error {
   override name = 'JobTimeoutError';

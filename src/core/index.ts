@@ -35,8 +35,8 @@ export { DEFAULT_MISFIRE_POLICY, planTicks, type MisfirePolicy } from './misfire
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
 export { CronExpression } from './cron';
 export type { CoordinatorEvent, CoordinatorEventBody, EventSink, StopReport } from './events';
+export { FencedWriteError } from './distributed/fencing';
 export {
-  FencedWriteError,
   InvalidCronError,
   InvalidOptionError,
   InvalidParamsError,

@@ -1,4 +1,5 @@
-import { describeError, FencedWriteError, InvalidCronError } from './errors';
+import { FencedWriteError } from './distributed/fencing';
+import { describeError, InvalidCronError } from './errors';
 import type { Emitter } from './events';
 import type { Clock } from './ports';
 import { Sleeper } from './sleeper';

@@ -3,12 +3,32 @@ import type { Emitter } from '../events';
 import type { Hazards } from '../hazards';
 import type { ClaimedJob, JobSource, TakeResult } from '../jobSource';
 import type { JsonObject } from '../json';
-import type { Clock, Database, Entropy, Row, Transaction } from '../ports';
+import type { Clock, Database, Entropy, Transaction } from '../ports';
 import { Sleeper } from '../sleeper';
 import type { Locked } from './serverLock';
+import { SELECT_DB_NOW } from './sql/clockSql';
+import {
+  CLAIM_ORDER,
+  claimDue,
+  COMPLETE_CLAIM,
+  DELETE_FAILED,
+  deleteDue,
+  FAIL_CLAIM,
+  INSERT_FAILED_COPY,
+  INSERT_RELEASED_COPY,
+  MARK_UNREADABLE_DEAD,
+  RECLAIM_EXPIRED,
+  RELEASE_CLAIM,
+  renewClaims,
+  SELECT_EXPIRED_CLAIMS,
+  SELECT_NEXT_DUE,
+  type ClaimOrder,
+} from './sql/distributedJobsSql';
+import { queryRows, runStatement, type RowOf } from './sql/statement';
+import { CHANNELS } from './sql/tables';
 
 /** Notified whenever the shared table gains due work. */
-export const JOBS_CHANNEL = 'distributedJobs';
+export const JOBS_CHANNEL = CHANNELS.jobs;
 
 interface DatabaseClaim extends ClaimedJob {
   readonly maxAttempts: number;
@@ -59,8 +79,10 @@ export class DatabaseJobSource implements JobSource {
       this.claimPermits = 0;
       max = 1;
     }
+    // Hazard H3's claim order: the reference orders by creation in whole seconds.
+    const order = hazards.wholeSecondLease ? CLAIM_ORDER.wholeSecondCreated : CLAIM_ORDER.dueFirst;
     const { jobs, nextDueInMs } = await this.options.locked((tx) =>
-      hazards.deleteOnClaim ? this.takeByDeleting(tx, max) : this.claim(tx, max),
+      hazards.deleteOnClaim ? this.takeByDeleting(tx, max, order) : this.claim(tx, max, order),
     );
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
@@ -69,16 +91,14 @@ export class DatabaseJobSource implements JobSource {
   private async claim(
     tx: Transaction,
     max: number,
+    order: ClaimOrder,
   ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
-    const { serverId, claimLeaseMs, entropy, hazards, events } = this.options;
-    const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+    const { serverId, claimLeaseMs, entropy, events } = this.options;
+    const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
     await this.reclaimExpired(tx, now);
-    const order = hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
-    const rows = await tx.query(
-      `UPDATE distributedJobs
-       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
-       RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`,
+    const rows = await queryRows(
+      tx,
+      claimDue(order),
       // The token names the server as well: ids are unique per server, and two servers' tokens must differ.
       [serverId, `${serverId}:${entropy.newId('claim')}`, now + claimLeaseMs, now, max],
     );
@@ -88,10 +108,7 @@ export class DatabaseJobSource implements JobSource {
       const params = parseParams(row);
       if (typeof params === 'string') {
         // A row nobody can run: keep it as dead with the reason instead of failing every claim.
-        await tx.run(
-          `UPDATE distributedJobs SET status = 'dead', lastError = ?, claimToken = NULL WHERE id = ?`,
-          [params, Number(row.id)],
-        );
+        await runStatement(tx, MARK_UNREADABLE_DEAD, [params, Number(row.id)]);
         events.emit({
           type: 'failed',
           jobId: String(row.id),
@@ -106,11 +123,7 @@ export class DatabaseJobSource implements JobSource {
     }
     let nextDueInMs: number | undefined;
     if (rows.length < max) {
-      const next = await tx.query(
-        `SELECT MIN(at) AS at FROM (
-           SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
-           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed')`,
-      );
+      const next = await queryRows(tx, SELECT_NEXT_DUE);
       const at = next[0]?.at;
       if (at !== null && at !== undefined) nextDueInMs = Math.max(0, Number(at) - now);
     }
@@ -119,20 +132,9 @@ export class DatabaseJobSource implements JobSource {
 
   /** Claims whose server stopped renewing go back to the queue, or to the dead letters when out of attempts. */
   private async reclaimExpired(tx: Transaction, now: number): Promise<void> {
-    const expired = await tx.query(
-      `SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
-       WHERE status = 'claimed' AND claimExpiresAt <= ?`,
-      [now],
-    );
+    const expired = await queryRows(tx, SELECT_EXPIRED_CLAIMS, [now]);
     if (expired.length === 0) return;
-    await tx.run(
-      `UPDATE distributedJobs
-       SET status = CASE WHEN attempts >= maxAttempts THEN 'dead' ELSE 'queued' END,
-           lastError = 'claim lease expired: ' || claimedBy || ' stopped renewing',
-           claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL, runAt = ?
-       WHERE status = 'claimed' AND claimExpiresAt <= ?`,
-      [now, now],
-    );
+    await runStatement(tx, RECLAIM_EXPIRED, [now, now]);
     for (const row of expired) {
       this.options.events.emit({
         type: 'reclaimed',
@@ -148,15 +150,10 @@ export class DatabaseJobSource implements JobSource {
   private async takeByDeleting(
     tx: Transaction,
     max: number,
+    order: ClaimOrder,
   ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
-    const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
-    const order = this.options.hazards.wholeSecondLease ? 'createdAt / 1000' : 'runAt, id';
-    const rows = await tx.query(
-      `DELETE FROM distributedJobs WHERE id IN (
-         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
-       RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt`,
-      [now, max],
-    );
+    const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
+    const rows = await queryRows(tx, deleteDue(order), [now, max]);
     const jobs: DatabaseClaim[] = [];
     for (const row of rows) {
       const params = parseParams(row);
@@ -170,11 +167,10 @@ export class DatabaseJobSource implements JobSource {
     const claim = job as DatabaseClaim;
     if (claim.token === null) return true;
     this.held.delete(claim.token);
-    const { changes } = await this.options.database.run(
-      `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
-       WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
-      [Number(claim.id), claim.token],
-    );
+    const { changes } = await runStatement(this.options.database, COMPLETE_CLAIM, [
+      Number(claim.id),
+      claim.token,
+    ]);
     return changes === 1;
   }
 
@@ -187,10 +183,7 @@ export class DatabaseJobSource implements JobSource {
     if (hazards.droppedFailures) {
       // The reference logs the error and forgets the job.
       if (claim.token) {
-        await database.run('DELETE FROM distributedJobs WHERE id = ? AND claimToken = ?', [
-          Number(claim.id),
-          claim.token,
-        ]);
+        await runStatement(database, DELETE_FAILED, [Number(claim.id), claim.token]);
       }
       events.emit({ type: 'failed', ...base, outcome: 'dropped' });
       return;
@@ -198,30 +191,27 @@ export class DatabaseJobSource implements JobSource {
     const dead = claim.attempt >= maxAttempts;
     if (claim.token === null) {
       // Under H8 the row is gone: a retry or a dead letter is a new row.
-      await database.run(
-        `INSERT INTO distributedJobs (name, params, createdAt, runAt, status, attempts, maxAttempts, lastError, enqueuedBy, tickAt)
-         VALUES (?, ?, db_now_ms(), db_now_ms() + ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          claim.name,
-          JSON.stringify(claim.params),
-          retryInMs,
-          dead ? 'dead' : 'queued',
-          claim.attempt,
-          maxAttempts,
-          message,
-          this.options.serverId,
-          claim.tickAt ?? null,
-        ],
-      );
+      await runStatement(database, INSERT_FAILED_COPY, [
+        claim.name,
+        JSON.stringify(claim.params),
+        retryInMs,
+        dead ? 'dead' : 'queued',
+        claim.attempt,
+        maxAttempts,
+        message,
+        this.options.serverId,
+        claim.tickAt ?? null,
+      ]);
       events.emit({ type: 'failed', ...base, outcome: dead ? 'dead' : 'retry', retryInMs });
       return;
     }
-    const written = await database.query(
-      `UPDATE distributedJobs
-       SET status = ?, runAt = db_now_ms() + ?, lastError = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
-       WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
-      [dead ? 'dead' : 'queued', dead ? 0 : retryInMs, message, Number(claim.id), claim.token],
-    );
+    const written = await queryRows(database, FAIL_CLAIM, [
+      dead ? 'dead' : 'queued',
+      dead ? 0 : retryInMs,
+      message,
+      Number(claim.id),
+      claim.token,
+    ]);
     const changes = written.length;
     events.emit({
       type: 'failed',
@@ -239,26 +229,22 @@ export class DatabaseJobSource implements JobSource {
     // next claim looked like attempt 2 of a job nobody had run).
     const attempts = started ? claim.attempt : claim.attempt - 1;
     if (claim.token === null) {
-      await this.options.database.run(
-        `INSERT INTO distributedJobs (name, params, createdAt, runAt, attempts, maxAttempts, enqueuedBy, tickAt)
-         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?)`,
-        [
-          claim.name,
-          JSON.stringify(claim.params),
-          attempts,
-          claim.maxAttempts,
-          this.options.serverId,
-          claim.tickAt ?? null,
-        ],
-      );
+      await runStatement(this.options.database, INSERT_RELEASED_COPY, [
+        claim.name,
+        JSON.stringify(claim.params),
+        attempts,
+        claim.maxAttempts,
+        this.options.serverId,
+        claim.tickAt ?? null,
+      ]);
     } else {
       this.held.delete(claim.token);
       // RETURNING the database's clock: the event about this write arrives later than the write itself.
-      const rows = await this.options.database.query(
-        `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), attempts = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
-         WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
-        [attempts, Number(claim.id), claim.token],
-      );
+      const rows = await queryRows(this.options.database, RELEASE_CLAIM, [
+        attempts,
+        Number(claim.id),
+        claim.token,
+      ]);
       await this.options.database.notify(JOBS_CHANNEL);
       return rows[0] ? { dbAt: Number(rows[0].at) } : {};
     }
@@ -304,12 +290,10 @@ export class DatabaseJobSource implements JobSource {
   private async renew(): Promise<void> {
     const tokens = [...this.held.keys()];
     if (tokens.length === 0) return;
-    const placeholders = tokens.map(() => '?').join(', ');
-    const rows = await this.options.database.query(
-      `UPDATE distributedJobs SET claimExpiresAt = db_now_ms() + ?
-       WHERE status = 'claimed' AND claimToken IN (${placeholders}) RETURNING claimToken`,
-      [this.options.claimLeaseMs, ...tokens],
-    );
+    const rows = await queryRows(this.options.database, renewClaims(tokens.length), [
+      this.options.claimLeaseMs,
+      ...tokens,
+    ]);
     const renewed = new Set(rows.map((row) => String(row.claimToken)));
     for (const token of tokens) {
       const claim = this.held.get(token);
@@ -326,7 +310,9 @@ export class DatabaseJobSource implements JobSource {
   }
 }
 
-function parseParams(row: Row): JsonObject | string {
+type ClaimedRow = RowOf<'id' | 'name' | 'params' | 'attempts' | 'maxAttempts' | 'tickAt'>;
+
+function parseParams(row: RowOf<'id' | 'params'>): JsonObject | string {
   try {
     const params: unknown = JSON.parse(String(row.params));
     if (params !== null && typeof params === 'object' && !Array.isArray(params)) return params as JsonObject;
@@ -336,7 +322,7 @@ function parseParams(row: Row): JsonObject | string {
   }
 }
 
-function toClaim(row: Row, params: JsonObject, token: string | null): DatabaseClaim {
+function toClaim(row: ClaimedRow, params: JsonObject, token: string | null): DatabaseClaim {
   return {
     id: String(row.id),
     name: String(row.name),

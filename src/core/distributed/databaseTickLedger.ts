@@ -4,9 +4,19 @@ import type { CompiledSchedule, JobRegistry } from '../job';
 import { cronOf } from '../memoryTickLedger';
 import { planTicks } from '../misfire';
 import type { TickLedger } from '../tickLedger';
-import { asFenced } from './fencing';
 import { JOBS_CHANNEL } from './databaseJobSource';
+import { asFenced, writeTerm } from './fencing';
 import type { Locked } from './serverLock';
+import { SELECT_DB_NOW } from './sql/clockSql';
+import {
+  ADVANCE_SCHEDULE_CURSOR,
+  INSERT_FIRED_TICK,
+  INSERT_SCHEDULE_CURSOR,
+  SELECT_FIRED_TICK,
+  SELECT_SCHEDULE_CURSOR,
+} from './sql/cronTicksSql';
+import { INSERT_TICK_JOB } from './sql/distributedJobsSql';
+import { queryRows, runStatement } from './sql/statement';
 
 /**
  * Cron ticks decided on the database's clock and recorded in the database, one transaction per look:
@@ -37,38 +47,28 @@ export class DatabaseTickLedger implements TickLedger {
     let result: { nextTickInMs: number | undefined };
     try {
       result = await locked(async (tx) => {
-        const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
-        const writeTerm = this.options.hazards.noFencing ? null : term;
+        const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
+        const termWritten = writeTerm(term, this.options.hazards);
         let nextTickInMs: number | undefined;
         for (const schedule of this.options.registry.schedules) {
           const cron = cronOf(schedule);
-          const rows = await tx.query('SELECT cursorAt FROM jobSchedules WHERE scheduleKey = ?', [
-            schedule.key,
-          ]);
+          const rows = await queryRows(tx, SELECT_SCHEDULE_CURSOR, [schedule.key]);
           let cursor: number;
           if (rows[0]) {
             cursor = Number(rows[0].cursorAt);
           } else {
             // A schedule seen for the first time starts now: it has no past to make up.
-            await tx.run('INSERT INTO jobSchedules (scheduleKey, cursorAt, term) VALUES (?, ?, ?)', [
-              schedule.key,
-              now,
-              writeTerm,
-            ]);
+            await runStatement(tx, INSERT_SCHEDULE_CURSOR, [schedule.key, now, termWritten]);
             cursor = now;
           }
           const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.hazards.replayMissedTicks);
           for (const tickAt of plan.fire) {
-            const jobId = await this.fireTick(tx, schedule, tickAt, now, writeTerm);
+            const jobId = await this.fireTick(tx, schedule, tickAt, now, termWritten);
             if (jobId !== undefined) fired.push({ scheduleKey: schedule.key, tickAt, jobId });
           }
           if (plan.skipped > 0) skipped.push({ scheduleKey: schedule.key, count: plan.skipped });
           if (plan.cursor !== cursor) {
-            await tx.run('UPDATE jobSchedules SET cursorAt = ?, term = ? WHERE scheduleKey = ?', [
-              plan.cursor,
-              writeTerm,
-              schedule.key,
-            ]);
+            await runStatement(tx, ADVANCE_SCHEDULE_CURSOR, [plan.cursor, termWritten, schedule.key]);
           }
           const next = cron.nextAfter(Math.max(plan.cursor, now));
           if (next !== undefined) nextTickInMs = Math.min(nextTickInMs ?? Infinity, next - now);
@@ -90,36 +90,24 @@ export class DatabaseTickLedger implements TickLedger {
     schedule: CompiledSchedule,
     tickAt: number,
     now: number,
-    writeTerm: number | null,
+    termWritten: number | null,
   ): Promise<string | undefined> {
-    const existing = await tx.query('SELECT 1 FROM jobCronTicks WHERE scheduleKey = ? AND tickAt = ?', [
-      schedule.key,
-      tickAt,
-    ]);
+    const existing = await queryRows(tx, SELECT_FIRED_TICK, [schedule.key, tickAt]);
     if (existing.length > 0) return undefined;
     const job = this.options.registry.get(schedule.jobName);
-    const inserted = await tx.query(
-      `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-      [
-        job.name,
-        JSON.stringify(schedule.params),
-        now,
-        now,
-        job.maxAttempts,
-        this.options.serverId,
-        schedule.key,
-        tickAt,
-        writeTerm,
-      ],
-    );
-    const jobId = String(inserted[0]!.id);
-    await tx.run('INSERT INTO jobCronTicks (scheduleKey, tickAt, jobId, term) VALUES (?, ?, ?, ?)', [
+    const inserted = await queryRows(tx, INSERT_TICK_JOB, [
+      job.name,
+      JSON.stringify(schedule.params),
+      now,
+      now,
+      job.maxAttempts,
+      this.options.serverId,
       schedule.key,
       tickAt,
-      Number(jobId),
-      writeTerm,
+      termWritten,
     ]);
+    const jobId = String(inserted[0]!.id);
+    await runStatement(tx, INSERT_FIRED_TICK, [schedule.key, tickAt, Number(jobId), termWritten]);
     return jobId;
   }
 }

@@ -16,10 +16,12 @@ import type { TickLedger } from '../tickLedger';
 import { CompositeJobSource } from './compositeJobSource';
 import { DatabaseJobSource, JOBS_CHANNEL } from './databaseJobSource';
 import { DatabaseTickLedger } from './databaseTickLedger';
-import { asFenced } from './fencing';
+import { asFenced, writeTerm } from './fencing';
 import { LeaderElection } from './leaderElection';
 import { migrate } from './migrations';
 import { serverLock, type Locked } from './serverLock';
+import { INSERT_JOB, INSERT_SCHEDULED_JOB } from './sql/distributedJobsSql';
+import { queryRows } from './sql/statement';
 import { DISTRIBUTED_DEFAULTS } from './defaults';
 
 export interface DistributedJobCoordinatorOptions extends JobCoordinatorOptions {
@@ -189,11 +191,12 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
   private async insertJob(name: string, params: JsonObject): Promise<string> {
     await this.ensureSchema();
     const { maxAttempts } = this.registry.get(name);
-    const rows = await this.options.database.query(
-      `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy)
-       VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?) RETURNING id`,
-      [name, JSON.stringify(params), maxAttempts, this.serverId],
-    );
+    const rows = await queryRows(this.options.database, INSERT_JOB, [
+      name,
+      JSON.stringify(params),
+      maxAttempts,
+      this.serverId,
+    ]);
     await this.options.database.notify(JOBS_CHANNEL);
     return String(rows[0]!.id);
   }
@@ -248,19 +251,15 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
   private async pushScheduledJob(schedule: CompiledSchedule, tickAt: number, term: number): Promise<string> {
     const { maxAttempts } = this.registry.get(schedule.jobName);
     try {
-      const rows = await this.options.database.query(
-        `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
-         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?, ?) RETURNING id`,
-        [
-          schedule.jobName,
-          JSON.stringify(schedule.params),
-          maxAttempts,
-          this.serverId,
-          schedule.key,
-          tickAt,
-          this.hazards.noFencing ? null : term,
-        ],
-      );
+      const rows = await queryRows(this.options.database, INSERT_SCHEDULED_JOB, [
+        schedule.jobName,
+        JSON.stringify(schedule.params),
+        maxAttempts,
+        this.serverId,
+        schedule.key,
+        tickAt,
+        writeTerm(term, this.hazards),
+      ]);
       await this.options.database.notify(JOBS_CHANNEL);
       return String(rows[0]!.id);
     } catch (error) {

@@ -1,11 +1,27 @@
 import { describeError } from '../errors';
 import type { Emitter } from '../events';
 import type { Hazards } from '../hazards';
-import type { Clock, Database, Row } from '../ports';
+import type { Clock, Database } from '../ports';
 import { Sleeper } from '../sleeper';
+import { isFenced } from './fencing';
+import { EXACT_LEASE, WHOLE_SECOND_LEASE } from './leaseArithmetic';
 import type { Locked } from './serverLock';
+import { SELECT_DB_NOW } from './sql/clockSql';
+import {
+  insertFirstLease,
+  RELEASE_LEASE,
+  RELEASE_LEASE_WITH_NULLS,
+  renewLease,
+  renewLeaseUnfenced,
+  SELECT_HOLDER,
+  SELECT_LEASE,
+  takeOverLease,
+  type HeartbeatExpression,
+} from './sql/leaseSql';
+import { queryRows, runStatement } from './sql/statement';
+import { CHANNELS } from './sql/tables';
 
-export const LEADER_CHANNEL = 'leadJobCoordinators';
+export const LEADER_CHANNEL = CHANNELS.leader;
 
 export interface LeaderElectionOptions {
   database: Database;
@@ -91,15 +107,28 @@ export class LeaderElection {
     this.leading = false;
   }
 
-  /** Called when a fenced write was refused: step down now (under H5, at the next tick). */
-  deposedByFencing(reason: string): void {
-    if (!this.leading) return;
-    if (this.options.hazards.lateStepDown) this.pendingStepDown ??= reason;
-    else this.stepDown(reason);
+  /**
+   * Called when a fenced write was refused: step down now (under H5, at the next tick). Returns whether
+   * the scheduler that made the write should stop now.
+   */
+  deposedByFencing(reason: string): boolean {
+    if (this.leading) {
+      if (this.stepsDownLate) this.pendingStepDown ??= reason;
+      else this.stepDown(reason);
+    }
+    return !this.stepsDownLate;
+  }
+
+  /**
+   * Hazard H5's one site: the reference notices a lost lease at one election tick and acts at the next,
+   * and a failed heartbeat does not make it step down at all.
+   */
+  private get stepsDownLate(): boolean {
+    return this.options.hazards.lateStepDown;
   }
 
   private async run(): Promise<void> {
-    const { heartbeatIntervalMs, events, hazards } = this.options;
+    const { heartbeatIntervalMs, events } = this.options;
     while (this.running) {
       let sleepMs = heartbeatIntervalMs;
       try {
@@ -118,7 +147,7 @@ export class LeaderElection {
         }
       } catch (error) {
         events.emit({ type: 'error', where: 'election', error: describeError(error) });
-        if (this.leading && !hazards.lateStepDown) this.stepDown(`heartbeat failed: ${describeError(error)}`);
+        if (this.leading && !this.stepsDownLate) this.stepDown(`heartbeat failed: ${describeError(error)}`);
       }
       if (!this.running) break;
       try {
@@ -132,7 +161,7 @@ export class LeaderElection {
   }
 
   /** The value written as the heartbeat: the database's clock, or the server's own under hazard H2. */
-  private heartbeatValue(): { sql: string; params: number[] } {
+  private heartbeatValue(): { sql: HeartbeatExpression; params: number[] } {
     return this.options.hazards.localClockHeartbeat
       ? { sql: '?', params: [this.options.clock.now()] }
       : { sql: 'db_now_ms()', params: [] };
@@ -143,27 +172,22 @@ export class LeaderElection {
     const term = this.currentTerm!;
     const value = this.heartbeatValue();
     let renewed: boolean;
-    if (hazards.noFencing) {
-      // The reference: an unlocked read, then an unconditional update.
-      const rows = await database.query('SELECT jobCoordinatorId FROM leadJobCoordinators WHERE id = 1');
-      renewed = rows[0]?.jobCoordinatorId === serverId;
-      if (renewed) {
-        await database.run(
-          `UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql} WHERE id = 1`,
-          value.params,
-        );
-      }
-    } else {
-      const { changes } = await database.run(
-        `UPDATE leadJobCoordinators SET lastHeartbeatAt = ${value.sql}
-         WHERE id = 1 AND term = ? AND jobCoordinatorId = ?`,
-        [...value.params, term, serverId],
-      );
+    if (isFenced(hazards)) {
+      const { changes } = await runStatement(database, renewLease(value.sql), [
+        ...value.params,
+        term,
+        serverId,
+      ]);
       renewed = changes === 1;
+    } else {
+      // The reference: an unlocked read, then an unconditional update.
+      const rows = await queryRows(database, SELECT_HOLDER);
+      renewed = rows[0]?.jobCoordinatorId === serverId;
+      if (renewed) await runStatement(database, renewLeaseUnfenced(value.sql), value.params);
     }
     if (renewed) {
       events.emit({ type: 'heartbeat', term });
-    } else if (hazards.lateStepDown) {
+    } else if (this.stepsDownLate) {
       this.pendingStepDown ??= 'the lease names another server';
     } else {
       this.stepDown('the lease names another server');
@@ -175,16 +199,10 @@ export class LeaderElection {
     const { locked, serverId, leadershipTimeoutMs, heartbeatIntervalMs, hazards } = this.options;
     const value = this.heartbeatValue();
     const outcome = await locked(async (tx) => {
-      const rows = await tx.query(
-        'SELECT jobCoordinatorId, lastHeartbeatAt, term, db_now_ms() AS now FROM leadJobCoordinators WHERE id = 1',
-      );
-      const row: Row | undefined = rows[0];
+      const row = (await queryRows(tx, SELECT_LEASE))[0];
       if (!row) {
-        await tx.run(
-          `INSERT INTO leadJobCoordinators (id, jobCoordinatorId, lastHeartbeatAt, term) VALUES (1, ?, ${value.sql}, 1)`,
-          [serverId, ...value.params],
-        );
-        const now = Number((await tx.query('SELECT db_now_ms() AS now'))[0]!.now);
+        await runStatement(tx, insertFirstLease(value.sql), [serverId, ...value.params]);
+        const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
         return { elected: true as const, term: 1, now, previousHolder: null, previousHeartbeatAt: null };
       }
       const now = Number(row.now);
@@ -195,16 +213,16 @@ export class LeaderElection {
         // The reference subtracts a timestamp parsed from null and throws, on every tick, forever.
         throw new TypeError('cannot compare the lease: lastHeartbeatAt is null');
       }
-      const elapsed = heartbeat === null ? Infinity : this.elapsed(now, heartbeat);
+      const lease = hazards.wholeSecondLease ? WHOLE_SECOND_LEASE : EXACT_LEASE;
+      const elapsed = heartbeat === null ? Infinity : lease.elapsed(now, heartbeat);
       const free = holder === null || holder === serverId || elapsed > leadershipTimeoutMs;
       if (!free) {
-        return { elected: false as const, untilExpiryMs: this.untilExpiry(now, heartbeat!) };
+        return {
+          elected: false as const,
+          untilExpiryMs: lease.untilExpiry(now, heartbeat!, leadershipTimeoutMs),
+        };
       }
-      const { changes } = await tx.run(
-        `UPDATE leadJobCoordinators SET jobCoordinatorId = ?, lastHeartbeatAt = ${value.sql}, term = term + 1
-         WHERE id = 1 AND term = ?`,
-        [serverId, ...value.params, term],
-      );
+      const { changes } = await runStatement(tx, takeOverLease(value.sql), [serverId, ...value.params, term]);
       if (changes !== 1) return { elected: false as const, untilExpiryMs: heartbeatIntervalMs };
       return {
         elected: true as const,
@@ -228,34 +246,14 @@ export class LeaderElection {
     return heartbeatIntervalMs;
   }
 
-  /** Time since the last heartbeat; in whole seconds under hazard H3, which makes 15 s up to 16 s. */
-  private elapsed(now: number, heartbeat: number): number {
-    if (!this.options.hazards.wholeSecondLease) return now - heartbeat;
-    return (Math.floor(now / 1000) - Math.floor(heartbeat / 1000)) * 1000;
-  }
-
-  /** How long until the lease may be taken over, on the database clock, plus a hair to be past it. */
-  private untilExpiry(now: number, heartbeat: number): number {
-    const timeout = this.options.leadershipTimeoutMs;
-    if (!this.options.hazards.wholeSecondLease) return heartbeat + timeout - now + 1;
-    const expiresAt = (Math.floor(heartbeat / 1000) + Math.floor(timeout / 1000) + 1) * 1000;
-    return expiresAt - now;
-  }
-
   private async release(term: number): Promise<void> {
     const { database, serverId, hazards } = this.options;
     if (hazards.nullHeartbeatAfterRelease) {
-      await database.run(
-        'UPDATE leadJobCoordinators SET jobCoordinatorId = NULL, lastHeartbeatAt = NULL WHERE id = 1 AND jobCoordinatorId = ?',
-        [serverId],
-      );
+      await runStatement(database, RELEASE_LEASE_WITH_NULLS, [serverId]);
       return;
     }
     await database.lock(async (tx) => {
-      await tx.run(
-        'UPDATE leadJobCoordinators SET jobCoordinatorId = NULL WHERE id = 1 AND term = ? AND jobCoordinatorId = ?',
-        [term, serverId],
-      );
+      await runStatement(tx, RELEASE_LEASE, [term, serverId]);
       await tx.notify(LEADER_CHANNEL);
     });
   }

@@ -1,0 +1,170 @@
+import { statement } from './statement';
+
+/**
+ * Every statement on `distributedJobs`, the shared job table: enqueueing, claiming, settling and renewing
+ * claims. A claim marks a batch of due rows as one server's, each with its own token and a lease; every
+ * later write about the job counts only with that token and only while the row is still claimed.
+ */
+
+/** Columns a claim returns, enough to run the job. */
+type ClaimedColumn = 'id' | 'name' | 'params' | 'attempts' | 'maxAttempts' | 'tickAt' | 'runAt';
+
+// Enqueueing
+
+/** A job enqueued on any server, due at once. */
+export const INSERT_JOB = statement<
+  [name: string, params: string, maxAttempts: number, enqueuedBy: string],
+  'id'
+>(`INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy)
+       VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?) RETURNING id`);
+
+/**
+ * A cron tick's job, written by the leader under its term (null when unfenced, hazard H4), in the same
+ * transaction as the tick's record, at the database time that transaction read.
+ */
+export const INSERT_TICK_JOB = statement<
+  [
+    name: string,
+    params: string,
+    createdAt: number,
+    runAt: number,
+    maxAttempts: number,
+    enqueuedBy: string,
+    scheduleKey: string,
+    tickAt: number,
+    term: number | null,
+  ],
+  'id'
+>(`INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`);
+
+// Claiming
+
+/**
+ * How due rows are ordered for a claim: oldest due first, or, under hazard H3, the reference's order by
+ * creation in whole seconds (ties in any order the database likes).
+ */
+export const CLAIM_ORDER = { dueFirst: 'runAt, id', wholeSecondCreated: 'createdAt / 1000' } as const;
+export type ClaimOrder = (typeof CLAIM_ORDER)[keyof typeof CLAIM_ORDER];
+
+/** Claims whose lease lapsed, to report before they go back to the queue. */
+export const SELECT_EXPIRED_CLAIMS = statement<
+  [now: number],
+  'id' | 'name' | 'claimedBy' | 'attempts' | 'maxAttempts'
+>(`SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
+       WHERE status = 'claimed' AND claimExpiresAt <= ?`);
+
+/** Lapsed claims go back to the queue, or to the dead letters when out of attempts. */
+export const RECLAIM_EXPIRED = statement<[runAt: number, now: number]>(`UPDATE distributedJobs
+       SET status = CASE WHEN attempts >= maxAttempts THEN 'dead' ELSE 'queued' END,
+           lastError = 'claim lease expired: ' || claimedBy || ' stopped renewing',
+           claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL, runAt = ?
+       WHERE status = 'claimed' AND claimExpiresAt <= ?`);
+
+/**
+ * The claim itself: up to `max` due rows become this server's in one statement, each with the token
+ * `<prefix>/<id>` and a lease until `claimExpiresAt`, and each attempt counted.
+ */
+export const claimDue = (order: ClaimOrder) =>
+  statement<
+    [claimedBy: string, tokenPrefix: string, claimExpiresAt: number, now: number, max: number],
+    ClaimedColumn | 'claimToken'
+  >(`UPDATE distributedJobs
+       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
+       RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`);
+
+/** A claimed row nobody can run (its params are not a JSON object) is kept as dead, with the reason. */
+export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
+  `UPDATE distributedJobs SET status = 'dead', lastError = ?, claimToken = NULL WHERE id = ?`,
+);
+
+/** When a claim found fewer rows than it asked for: when the next row falls due or the next claim lapses. */
+export const SELECT_NEXT_DUE = statement<[], 'at'>(`SELECT MIN(at) AS at FROM (
+           SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
+           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed')`);
+
+// Settling a claim: each counts only with the current token.
+
+export const COMPLETE_CLAIM = statement<[id: number, claimToken: string]>(
+  `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
+       WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
+);
+
+/** A failed attempt: back to the queue after its backoff, or dead. Returns the database time of the write. */
+export const FAIL_CLAIM = statement<
+  [status: 'queued' | 'dead', retryInMs: number, lastError: string, id: number, claimToken: string],
+  'at'
+>(`UPDATE distributedJobs
+       SET status = ?, runAt = db_now_ms() + ?, lastError = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
+       WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`);
+
+/** A claim given back (its server stops), due at once. Returns the database time of the write. */
+export const RELEASE_CLAIM = statement<[attempts: number, id: number, claimToken: string], 'at'>(
+  `UPDATE distributedJobs SET status = 'queued', runAt = db_now_ms(), attempts = ?, claimedBy = NULL, claimToken = NULL, claimExpiresAt = NULL
+         WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
+);
+
+/** Extends the leases of the claims this server still holds; returns the tokens it found. */
+export const renewClaims = (tokens: number) =>
+  statement<[claimLeaseMs: number, ...claimTokens: string[]], 'claimToken'>(
+    `UPDATE distributedJobs SET claimExpiresAt = db_now_ms() + ?
+       WHERE status = 'claimed' AND claimToken IN (${Array.from({ length: tokens }, () => '?').join(', ')}) RETURNING claimToken`,
+  );
+
+// The reference's statements, used only under hazards.
+
+/** Hazard H7: the reference's scheduler pushes each tick's job on its own, at the database's now. */
+export const INSERT_SCHEDULED_JOB = statement<
+  [
+    name: string,
+    params: string,
+    maxAttempts: number,
+    enqueuedBy: string,
+    scheduleKey: string,
+    tickAt: number,
+    term: number | null,
+  ],
+  'id'
+>(`INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy, scheduleKey, tickAt, term)
+         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?, ?) RETURNING id`);
+
+/** Hazard H8: the reference deletes the rows it claims; nothing remains if the server dies. */
+export const deleteDue = (order: ClaimOrder) =>
+  statement<[now: number, max: number], ClaimedColumn>(`DELETE FROM distributedJobs WHERE id IN (
+         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
+       RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt`);
+
+/** Hazard H8: a failed job whose row was deleted on claim comes back as a new row (queued, or dead). */
+export const INSERT_FAILED_COPY = statement<
+  [
+    name: string,
+    params: string,
+    retryInMs: number,
+    status: 'queued' | 'dead',
+    attempts: number,
+    maxAttempts: number,
+    lastError: string,
+    enqueuedBy: string,
+    tickAt: number | null,
+  ]
+>(`INSERT INTO distributedJobs (name, params, createdAt, runAt, status, attempts, maxAttempts, lastError, enqueuedBy, tickAt)
+         VALUES (?, ?, db_now_ms(), db_now_ms() + ?, ?, ?, ?, ?, ?, ?)`);
+
+/** Hazard H8: a job given back whose row was deleted on claim comes back as a new row. */
+export const INSERT_RELEASED_COPY = statement<
+  [
+    name: string,
+    params: string,
+    attempts: number,
+    maxAttempts: number,
+    enqueuedBy: string,
+    tickAt: number | null,
+  ]
+>(`INSERT INTO distributedJobs (name, params, createdAt, runAt, attempts, maxAttempts, enqueuedBy, tickAt)
+         VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?)`);
+
+/** Hazard H11: the reference forgets a job that threw. */
+export const DELETE_FAILED = statement<[id: number, claimToken: string]>(
+  'DELETE FROM distributedJobs WHERE id = ? AND claimToken = ?',
+);

@@ -1,0 +1,41 @@
+import type { Row, SqlExecutor, SqlValue } from '../../ports';
+
+/**
+ * A SQL statement with the types of its `?` parameters and of the columns it returns, so that a caller
+ * cannot pass the parameters in the wrong number or read a column the statement does not select. The text
+ * is what runs, byte for byte; the types exist only for the compiler.
+ */
+export interface Statement<Params extends readonly SqlValue[] = [], Column extends string = never> {
+  readonly sql: string;
+  /** Never set: carries the types. */
+  readonly types?: { params: Params; column: Column };
+}
+
+/** A row of a statement's result: the columns it names (their values as the database gave them). */
+export type RowOf<Column extends string> = Readonly<Record<Column, SqlValue>>;
+
+export function statement<Params extends readonly SqlValue[] = [], Column extends string = never>(
+  sql: string,
+): Statement<Params, Column> {
+  return { sql };
+}
+
+/** Runs a statement that returns rows (a SELECT, or a write with RETURNING). */
+export function queryRows<Params extends readonly SqlValue[], Column extends string>(
+  on: SqlExecutor,
+  { sql }: Statement<Params, Column>,
+  ...params: Params extends [] ? [] : [Params]
+): Promise<RowOf<Column>[]> {
+  return (params.length === 0 ? on.query(sql) : on.query(sql, params[0])) as Promise<Row[]> as Promise<
+    RowOf<Column>[]
+  >;
+}
+
+/** Runs a statement for its effect; returns how many rows it changed. */
+export function runStatement<Params extends readonly SqlValue[]>(
+  on: SqlExecutor,
+  { sql }: Statement<Params, string>,
+  ...params: Params extends [] ? [] : [Params]
+): Promise<{ changes: number }> {
+  return params.length === 0 ? on.run(sql) : on.run(sql, params[0]);
+}
