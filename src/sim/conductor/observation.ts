@@ -1,0 +1,144 @@
+import type { Row } from '../../core/ports';
+import type { SharedSqlJsDatabase } from '../../db';
+import type { DatabaseEvent } from '../../db/events';
+import type { Scenario } from '../../scenario/types';
+import type { FromServer } from '../server/protocol';
+import type { ResolvedTimings, RunResult } from '../runResult';
+import type { DatabaseClock, VirtualTime } from '../time/virtualTime';
+import { applyCoordinatorEvent, serverSnapshot, type ServerSnapshot } from '../trace/serverState';
+import { Trace, type TraceBody } from '../trace/trace';
+import type { Host, Hosts } from './hosts';
+
+export interface ClusterSnapshot {
+  /** Virtual ms since the start of the run. */
+  elapsedMs: number;
+  vt: number;
+  db: number;
+  servers: ServerSnapshot[];
+  lockHolder: string | undefined;
+  lockWaiters: string[];
+  tables: { leadJobCoordinators: Row[]; distributedJobs: Row[] };
+  /** Rows of distributedJobs by status, all of them (queued, claimed, completed, dead). */
+  jobCounts: Record<string, number>;
+}
+
+/**
+ * What can be seen of a run: the trace, recorded in the order the conductor acts, each entry stamped with
+ * the term its server leads under (from the hosts' mirrored state); the servers and the database now; the
+ * result at the end.
+ */
+export class Observation {
+  readonly trace = new Trace();
+  private stopped = false;
+
+  constructor(
+    private readonly hosts: Hosts,
+    private readonly time: VirtualTime,
+    private readonly dbClock: DatabaseClock,
+    private readonly db: SharedSqlJsDatabase,
+    private readonly epochMs: number,
+  ) {}
+
+  /**
+   * Records nothing from now on: ending the processes at dispose rolls back their transactions, which is
+   * not part of the run (found by the browser benchmark: a result handed out before dispose grew two
+   * entries after it).
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  record(server: string | null, body: TraceBody): void {
+    if (this.stopped) return;
+    const term = server === null ? null : (this.hosts.get(server)?.state.term ?? null);
+    this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server, term }, body);
+  }
+
+  /**
+   * Records what a server reported, with the term it reported under, and mirrors it in the host's state.
+   * Returns false when nothing is recorded any more (after stop()).
+   */
+  recordEvent(host: Host, message: Extract<FromServer, { kind: 'event' }>): boolean {
+    if (this.stopped) return false;
+    const { serverId: _serverId, at, ...body } = message.event;
+    applyCoordinatorEvent(host.state, body, this.time.now());
+    this.trace.record(
+      { vt: this.time.now(), db: this.dbClock.now(), server: host.spec.id, term: message.term },
+      { ...body, source: 'coordinator', local: at } as TraceBody,
+    );
+    return true;
+  }
+
+  recordDatabase(event: DatabaseEvent): void {
+    const { connection, ...body } = event;
+    this.record(this.hosts.has(connection) ? connection : null, { ...body, source: 'database' } as TraceBody);
+  }
+
+  /** Each server as seen from outside: cheap enough for every step. */
+  servers(): ServerSnapshot[] {
+    return [...this.hosts.values()].map((host) =>
+      serverSnapshot(
+        host.state,
+        { localTime: host.clock.now(), offsetMs: host.clock.offset(), rate: host.clock.rate() },
+        host.hazards,
+      ),
+    );
+  }
+
+  /**
+   * The cluster and its database now. `jobRows` keeps only the newest rows of distributedJobs (the
+   * playground asks many times a second and shows a window); `jobCounts` always counts them all.
+   */
+  snapshot(options: { jobRows?: number } = {}): ClusterSnapshot {
+    const jobs =
+      options.jobRows === undefined
+        ? this.rows('SELECT * FROM distributedJobs ORDER BY id')
+        : this.rows('SELECT * FROM (SELECT * FROM distributedJobs ORDER BY id DESC LIMIT ?) ORDER BY id', [
+            options.jobRows,
+          ]);
+    const jobCounts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
+    for (const row of this.rows('SELECT status, COUNT(*) AS n FROM distributedJobs GROUP BY status'))
+      jobCounts[String(row.status)] = Number(row.n);
+    return {
+      elapsedMs: this.time.now() - this.epochMs,
+      vt: this.time.now(),
+      db: this.dbClock.now(),
+      servers: this.servers(),
+      lockHolder: this.db.holder(),
+      lockWaiters: this.db.waiters(),
+      tables: {
+        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+        distributedJobs: jobs,
+      },
+      jobCounts,
+    };
+  }
+
+  result(
+    run: { scenario: Scenario; seed: number; timings: ResolvedTimings },
+    healedAt: number | null,
+  ): RunResult {
+    return {
+      scenario: run.scenario,
+      seed: run.seed,
+      trace: [...this.trace.entries],
+      timings: run.timings,
+      endedAt: this.time.now(),
+      healedAt,
+      final: {
+        distributedJobs: this.rows('SELECT * FROM distributedJobs ORDER BY id'),
+        jobCronTicks: this.rows('SELECT * FROM jobCronTicks ORDER BY scheduleKey, tickAt'),
+        jobSchedules: this.rows('SELECT * FROM jobSchedules ORDER BY scheduleKey'),
+        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+      },
+    };
+  }
+
+  private rows(sql: string, params: (string | number)[] = []): Row[] {
+    try {
+      return this.db.inspect(sql, params);
+    } catch {
+      return []; // single-server mode has no tables
+    }
+  }
+}
