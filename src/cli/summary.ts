@@ -1,7 +1,9 @@
 import type { InvariantReport } from '../verify/checkers';
 import type { RunResult } from '../sim/runResult';
 import { entryDetails } from '../sim/trace/entryText';
+import { ServerStateFold } from '../sim/trace/serverState';
 import type { TraceEntry } from '../sim/trace/trace';
+import type { ActionType, ServerSpec } from '../scenario/types';
 import { humanizeInstants } from '../verify/instants';
 import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
 
@@ -88,7 +90,7 @@ export function summarise(
   const start = context.startedAt ?? DEFAULT_EPOCH_MS;
   const failed = reports.filter((report) => !report.ok && !report.skipped);
   const skipped = reports.filter((report) => report.skipped);
-  const leadership = leadershipTimeline(result.trace, start);
+  const leadership = leadershipTimeline(result.trace, result.scenario.servers, start);
   const terms = leadership.flatMap((item) =>
     item.event === 'leads' && item.term !== undefined ? [item.term] : [],
   );
@@ -117,50 +119,59 @@ export function summarise(
   return summary;
 }
 
-/** Who led when, from elections, step-downs, releases, process ends and the faults that explain them. */
-export function leadershipTimeline(trace: readonly TraceEntry[], start = DEFAULT_EPOCH_MS): TimelineItem[] {
-  const leading = new Map<string, number>();
+/**
+ * Who led when, from elections, step-downs, releases, process ends and the faults that explain them, as the
+ * one derivation of server state (ServerStateFold) tells it: a refused action is no fault.
+ */
+export function leadershipTimeline(
+  trace: readonly TraceEntry[],
+  servers: readonly ServerSpec[],
+  start = DEFAULT_EPOCH_MS,
+): TimelineItem[] {
+  const fold = new ServerStateFold(servers, start);
   const items: TimelineItem[] = [];
-  for (const entry of trace) {
-    const server = entry.server;
-    if (server === null) continue;
+  /** The term each server led under before the entry at hand (kept through a crash, for the process's end). */
+  const ledBefore = new Map<string, number | null>();
+  fold.onChange((state, entry) => {
     const atMs = entry.vt - start;
-    const push = (item: Omit<TimelineItem, 'atMs' | 'server'>) => items.push({ atMs, server, ...item });
+    const push = (item: Omit<TimelineItem, 'atMs' | 'server'>) =>
+      items.push({ atMs, server: state.id, ...item });
+    const wasLeading = ledBefore.get(state.id) ?? null;
+    ledBefore.set(state.id, endsWithTheProcess(entry) ? wasLeading : state.term);
     switch (entry.type) {
       case 'elected':
-        leading.set(server, entry.term);
-        push({ event: 'leads', term: entry.term });
-        break;
+        return push({ event: 'leads', term: entry.term });
       case 'steppedDown':
-        leading.delete(server);
-        push({ event: 'steppedDown', term: entry.term, detail: entry.reason });
-        break;
+        return push({ event: 'steppedDown', term: entry.term, detail: entry.reason });
       case 'released':
-        leading.delete(server);
-        push({ event: 'released', term: entry.term });
-        break;
-      case 'processEnded': {
-        const wasLeading = leading.get(server);
-        leading.delete(server);
-        push({ ...processEnd(entry.reason), ...(wasLeading !== undefined && { wasLeading }) });
-        break;
-      }
+        return push({ event: 'released', term: entry.term });
+      case 'processEnded':
+        return push({ ...processEnd(entry.reason), ...(wasLeading !== null && { wasLeading }) });
       case 'processStarted':
-        if (entry.generation > 1) push({ event: 'restarted', detail: `process ${entry.generation}` });
-        else if (atMs > 0) push({ event: 'started' });
-        break;
-      case 'action':
-        if (entry.source === 'action') {
-          const fault = FAULTS[entry.action.type];
-          if (fault) push({ event: fault });
-        }
-        break;
+        if (entry.generation > 1) return push({ event: 'restarted', detail: `process ${entry.generation}` });
+        if (atMs > 0) push({ event: 'started' });
+        return;
+      case 'action': {
+        const fault = entry.source === 'action' ? FAULT_EVENTS[entry.action.type] : undefined;
+        if (fault) push({ event: fault });
+        return;
+      }
+      default:
+        return; // Other entries say nothing about who leads.
     }
-  }
+  });
+  for (const entry of trace) fold.push(entry);
+  fold.finish();
   return items;
 }
 
-const FAULTS: Partial<Record<string, LeadershipEvent>> = {
+/** A crash (the action, or the server's own death) ends the leadership with the process: its end says what it led. */
+function endsWithTheProcess(entry: TraceEntry): boolean {
+  return entry.type === 'crashed' || (entry.type === 'action' && entry.action.type === 'crash');
+}
+
+/** The faults (and their ends) a leadership timeline shows, as the event it names them by. */
+const FAULT_EVENTS: Partial<Record<ActionType, LeadershipEvent>> = {
   pause: 'paused',
   resume: 'resumed',
   cutOff: 'cutOff',
@@ -219,6 +230,8 @@ export function jobCounts(result: RunResult): JobCounts {
       case 'reclaimed':
         if (entry.outcome === 'dead') dead.add(key(entry, entry.jobId, false));
         break;
+      default:
+        break; // Other entries change no count.
     }
   }
   const table: Record<string, number> = {};

@@ -213,7 +213,7 @@ const reports: InvariantReport[] = [
 
 describe('summary', () => {
   test('the leadership timeline, from elections and process ends', () => {
-    expect(leadershipTimeline(trace)).toEqual([
+    expect(leadershipTimeline(trace, result.scenario.servers)).toEqual([
       { atMs: 0, server: 'a', event: 'leads', term: 1 },
       { atMs: 20_000, server: 'a', event: 'crashed', wasLeading: 1 },
       { atMs: 35_002, server: 'b', event: 'leads', term: 2 },
