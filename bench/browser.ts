@@ -10,10 +10,8 @@
  * 3. the size of the built JavaScript, raw and gzipped.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { runScenario } from '../src/sim/runScenario';
 import type { Scenario } from '../src/scenario/types';
@@ -22,25 +20,14 @@ import { traceToJson, type TraceEntry } from '../src/sim/trace/trace';
 import type { PlaygroundEnginesForTests } from '../src/playground/browser';
 import { CHROMIUM_PATH, openBrowser, openPage } from '../test/browser/support/browser';
 import { startPreview } from '../test/browser/support/preview';
-import type {
-  BrowserReport,
-  BrowserSettings,
-  BundleFile,
-  BundleReport,
-  EnginePlacement,
-  EngineRow,
-  FpsReport,
-} from './report';
+import type { BrowserReport, BrowserSettings, EnginePlacement, EngineRow } from './report';
+import { FPS_SPEED, measureFps } from './browserFrames';
+import { PAGE_READY_TIMEOUT_MS, root, type BrowserContext } from './browserPage';
+import { measureBundle } from './bundleSize';
 import { medianRun } from './stats';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The bench builds here rather than in dist/, so that it never empties dist/ under a browser test run. */
 const OUT_DIR = 'bench-results/dist';
-/** How long the page may take to expose its engines (`?test=1`) or to start playing. */
-const PAGE_READY_TIMEOUT_MS = 30_000;
-/** The playground's own speed for the frames measure, and its scenario. */
-const FPS_SPEED = 20;
-const FPS_SCENARIO = 'eight-servers';
 
 const PAGE_PLACEMENTS = ['workers', 'in-thread', 'in-page'] as const;
 type PagePlacement = (typeof PAGE_PLACEMENTS)[number];
@@ -121,8 +108,6 @@ async function settle<T>(
     return { result: { error: (error as Error).message.split('\n')[0] ?? String(error) } };
   }
 }
-
-type BrowserContext = Awaited<ReturnType<typeof openBrowser>>['context'];
 
 async function measureEngines(
   baseUrl: string,
@@ -304,101 +289,4 @@ function runInPage(
     },
     { scenarioText, placement, virtualMs },
   );
-}
-
-async function measureFps(
-  baseUrl: string,
-  context: BrowserContext,
-  seconds: number,
-): Promise<FpsReport & { userAgent: string }> {
-  const scenarioEndMs = parseScenarioJson(
-    readFileSync(join(root, 'scenarios', `${FPS_SCENARIO}.json`), 'utf8'),
-  ).durationMs;
-  const url = `${baseUrl}?scenario=${FPS_SCENARIO}&speed=${FPS_SPEED}&play=1`;
-  const { page, problems } = await openPage(context, url);
-  try {
-    // Playing: the run's time has moved past its start, and moves again after that.
-    const first = (await (
-      await page.waitForFunction(
-        () => {
-          const ms = Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms'));
-          return ms > 0 ? ms : null;
-        },
-        undefined,
-        { timeout: PAGE_READY_TIMEOUT_MS, polling: 50 },
-      )
-    ).jsonValue()) as number;
-    await page.waitForFunction(
-      (first) => Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms')) > first,
-      first,
-      { timeout: PAGE_READY_TIMEOUT_MS, polling: 50 },
-    );
-    // No named functions inside page.evaluate: tsx (esbuild keepNames) would wrap them in a __name()
-    // helper that exists only in Node.
-    // The page stops playing at the scenario's end: the count stops there too, since an idle page's frames
-    // say nothing about eight servers running.
-    const measured = await page.evaluate(
-      async ({ seconds, scenarioEndMs }) => {
-        const gaps: number[] = [];
-        const started = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-        const startMs = Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms'));
-        let last = started;
-        let endMs = startMs;
-        while (last - started < seconds * 1_000 && endMs < scenarioEndMs) {
-          const now = await new Promise<number>((resolve) => requestAnimationFrame(resolve));
-          gaps.push(now - last);
-          last = now;
-          endMs = Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms'));
-        }
-        return {
-          wallMs: last - started,
-          frames: gaps.length,
-          gaps,
-          startMs,
-          endMs,
-          visibility: document.visibilityState,
-        };
-      },
-      { seconds, scenarioEndMs },
-    );
-    const userAgent = await page.evaluate(() => navigator.userAgent);
-    const sorted = [...measured.gaps].sort((a, b) => a - b);
-    return {
-      url: url.slice(baseUrl.length - 1),
-      speed: FPS_SPEED,
-      wallMs: measured.wallMs,
-      frames: measured.frames,
-      fps: (measured.frames / measured.wallMs) * 1_000,
-      medianGapMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0,
-      longestGapMs: sorted[sorted.length - 1] ?? 0,
-      gapsOver50Ms: sorted.filter((gap) => gap > 50).length,
-      virtualStartMs: measured.startMs,
-      virtualEndMs: measured.endMs,
-      achievedSpeed: (measured.endMs - measured.startMs) / measured.wallMs,
-      scenarioEndMs,
-      reachedEnd: measured.endMs >= scenarioEndMs,
-      visibility: measured.visibility,
-      problems,
-      userAgent,
-    };
-  } finally {
-    await page.close();
-  }
-}
-
-/** Every .js file of the build (page and worker chunks), raw and gzipped; the .wasm apart, for information. */
-export function measureBundle(assets: string): BundleReport {
-  const file = (name: string): BundleFile => {
-    const bytes = readFileSync(join(assets, name));
-    return { name, bytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length };
-  };
-  const names = readdirSync(assets).sort();
-  const js = names.filter((name) => name.endsWith('.js')).map(file);
-  js.sort((a, b) => b.bytes - a.bytes);
-  return {
-    js,
-    totalBytes: js.reduce((sum, f) => sum + f.bytes, 0),
-    totalGzipBytes: js.reduce((sum, f) => sum + f.gzipBytes, 0),
-    wasm: names.filter((name) => name.endsWith('.wasm')).map(file),
-  };
 }

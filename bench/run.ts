@@ -17,9 +17,6 @@
  * over the process's life (heap growth, CPU frequency, a noisy neighbour) spreads over every row instead
  * of biasing the last one.
  */
-import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from '../src/db';
 import { measureBareSql, type BareSqlResult } from './bareSql';
 import {
@@ -31,146 +28,17 @@ import {
   type WallDrainResult,
 } from './distributedDrain';
 import { browserAvailable, measureBrowser } from './browser';
-import { formatBrowserOnlyReport, formatReport } from './format';
+import { formatReport } from './format';
+import { formatBrowserOnlyReport } from './formatBrowser';
 import { machineInfo } from './machine';
-import type {
-  BenchReport,
-  BenchSettings,
-  BrowserBenchReport,
-  BrowserReport,
-  PropertyRow,
-  ProbeSplit,
-  SimulationReport,
-  VirtualRow,
-} from './report';
-import {
-  measurePropertyBatch,
-  measureSimulation,
-  propertyScenario,
-  steadyScenario,
-  STEADY_LOAD,
-  withSqlJsProbe,
-  type PropertyBatchResult,
-  type SimulationResult,
-} from './simulation';
-import type { SqlJsTotals } from './sqlJsProbe';
+import type { BenchReport, BenchSettings, BrowserBenchReport, BrowserReport, VirtualRow } from './report';
 import { medianRun, repeat } from './stats';
-
-const USAGE = `usage: npm run bench -- [options]
-  --jobs N            jobs per wall-throughput drain (default 5000)
-  --virtual-jobs N    jobs per virtual-time drain, fixed vs H9 (default 200)
-  --servers LIST      cluster sizes, comma-separated (default 1,2,4)
-  --concurrency N     jobs run at once per server (default 8)
-  --repeats N         runs per figure; the median is reported (default 3)
-  --step-ms N         virtual step of the wall-throughput drain (default 1)
-  --pragma NAME=VALUE what-if: also run "PRAGMA NAME = VALUE" on both databases; may be repeated
-  --sim-hours N       virtual hours of the steady-load simulation (default 1; fractions allowed)
-  --property-runs N   seeds per property batch (default 20)
-  --no-browser        skip section 6 (the built app in headless Chromium); it is skipped anyway, with a
-                      message, when /usr/bin/chromium is missing
-  --browser-only      run section 6 alone
-  --browser-scenarios LIST  scenarios for the engine speeds, comma-separated
-                      (default eight-servers,leader-crash-failover)
-  --browser-virtual-s N     virtual seconds of every engine run (default 60)
-  --fps-seconds N     wall seconds over which the page's frames are counted (default 10)
-  --json              print the report as JSON instead of tables
-  --help`;
+import { progress } from './progress';
+import { parseSettings, USAGE, UsageError } from './settings';
+import { measureSimulationSections } from './simulationSections';
 
 /** The reference's election tick: one claim per server per tick under H9. */
 const REFERENCE_TICK_MS = 5_000;
-
-function parseSettings(
-  argv: string[],
-): { settings: BenchSettings; json: boolean; browserOnly: boolean } | undefined {
-  const { values } = parseArgs({
-    args: argv,
-    allowNegative: true,
-    options: {
-      jobs: { type: 'string', default: '5000' },
-      'virtual-jobs': { type: 'string', default: '200' },
-      servers: { type: 'string', default: '1,2,4' },
-      concurrency: { type: 'string', default: '8' },
-      repeats: { type: 'string', default: '3' },
-      'step-ms': { type: 'string', default: '1' },
-      pragma: { type: 'string', multiple: true, default: [] },
-      'sim-hours': { type: 'string', default: '1' },
-      'property-runs': { type: 'string', default: '20' },
-      browser: { type: 'boolean', default: true },
-      'browser-only': { type: 'boolean', default: false },
-      'browser-scenarios': { type: 'string', default: 'eight-servers,leader-crash-failover' },
-      'browser-virtual-s': { type: 'string', default: '60' },
-      'fps-seconds': { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-  });
-  if (values.help) return undefined;
-  if (values['browser-only'] && !values.browser)
-    throw new UsageError('--browser-only and --no-browser: nothing left to run');
-  return {
-    json: values.json,
-    browserOnly: values['browser-only'],
-    settings: {
-      servers: values.servers.split(',').map((n) => positiveInteger(n, '--servers')),
-      jobs: positiveInteger(values.jobs, '--jobs'),
-      virtualJobs: positiveInteger(values['virtual-jobs'], '--virtual-jobs'),
-      concurrency: positiveInteger(values.concurrency, '--concurrency'),
-      repeats: positiveInteger(values.repeats, '--repeats'),
-      stepMs: positiveInteger(values['step-ms'], '--step-ms'),
-      // Big steps: H9 drains at one job per server per 5 s, so 1 ms steps would only cost wall time.
-      virtualStepMs: 1_000,
-      // Long enough for 200 jobs on one server under H9 (about 1,000 s), short enough to stop a stuck run.
-      virtualCapMs: 30 * 60_000,
-      pragmas: values.pragma.map(pragmaStatement),
-      simHours: positiveNumber(values['sim-hours'], '--sim-hours'),
-      propertyRuns: positiveInteger(values['property-runs'], '--property-runs'),
-      browser: values.browser
-        ? {
-            scenarios: values['browser-scenarios'].split(',').map((name) => scenarioName(name)),
-            virtualMs: positiveNumber(values['browser-virtual-s'], '--browser-virtual-s') * 1_000,
-            fpsSeconds: positiveNumber(values['fps-seconds'], '--fps-seconds'),
-          }
-        : null,
-    },
-  };
-}
-
-/** A mistake on the command line: reported with the usage, without a stack trace. */
-class UsageError extends Error {}
-
-function positiveInteger(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < 1)
-    throw new UsageError(`${flag}: expected a whole number >= 1, got "${text}"`);
-  return value;
-}
-
-function positiveNumber(text: string, flag: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0)
-    throw new UsageError(`${flag}: expected a number > 0, got "${text}"`);
-  return value;
-}
-
-/** A scenario file's stem: scenarios/<name>.json must exist. */
-function scenarioName(text: string): string {
-  const name = text.trim();
-  if (!/^[\w-]+$/.test(name) || !existsSync(new URL(`../scenarios/${name}.json`, import.meta.url)))
-    throw new UsageError(`--browser-scenarios: no scenarios/${name}.json`);
-  return name;
-}
-
-/** `journal_mode=MEMORY` becomes `PRAGMA journal_mode = MEMORY`; only a name and a plain value are accepted. */
-function pragmaStatement(text: string): string {
-  const match = /^\s*(\w+)\s*=\s*(\w+)\s*$/.exec(text);
-  if (!match) throw new UsageError(`--pragma: expected NAME=VALUE, got "${text}"`);
-  return `PRAGMA ${match[1]} = ${match[2]}`;
-}
-
-/** Progress goes to stderr, and only to a terminal, so that stdout stays the table (or clean JSON). */
-function progress(message: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`${message}\n`);
-}
 
 async function main(): Promise<void> {
   const parsed = parseSettings(process.argv.slice(2));
@@ -304,109 +172,6 @@ async function browserSection(settings: BenchSettings): Promise<BrowserReport> {
     console.error('bench: the browser section failed:', error);
     return { failed: (error as Error).message.split('\n')[0] ?? String(error) };
   }
-}
-
-/** The issue's aim for the simulation: one virtual hour per wall second. */
-const AIM_VIRTUAL_SECONDS_PER_WALL_SECOND = 3_600;
-/** Statements listed in the simulation's sql.js breakdown. */
-const TOP_STATEMENTS = 6;
-
-/**
- * Sections 4 and 5, in the same manner as the drains: a warm-up of each kind, then rounds of timed runs
- * (steady load, healed property batch, unhealed property batch), then one probed run of each kind, whose
- * wall time is split into sql.js and the rest. The probed runs come last and the probe is removed after
- * each, so that the timed runs pay nothing for it.
- */
-async function measureSimulationSections(
-  sqlJs: SqlJsStatic,
-  settings: BenchSettings,
-): Promise<{ simulation: SimulationReport; properties: PropertyRow[] }> {
-  const steady = steadyScenario(settings.simHours * 3_600_000);
-  const property = propertyScenario();
-  const runs = settings.propertyRuns;
-  const batch = (heal: boolean) => measurePropertyBatch(property, sqlJs, runs, heal);
-
-  progress('simulation: warming up ...');
-  await measureSimulation(steady, sqlJs);
-  await batch(true);
-  await batch(false);
-
-  const steadyRuns: SimulationResult[] = [];
-  const healed: PropertyBatchResult[] = [];
-  const unhealed: PropertyBatchResult[] = [];
-  for (let round = 1; round <= settings.repeats; round++) {
-    progress(`simulation and property runs, round ${round} of ${settings.repeats} ...`);
-    steadyRuns.push(await measureSimulation(steady, sqlJs));
-    healed.push(await batch(true));
-    unhealed.push(await batch(false));
-  }
-
-  progress('simulation and property runs under the sql.js probe ...');
-  const probedSteady = await withSqlJsProbe(sqlJs, () => measureSimulation(steady, sqlJs));
-  const probedHealed = await withSqlJsProbe(sqlJs, () => batch(true));
-  const probedUnhealed = await withSqlJsProbe(sqlJs, () => batch(false));
-
-  const middle = medianRun(steadyRuns, (run) => run.wallMs);
-  const { sqlJs: totals } = probedSteady;
-  const simulation: SimulationReport = {
-    servers: STEADY_LOAD.servers,
-    enqueueEveryMs: STEADY_LOAD.enqueueEveryMs,
-    enqueueCount: STEADY_LOAD.enqueueCount,
-    jobMs: STEADY_LOAD.jobMs,
-    virtualMs: middle.virtualMs,
-    wallMs: middle.wallMs,
-    runsWallMs: steadyRuns.map((run) => run.wallMs),
-    cpuMs: middle.cpuMs,
-    virtualSecondsPerWallSecond: middle.virtualMs / middle.wallMs,
-    aim: AIM_VIRTUAL_SECONDS_PER_WALL_SECOND,
-    traceEntries: middle.traceEntries,
-    traceBySource: middle.traceBySource,
-    jobs: middle.jobs,
-    completed: middle.completed,
-    probe: {
-      ...probeSplit(probedSteady.result.wallMs, totals),
-      floorVirtualSecondsPerWallSecond: totals.ms > 0 ? middle.virtualMs / totals.ms : Infinity,
-      statements: totals.statements.slice(0, TOP_STATEMENTS),
-      executions: totals.statements.reduce((sum, statement) => sum + statement.executions, 0),
-    },
-  };
-
-  const propertyRow = (
-    timed: readonly PropertyBatchResult[],
-    probed: { result: PropertyBatchResult; sqlJs: SqlJsTotals },
-  ): PropertyRow => {
-    const run = medianRun(timed, (result) => result.wallMs);
-    return {
-      heal: run.heal,
-      runs: run.runs,
-      runsPerSec: (run.runs / run.wallMs) * 1_000,
-      wallMs: run.wallMs,
-      runsWallMs: timed.map((result) => result.wallMs),
-      cpuMs: run.cpuMs,
-      virtualMsPerRun: run.virtualMsPerRun,
-      traceEntriesPerRun: run.traceEntries / run.runs,
-      leaderCrashed: run.leaderCrashed,
-      allJobsFinished: run.allJobsFinished,
-      probe: probeSplit(probed.result.wallMs, probed.sqlJs),
-    };
-  };
-  return {
-    simulation,
-    properties: [propertyRow(healed, probedHealed), propertyRow(unhealed, probedUnhealed)],
-  };
-}
-
-function probeSplit(wallMs: number, totals: SqlJsTotals): ProbeSplit {
-  const otherMs = wallMs - totals.ms;
-  return {
-    wallMs,
-    sqlJsMs: totals.ms,
-    sqlJsShare: totals.ms / wallMs,
-    otherMs,
-    otherShare: otherMs / wallMs,
-    calls: totals.calls,
-    callbackMs: totals.callbackMs,
-  };
 }
 
 /** Virtual time is deterministic (I7): every run of the same drain must end at the same instant. */

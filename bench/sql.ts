@@ -1,40 +1,39 @@
 /**
- * The statements the distributed coordinator issues to drain a job, copied verbatim (whitespace included)
- * from src/core/distributed/databaseJobSource.ts (`claim`, `reclaimExpired`, `complete`) with the
- * fixed-path ORDER BY (`runAt, id`) filled in.
- *
- * Copied, not imported: these are facts about the coordinator, and the bare baseline must not run any
- * coordinator code. If databaseJobSource.ts changes its SQL, update these strings; `statementMix` (which
- * recognises the coordinator's statements by these texts) then reports "other" statements, which is how a
- * stale copy shows up in the bench output.
+ * The statements the distributed coordinator issues to drain a job, read from the coordinator's own SQL
+ * modules (`claim`, `reclaimExpired`, `complete` in databaseJobSource.ts, with the fixed path's ORDER BY),
+ * so that the bare baseline runs exactly what the coordinator runs without running any coordinator code.
+ * `statementMix` recognises the coordinator's statements by these texts; a statement it does not know shows
+ * as "other" in the bench output.
  */
+import { SELECT_DB_NOW } from '../src/core/distributed/sql/clockSql';
+import {
+  CLAIM_ORDER,
+  claimDue,
+  COMPLETE_CLAIM,
+  INSERT_JOB as INSERT_JOB_STATEMENT,
+  SELECT_EXPIRED_CLAIMS,
+  SELECT_NEXT_DUE as SELECT_NEXT_DUE_STATEMENT,
+} from '../src/core/distributed/sql/distributedJobsSql';
+import { BEGIN_TRANSACTION, COMMIT_TRANSACTION } from '../src/db/transactionSql';
 
 /** First statement of a claim transaction: the database's clock. */
-export const SELECT_NOW = 'SELECT db_now_ms() AS now';
+export const SELECT_NOW = SELECT_DB_NOW.sql;
 
 /** Claims whose lease lapsed; in a healthy drain it finds none, so the reclaim UPDATE never runs. */
-export const SELECT_EXPIRED = `SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
-       WHERE status = 'claimed' AND claimExpiresAt <= ?`;
+export const SELECT_EXPIRED = SELECT_EXPIRED_CLAIMS.sql;
 
 /** The claim itself: a batch of due rows becomes this server's, each with its own token. */
-export const CLAIM = `UPDATE distributedJobs
-       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY runAt, id LIMIT (SELECT ?))
-       RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`;
+export const CLAIM = claimDue(CLAIM_ORDER.dueFirst).sql;
 
 /** When the claim found fewer rows than it asked for: how long until more work is due. */
-export const SELECT_NEXT_DUE = `SELECT MIN(at) AS at FROM (
-           SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
-           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed')`;
+export const SELECT_NEXT_DUE = SELECT_NEXT_DUE_STATEMENT.sql;
 
 /** Per job, a lone statement outside any transaction: accepted only from the current claim. */
-export const COMPLETE = `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
-       WHERE id = ? AND claimToken = ? AND status = 'claimed'`;
+export const COMPLETE = COMPLETE_CLAIM.sql;
 
 /** What the shared database's adapter wraps around a `lock()` transaction. */
-export const BEGIN = 'BEGIN IMMEDIATE';
-export const COMMIT = 'COMMIT';
+export const BEGIN = BEGIN_TRANSACTION;
+export const COMMIT = COMMIT_TRANSACTION;
 
-/** The INSERT of the coordinator's `enqueue` (distributedJobCoordinator.ts `insertJob`), used to load jobs. */
-export const INSERT_JOB = `INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts, enqueuedBy)
-       VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?) RETURNING id`;
+/** The INSERT of the coordinator's `enqueue`, used to load jobs. */
+export const INSERT_JOB = INSERT_JOB_STATEMENT.sql;

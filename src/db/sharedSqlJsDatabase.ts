@@ -24,6 +24,7 @@ import { NotificationHub } from './notifications';
 import { SqlJsConnection, type ConnectionHost } from './sqlJsConnection';
 import { SqlRunner } from './sqlRunner';
 import { OpenTransaction } from './transaction';
+import { BEGIN_TRANSACTION, COMMIT_TRANSACTION, ROLLBACK_TRANSACTION } from './transactionSql';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 5_000;
@@ -220,7 +221,7 @@ export class SharedSqlJsDatabase {
         owner: connection,
         kind: 'transaction',
         onGranted: (ticket) => {
-          this.runner.run('BEGIN IMMEDIATE', [], 'control', connection.name);
+          this.runner.run(BEGIN_TRANSACTION, [], 'control', connection.name);
           const open = new OpenTransaction(connection, ticket, this.runner);
           this.active = open;
           if (Number.isFinite(this.transactionTimeoutMs)) {
@@ -255,7 +256,7 @@ export class SharedSqlJsDatabase {
 
   private commit(open: OpenTransaction): void {
     try {
-      this.runner.run('COMMIT', [], 'control', open.connection.name);
+      this.runner.run(COMMIT_TRANSACTION, [], 'control', open.connection.name);
     } catch (error) {
       // A failed COMMIT (a deferred constraint) leaves SQLite's transaction open: roll it back here.
       this.end(open, 'rolledBack');
@@ -285,7 +286,7 @@ export class SharedSqlJsDatabase {
 
   private rollBackQuietly(connection: string): void {
     try {
-      this.runner.run('ROLLBACK', [], 'control', connection);
+      this.runner.run(ROLLBACK_TRANSACTION, [], 'control', connection);
     } catch {
       // Some errors (SQLITE_FULL, OR ROLLBACK conflicts) make SQLite roll back by itself: nothing left to undo.
     }
