@@ -9,7 +9,19 @@ export {
   type ClusterSnapshot,
   type ServerSnapshot,
   type ProcessState,
+  type HealPlan,
+  type NetworkOptions,
 } from './conductor/conductor';
+export {
+  ServerStateFold,
+  newServerState,
+  applyCoordinatorEvent,
+  canLead,
+  isLeading,
+  hasEnded,
+  serverStatesOf,
+  type ServerState,
+} from './trace/serverState';
 export type { RunResult, ResolvedTimings } from './runResult';
 export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace/trace';
 export {
@@ -27,5 +39,7 @@ export {
 } from './server/workerTransport';
 export type { ServerConfig, ToServer, FromServer, Command } from './server/protocol';
 export { ServerRuntime } from './server/serverRuntime';
-export { VirtualTime, serverClock, databaseClock, DEFAULT_EPOCH_MS } from './time/virtualTime';
+export { VirtualTime, DEFAULT_EPOCH_MS, type TimerBatch, type TimerCallback } from './time/virtualTime';
+export { serverClock, type ServerClock } from './time/serverClock';
+export { databaseClock, type DatabaseClock } from './time/databaseClock';
 export { SeededEntropy, deriveSeed } from './seededEntropy';

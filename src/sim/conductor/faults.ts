@@ -1,6 +1,7 @@
 import type { Action, ActionBody, Scenario } from '../../scenario/types';
 import type { ResolvedTimings } from '../runResult';
-import type { DatabaseClock, VirtualTime } from '../time/virtualTime';
+import type { DatabaseClock } from '../time/databaseClock';
+import type { VirtualTime } from '../time/virtualTime';
 import type { Host, Hosts } from './hosts';
 import type { Network } from './network';
 import type { Processes } from './processes';

@@ -1,6 +1,6 @@
 import type { HazardList, ServerSpec } from '../../scenario/types';
 import type { ServerTransport } from '../server/transport';
-import type { ServerClock } from '../time/virtualTime';
+import type { ServerClock } from '../time/serverClock';
 import type { ServerState } from '../trace/serverState';
 import type { ServerLink } from './network';
 

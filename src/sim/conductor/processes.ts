@@ -3,7 +3,8 @@ import type { ActionBody, HazardList, JobModel, Scenario, ServerSpec } from '../
 import type { Command, FromServer, ServerConfig } from '../server/protocol';
 import type { TransportFactory } from '../server/transport';
 import { deriveSeed } from '../seededEntropy';
-import { DEFAULT_EPOCH_MS, serverClock, type VirtualTime } from '../time/virtualTime';
+import { serverClock } from '../time/serverClock';
+import { DEFAULT_EPOCH_MS, type VirtualTime } from '../time/virtualTime';
 import { endProcess as endState, hasEnded, newServerState } from '../trace/serverState';
 import type { Host, Hosts } from './hosts';
 import { newLink, type Network } from './network';

@@ -4,8 +4,9 @@
  * - `VirtualTime` owns the time in milliseconds and one queue of timers. Nothing moves it but `advance`,
  *   `runUntil` and `runUntilIdle`; between timers it waits (`settle`) until every microtask the last
  *   timer woke has run, so a chain of `await`s finishes at the instant that started it.
- * - `serverClock` is a server's own clock: virtual time scaled by a drift rate plus an offset.
- * - `databaseClock` is the database's clock: virtual time plus a skew.
+ * - `serverClock` (./serverClock) is a server's own clock: virtual time scaled by a drift rate plus an offset.
+ * - `databaseClock` (./databaseClock) is the database's clock: virtual time plus a skew.
+ * - the timers wait in a `TimerQueue` (./timerQueue).
  *
  * All three implement `Clock` from `src/core/ports`. This file reads no host clock; the only host
  * scheduling API the simulation uses is the barrier in `./settle`.
@@ -13,12 +14,15 @@
 
 import type { CancelTimer, Clock } from '../../core/ports';
 import { settle } from './settle';
+import { TimerQueue, type TimerBatch, type TimerCallback, type TimerEntry } from './timerQueue';
+
+export type { TimerBatch, TimerCallback } from './timerQueue';
+// The derived clocks have files of their own; they stay importable from here.
+export { serverClock, type ServerClock } from './serverClock';
+export { databaseClock, type DatabaseClock } from './databaseClock';
 
 /** `Date.UTC(2026, 0, 1)`, written as a literal because `src/sim` may not touch `Date`. */
 export const DEFAULT_EPOCH_MS = 1_767_225_600_000;
-
-/** What a timer calls. May return a promise: a rejection counts as the callback failing. */
-export type TimerCallback = () => unknown;
 
 export interface VirtualTimeOptions {
   /** Virtual time at the start, in ms. Default 0. */
@@ -31,34 +35,8 @@ export interface VirtualTimeOptions {
   onError?: (error: unknown, atMs: number) => void;
 }
 
-interface Entry {
-  readonly at: number;
-  readonly seq: number;
-  readonly callback: TimerCallback;
-  readonly batch: TimerBatch | undefined;
-  cancelled: boolean;
-}
-
-/**
- * A timer that may fire together with others: consecutive due timers at one instant that share a
- * `runner` and have different `key`s are popped together and handed to the runner as one list, in queue
- * order. The simulation uses it to deliver one message to each of several servers at once (each server in
- * its own Web Worker then works in parallel); the runner must give the result the timers would give one
- * after the other, which is why two timers with one key (two messages to one server) never share a batch.
- */
-export interface TimerBatch {
-  runner: (items: unknown[]) => unknown;
-  key: unknown;
-  item: unknown;
-}
-
 /** Registration numbers of timers marked `first`: below every ordinary one (those count up from 0). */
 const FIRST_BAND = -(2 ** 52);
-
-/** Earlier time first; at the same time, earlier registration first (timers marked `first` before all). */
-function before(a: Entry, b: Entry): boolean {
-  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -87,7 +65,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  */
 export class VirtualTime implements Clock {
   private nowMs: number;
-  private readonly heap: Entry[] = [];
+  private readonly queue = new TimerQueue();
   private live = 0;
   private nextSeq = 0;
   private nextFirstSeq = 0;
@@ -130,20 +108,20 @@ export class VirtualTime implements Clock {
   ): CancelTimer {
     if (!Number.isFinite(atMs)) throw new RangeError(`setTimerAt: time must be finite, got ${atMs}`);
     const seq = options.first ? FIRST_BAND + this.nextFirstSeq++ : this.nextSeq++;
-    const entry: Entry = {
+    const entry: TimerEntry = {
       at: Math.max(atMs, this.nowMs),
       seq,
       callback,
       batch: options.batch,
       cancelled: false,
     };
-    this.push(entry);
+    this.queue.push(entry);
     this.live++;
     return () => {
       if (entry.cancelled) return;
       entry.cancelled = true;
       this.live--;
-      this.compactIfMostlyCancelled();
+      this.queue.compactIfMostlyCancelled(this.live);
     };
   }
 
@@ -154,13 +132,12 @@ export class VirtualTime implements Clock {
 
   /** The virtual time of the next timer, or `undefined` when none is waiting. */
   nextTimerAt(): number | undefined {
-    return this.peek()?.at;
+    return this.queue.peek()?.at;
   }
 
   /** Cancels every waiting timer. */
   clear(): void {
-    for (const entry of this.heap) entry.cancelled = true;
-    this.heap.length = 0;
+    this.queue.clear();
     this.live = 0;
   }
 
@@ -209,9 +186,9 @@ export class VirtualTime implements Clock {
     try {
       await this.step();
       for (;;) {
-        const next = this.peek();
+        const next = this.queue.peek();
         if (next !== undefined && next.at <= target) {
-          this.pop();
+          this.queue.pop();
           this.nowMs = next.at;
           this.live--;
           // A callback may return a promise (a delivery to a Web Worker resolves when the worker is idle):
@@ -240,7 +217,7 @@ export class VirtualTime implements Clock {
     throw new AggregateError(errors, `${errors.length} timer callbacks failed at ${this.nowMs} ms`);
   }
 
-  private async fire(entry: Entry): Promise<void> {
+  private async fire(entry: TimerEntry): Promise<void> {
     entry.cancelled = true; // a late cancel() of a fired timer must not touch `live`
     try {
       const result = entry.callback();
@@ -251,15 +228,15 @@ export class VirtualTime implements Clock {
   }
 
   /** `first` and the batchable timers right behind it in the queue (see TimerBatch), taken off the queue. */
-  private takeBatch(first: Entry): Entry[] {
+  private takeBatch(first: TimerEntry): TimerEntry[] {
     const batch = first.batch!;
     const entries = [first];
     const keys = new Set<unknown>([batch.key]);
     for (;;) {
-      const more = this.peek();
+      const more = this.queue.peek();
       if (!more || more.at !== first.at || more.batch?.runner !== batch.runner || keys.has(more.batch.key))
         break;
-      this.pop();
+      this.queue.pop();
       this.live--;
       keys.add(more.batch.key);
       entries.push(more);
@@ -267,7 +244,7 @@ export class VirtualTime implements Clock {
     return entries;
   }
 
-  private async fireBatch(entries: Entry[]): Promise<void> {
+  private async fireBatch(entries: TimerEntry[]): Promise<void> {
     for (const entry of entries) entry.cancelled = true;
     try {
       const result = entries[0]!.batch!.runner(entries.map((entry) => entry.batch!.item));
@@ -282,154 +259,8 @@ export class VirtualTime implements Clock {
     else this.errors.push(error);
   }
 
-  /**
-   * Cancelled timers are dropped lazily when they reach the top, but most timers (job timeouts, busy
-   * timeouts) are cancelled long before they are due: without this, the queue would hold every timeout of
-   * the last minute. A sorted array is a valid heap, so compaction is a filter and a sort.
-   */
-  private compactIfMostlyCancelled(): void {
-    const heap = this.heap;
-    if (heap.length < 1024 || heap.length < 4 * this.live) return;
-    const kept = heap.filter((entry) => !entry.cancelled).sort((a, b) => (before(a, b) ? -1 : 1));
-    heap.length = kept.length;
-    for (let index = 0; index < kept.length; index++) heap[index] = kept[index] as Entry;
-  }
-
   /** Waiting entries in the queue, cancelled ones included (for tests of compaction). */
   get queuedEntries(): number {
-    return this.heap.length;
+    return this.queue.size;
   }
-
-  // A binary min-heap on (at, seq), with cancelled entries dropped lazily when they reach the top.
-
-  private peek(): Entry | undefined {
-    let top = this.heap[0];
-    while (top !== undefined && top.cancelled) {
-      this.pop();
-      top = this.heap[0];
-    }
-    return top;
-  }
-
-  private push(entry: Entry): void {
-    const heap = this.heap;
-    heap.push(entry);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent] as Entry;
-      if (!before(entry, p)) break;
-      heap[i] = p;
-      i = parent;
-    }
-    heap[i] = entry;
-  }
-
-  private pop(): void {
-    const heap = this.heap;
-    const last = heap.pop();
-    if (last === undefined || heap.length === 0) return;
-    let i = 0;
-    const n = heap.length;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= n) break;
-      const right = left + 1;
-      let child = left;
-      if (right < n && before(heap[right] as Entry, heap[left] as Entry)) child = right;
-      const c = heap[child] as Entry;
-      if (!before(c, last)) break;
-      heap[i] = c;
-      i = child;
-    }
-    heap[i] = last;
-  }
-}
-
-/** A server's clock: virtual time, scaled by a drift rate, plus an offset. */
-export interface ServerClock extends Clock {
-  /**
-   * Milliseconds on this clock: `anchorLocal + rate * (virtual - anchorVirtual)`. Starts at virtual time
-   * plus the initial offset.
-   */
-  now(): number;
-  /**
-   * Calls `callback` once after `delayMs` ms of this clock, that is at virtual time `+ delayMs / rate`,
-   * with the rate at the moment of registration: a later `setRate` does not move timers already set.
-   * Offsets do not move timers either: timers are durations, not dates.
-   */
-  setTimer(delayMs: number, callback: () => void): CancelTimer;
-  /** Jumps the clock so that `now()` reads virtual time plus `ms`, from this instant on (then drifts). */
-  setOffset(ms: number): void;
-  /** Moves the clock by `deltaMs` (positive: forward, negative: back). */
-  jump(deltaMs: number): void;
-  /** `now()` minus virtual time, at this instant. */
-  offset(): number;
-  /** Changes the rate (1 = exact, 1.001 = 1 ms fast per virtual second). `now()` stays continuous. */
-  setRate(rate: number): void;
-  rate(): number;
-}
-
-function checkRate(rate: number): number {
-  if (!Number.isFinite(rate) || rate <= 0)
-    throw new RangeError(`clock rate must be finite and > 0, got ${rate}`);
-  return rate;
-}
-
-export function serverClock(
-  time: VirtualTime,
-  options: { offsetMs?: number; rate?: number } = {},
-): ServerClock {
-  let rate = checkRate(options.rate ?? 1);
-  let anchorVt = time.now();
-  let anchorLocal = anchorVt + (options.offsetMs ?? 0);
-
-  const now = (): number => anchorLocal + rate * (time.now() - anchorVt);
-  const reanchor = (local: number): void => {
-    anchorVt = time.now();
-    anchorLocal = local;
-  };
-
-  return {
-    now,
-    setTimer(delayMs, callback) {
-      if (!Number.isFinite(delayMs)) throw new RangeError(`setTimer: delay must be finite, got ${delayMs}`);
-      return time.setTimer(Math.max(0, delayMs) / rate, callback);
-    },
-    setOffset(ms) {
-      if (!Number.isFinite(ms)) throw new RangeError(`setOffset: must be finite, got ${ms}`);
-      reanchor(time.now() + ms);
-    },
-    jump(deltaMs) {
-      if (!Number.isFinite(deltaMs)) throw new RangeError(`jump: must be finite, got ${deltaMs}`);
-      reanchor(now() + deltaMs);
-    },
-    offset: () => now() - time.now(),
-    setRate(newRate) {
-      checkRate(newRate);
-      reanchor(now());
-      rate = newRate;
-    },
-    rate: () => rate,
-  };
-}
-
-/** The database's clock: virtual time plus a skew. Timers are plain virtual durations. */
-export interface DatabaseClock extends Clock {
-  setSkew(ms: number): void;
-  skew(): number;
-}
-
-export function databaseClock(time: VirtualTime, skewMs = 0): DatabaseClock {
-  if (!Number.isFinite(skewMs)) throw new RangeError(`databaseClock: skew must be finite, got ${skewMs}`);
-  let skew = skewMs;
-  return {
-    now: () => time.now() + skew,
-    setTimer: (delayMs, callback) => time.setTimer(delayMs, callback),
-    setSkew(ms) {
-      if (!Number.isFinite(ms)) throw new RangeError(`setSkew: must be finite, got ${ms}`);
-      skew = ms;
-    },
-    skew: () => skew,
-  };
 }
