@@ -1,4 +1,5 @@
 import { describeAction } from '../../scenario/describeAction';
+import { isFault } from '../../scenario/faultActions';
 import type { TraceEntry } from '../../sim/trace/trace';
 
 /**
@@ -32,19 +33,6 @@ export type TimelineKind =
   | 'fault'
   | 'action'
   | 'actionFailed';
-
-/** Actions that break or mend something: drawn as faults, apart from everyday actions (enqueue ...). */
-const FAULTS = new Set([
-  'crash',
-  'stop',
-  'restart',
-  'pause',
-  'resume',
-  'cutOff',
-  'heal',
-  'setClock',
-  'setDatabaseSkew',
-]);
 
 /** The marks of `entries` from index `from` on. `epoch` is the virtual time at the start of the run. */
 export function timelineMarks(entries: readonly TraceEntry[], from = 0, epoch?: number): TimelineMark[] {
@@ -99,7 +87,7 @@ function markOf(entry: TraceEntry): { kind: TimelineKind; label: string; term?: 
       return { kind: 'processEnded', label: `process ${entry.generation} ended (${entry.reason})` };
     case 'action':
       return {
-        kind: FAULTS.has(entry.action.type) ? 'fault' : 'action',
+        kind: isFault(entry.action) ? 'fault' : 'action',
         label: describeAction(entry.action),
       };
     case 'actionFailed':
