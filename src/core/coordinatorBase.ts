@@ -22,6 +22,10 @@ export abstract class CoordinatorBase {
   private starting: Promise<void> | undefined;
   private stopping: Promise<StopReport> | undefined;
   protected crashError: unknown;
+  /** Hazard H6's one site: the scheduler fires every tick it missed, whatever the misfire policy. Read at each look. */
+  protected readonly replaysMissedTicks = (): boolean => this.hazards.replayMissedTicks;
+  /** Hazard H11's one site: a job that throws is logged and dropped. Read at each failure. */
+  protected readonly dropsFailures = (): boolean => this.hazards.droppedFailures;
 
   constructor(protected readonly options: JobCoordinatorOptions) {
     checkCommonOptions(options);

@@ -4,7 +4,27 @@ import { InvalidOptionError } from './errors';
  * The reference implementation's weaknesses, each one a switch that puts its behaviour back.
  * All are off by default; the playground and the property suite switch them on to show what breaks.
  * H14 (two single-server coordinators on one application) is not a switch: it is simply a deployment
- * of several `createJobCoordinator` servers without the distributed mode.
+ * of several `SingleServerJobCoordinator` servers without the distributed mode.
+ *
+ * A coordinator's record is switched in place while it runs, so each switch is read where it acts, at the
+ * moment it acts, and nowhere else:
+ *
+ * - H1  distributed/leaderElection.ts: `release()` writes the nulls, `tryToLead()` trips on them.
+ * - H2  distributed/leaderElection.ts: `heartbeatValue()`.
+ * - H3  distributed/leaderElection.ts: `tryToLead()` picks the lease arithmetic (leaseArithmetic.ts);
+ *       distributed/databaseJobSource.ts: `claimOrder()` (the reference also orders claims by whole seconds).
+ * - H4  distributed/fencing.ts: `isFenced()` (the term a write carries, and the unfenced heartbeat).
+ * - H5  distributed/leaderElection.ts: `stepsDownLate`.
+ * - H6  coordinatorBase.ts: `replaysMissedTicks`, handed to both tick ledgers.
+ * - H7  distributed/distributedJobCoordinator.ts: `startScheduler()` picks the ledger at each election.
+ * - H8  distributed/databaseJobSource.ts: `take()` (delete instead of claim), `startRenewing()`.
+ * - H9  distributed/databaseJobSource.ts: `take()` (only with a permit); the coordinator's
+ *       `referenceTick()` grants one per election tick.
+ * - H10 distributed/distributedJobCoordinator.ts: `enqueue()` keeps the job in memory, `referenceTick()`
+ *       distributes all but one (distributed/localQueueFirst.ts).
+ * - H11 coordinatorBase.ts: `dropsFailures`, handed to every job source.
+ * - H12 distributed/distributedJobCoordinator.ts: the constructor hands it to serverLock.ts.
+ * - H13 coordinatorBase.ts: the constructor tells the JobRegistry to accept a bad cron.
  */
 export const HAZARDS = {
   nullHeartbeatAfterRelease: {

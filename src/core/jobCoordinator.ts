@@ -52,12 +52,7 @@ export class SingleServerJobCoordinator extends CoordinatorBase implements JobCo
 
   constructor(options: JobCoordinatorOptions) {
     super(options);
-    this.source = new LocalJobSource(
-      this.jobQueue,
-      options.clock,
-      this.events,
-      () => this.hazards.droppedFailures,
-    );
+    this.source = new LocalJobSource(this.jobQueue, options.clock, this.events, this.dropsFailures);
     this.worker = new JobWorker({
       clock: options.clock,
       entropy: options.entropy,
@@ -91,7 +86,7 @@ export class SingleServerJobCoordinator extends CoordinatorBase implements JobCo
         now: () => clock.now(),
         events: this.events,
         push: async (schedule, tickAt) => this.pushJob(schedule.jobName, schedule.params, tickAt),
-        replayAll: () => this.hazards.replayMissedTicks,
+        replayAll: this.replaysMissedTicks,
         term: null,
       }),
       onFenced: () => true,

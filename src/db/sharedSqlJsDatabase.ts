@@ -1,6 +1,6 @@
 /**
  * One in-memory sql.js database shared by many connections, with the lock semantics of SQLite's database
- * lock (see ARCHITECTURE.md, "Lock semantics of the shared sql.js database").
+ * lock (see docs/architecture.md, "Lock semantics of the shared sql.js database").
  *
  * sql.js has a single SQLite connection, so all isolation comes from the `LockQueue`: every access takes
  * the lock first, a `lock(fn)` transaction for as long as `fn` runs, a lone statement for the instant it

@@ -43,7 +43,10 @@ export interface DatabaseJobSourceOptions {
   serverId: string;
   /** How long a claim stays valid without renewal. Renewed every third of it. Default 30 s. */
   claimLeaseMs: number;
-  hazards: Hazards;
+  /** Read where each hazard of the claim acts: H3 (claim order), H8 (delete on claim), H9 (one per tick). */
+  hazards: Readonly<Hazards>;
+  /** Hazard H11, read at each failure. */
+  dropFailures: () => boolean;
 }
 
 /**
@@ -79,10 +82,8 @@ export class DatabaseJobSource implements JobSource {
       this.claimPermits = 0;
       max = 1;
     }
-    // Hazard H3's claim order: the reference orders by creation in whole seconds.
-    const order = hazards.wholeSecondLease ? CLAIM_ORDER.wholeSecondCreated : CLAIM_ORDER.dueFirst;
     const { jobs, nextDueInMs } = await this.options.locked((tx) =>
-      hazards.deleteOnClaim ? this.takeByDeleting(tx, max, order) : this.claim(tx, max, order),
+      hazards.deleteOnClaim ? this.takeByDeleting(tx, max) : this.claim(tx, max),
     );
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
@@ -91,14 +92,13 @@ export class DatabaseJobSource implements JobSource {
   private async claim(
     tx: Transaction,
     max: number,
-    order: ClaimOrder,
   ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
     const { serverId, claimLeaseMs, entropy, events } = this.options;
     const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
     await this.reclaimExpired(tx, now);
     const rows = await queryRows(
       tx,
-      claimDue(order),
+      claimDue(this.claimOrder()),
       // The token names the server as well: ids are unique per server, and two servers' tokens must differ.
       [serverId, `${serverId}:${entropy.newId('claim')}`, now + claimLeaseMs, now, max],
     );
@@ -130,6 +130,14 @@ export class DatabaseJobSource implements JobSource {
     return { jobs, nextDueInMs };
   }
 
+  /**
+   * Hazard H3's one site in the claim: the reference orders due rows by creation in whole seconds. Read
+   * inside the transaction, just before the claim statement.
+   */
+  private claimOrder(): ClaimOrder {
+    return this.options.hazards.wholeSecondLease ? CLAIM_ORDER.wholeSecondCreated : CLAIM_ORDER.dueFirst;
+  }
+
   /** Claims whose server stopped renewing go back to the queue, or to the dead letters when out of attempts. */
   private async reclaimExpired(tx: Transaction, now: number): Promise<void> {
     const expired = await queryRows(tx, SELECT_EXPIRED_CLAIMS, [now]);
@@ -150,10 +158,9 @@ export class DatabaseJobSource implements JobSource {
   private async takeByDeleting(
     tx: Transaction,
     max: number,
-    order: ClaimOrder,
   ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
     const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
-    const rows = await queryRows(tx, deleteDue(order), [now, max]);
+    const rows = await queryRows(tx, deleteDue(this.claimOrder()), [now, max]);
     const jobs: DatabaseClaim[] = [];
     for (const row of rows) {
       const params = parseParams(row);
@@ -176,11 +183,11 @@ export class DatabaseJobSource implements JobSource {
 
   async fail(job: ClaimedJob, error: unknown, maxAttempts: number, retryInMs: number): Promise<void> {
     const claim = job as DatabaseClaim;
-    const { database, hazards, events } = this.options;
+    const { database, events } = this.options;
     const message = describeError(error);
     const base = { jobId: claim.id, jobName: claim.name, attempt: claim.attempt, error: message };
     if (claim.token) this.held.delete(claim.token);
-    if (hazards.droppedFailures) {
+    if (this.options.dropFailures()) {
       // The reference logs the error and forgets the job.
       if (claim.token) {
         await runStatement(database, DELETE_FAILED, [Number(claim.id), claim.token]);

@@ -1,11 +1,10 @@
 import type { Emitter } from '../events';
-import type { Hazards } from '../hazards';
 import type { CompiledSchedule, JobRegistry } from '../job';
 import { cronOf } from '../memoryTickLedger';
 import { planTicks } from '../misfire';
 import type { TickLedger } from '../tickLedger';
 import { JOBS_CHANNEL } from './databaseJobSource';
-import { asFenced, writeTerm } from './fencing';
+import { asFenced } from './fencing';
 import type { Locked } from './serverLock';
 import { SELECT_DB_NOW } from './sql/clockSql';
 import {
@@ -33,8 +32,10 @@ export class DatabaseTickLedger implements TickLedger {
       events: Emitter;
       serverId: string;
       term: number;
-      /** Read on every look: H4 writes without a term, so nothing is refused; H6 replays every missed tick. */
-      hazards: Readonly<Hazards>;
+      /** Hazard H6, read for each schedule at each look: fire every missed tick, whatever the policy. */
+      replayAll: () => boolean;
+      /** The term this look's writes carry, read at each look (none under hazard H4, see fencing.ts). */
+      writeTerm: () => number | null;
     },
   ) {}
 
@@ -48,7 +49,7 @@ export class DatabaseTickLedger implements TickLedger {
     try {
       result = await locked(async (tx) => {
         const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
-        const termWritten = writeTerm(term, this.options.hazards);
+        const termWritten = this.options.writeTerm();
         let nextTickInMs: number | undefined;
         for (const schedule of this.options.registry.schedules) {
           const cron = cronOf(schedule);
@@ -61,7 +62,7 @@ export class DatabaseTickLedger implements TickLedger {
             await runStatement(tx, INSERT_SCHEDULE_CURSOR, [schedule.key, now, termWritten]);
             cursor = now;
           }
-          const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.hazards.replayMissedTicks);
+          const plan = planTicks(cron, cursor, now, schedule.misfire, this.options.replayAll());
           for (const tickAt of plan.fire) {
             const jobId = await this.fireTick(tx, schedule, tickAt, now, termWritten);
             if (jobId !== undefined) fired.push({ scheduleKey: schedule.key, tickAt, jobId });

@@ -5,7 +5,6 @@ import type { CompiledSchedule } from '../job';
 import type { JobCoordinator } from '../jobCoordinator';
 import { JobQueue } from '../jobQueue';
 import { JobScheduler } from '../jobScheduler';
-import type { JobSource } from '../jobSource';
 import { JobWorker } from '../jobWorker';
 import type { JsonObject } from '../json';
 import { LocalJobSource } from '../localJobSource';
@@ -13,11 +12,11 @@ import { MemoryTickLedger } from '../memoryTickLedger';
 import { checkRange, type JobCoordinatorOptions } from '../options';
 import type { Database } from '../ports';
 import type { TickLedger } from '../tickLedger';
-import { CompositeJobSource } from './compositeJobSource';
 import { DatabaseJobSource, JOBS_CHANNEL } from './databaseJobSource';
 import { DatabaseTickLedger } from './databaseTickLedger';
 import { asFenced, writeTerm } from './fencing';
 import { LeaderElection } from './leaderElection';
+import { LocalQueueFirst } from './localQueueFirst';
 import { migrate } from './migrations';
 import { serverLock, type Locked } from './serverLock';
 import { INSERT_JOB, INSERT_SCHEDULED_JOB } from './sql/distributedJobsSql';
@@ -52,8 +51,8 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
   private readonly locked: Locked;
   private readonly election: LeaderElection;
   private readonly shared: DatabaseJobSource;
-  /** Hazard H10: jobs enqueued here wait in this server's memory first. */
-  private readonly local: LocalJobSource;
+  /** What the worker takes from: this server's memory first (hazard H10), then the shared table. */
+  private readonly jobs: LocalQueueFirst;
   private readonly settings: Required<
     Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>
   >;
@@ -88,15 +87,17 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       serverId,
       claimLeaseMs,
       hazards: this.hazards,
+      dropFailures: this.dropsFailures,
     });
-    this.local = new LocalJobSource(new JobQueue(), clock, this.events, () => this.hazards.droppedFailures);
-    // The local queue stays empty unless H10 is on; both are there so that H10 can be switched while running.
-    const source: JobSource = new CompositeJobSource([this.local, this.shared]);
+    this.jobs = new LocalQueueFirst(
+      new LocalJobSource(new JobQueue(), clock, this.events, this.dropsFailures),
+      this.shared,
+    );
     this.worker = new JobWorker({
       clock,
       entropy,
       registry: this.registry,
-      source,
+      source: this.jobs,
       events: this.events,
       concurrency: options.concurrency ?? 4,
       pollIntervalMs,
@@ -134,7 +135,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
     this.registry.checkEnqueue(name, params);
     if (this.hazards.distributeKeepsOne && !this.options.withoutJobs) {
       const id = this.options.entropy.newId('local');
-      this.local.queue.push({ id, name, params, attempts: 0 });
+      this.jobs.keep(id, name, params);
       this.events.emit({ type: 'enqueued', jobId: id, jobName: name, target: 'local' });
       return id;
     }
@@ -162,7 +163,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
     const releasedLeadership = await this.election.stop();
     const { finished, abandoned } = await this.worker.stop(graceMs);
     await this.shared.stopRenewing();
-    return { finished, abandoned, leftInLocalQueue: this.local.waiting, releasedLeadership };
+    return { finished, abandoned, leftInLocalQueue: this.jobs.waiting, releasedLeadership };
   }
 
   protected doHalt(): void {
@@ -209,7 +210,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           now: () => clock.now(),
           events: this.events,
           push: (schedule, tickAt) => this.pushScheduledJob(schedule, tickAt, term),
-          replayAll: () => this.hazards.replayMissedTicks,
+          replayAll: this.replaysMissedTicks,
           term,
           followClockBack: true,
         })
@@ -219,7 +220,8 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           events: this.events,
           serverId: this.serverId,
           term,
-          hazards: this.hazards,
+          replayAll: this.replaysMissedTicks,
+          writeTerm: () => writeTerm(term, this.hazards),
         });
     const start = async () => {
       await this.schedulerStopping;
@@ -228,10 +230,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
         clock,
         ledger,
         events: this.events,
-        onFenced: (error) => {
-          this.election.deposedByFencing(error.message);
-          return !this.hazards.lateStepDown;
-        },
+        onFenced: (error) => this.election.deposedByFencing(error.message),
         onFatal: (error) => this.crash(error),
       });
       this.scheduler.start();
@@ -270,8 +269,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
   /** The reference's per-tick work: hand local jobs to the table (H10) and claim one job when idle (H9). */
   private async referenceTick(): Promise<void> {
     if (this.hazards.distributeKeepsOne) {
-      while (this.local.queue.length > 1) {
-        const job = this.local.queue.shift()!;
+      for (let job = this.jobs.nextToDistribute(); job; job = this.jobs.nextToDistribute()) {
         await this.insertJob(job.name, job.params);
       }
     }
