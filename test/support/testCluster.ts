@@ -1,8 +1,17 @@
 /**
- * A small cluster for the coordinator's own tests: real coordinators, one real shared sql.js database,
- * virtual time. Servers can be crashed (no timer of theirs fires again, their connection is severed)
- * or paused (their timers wait and fire late on resume). The full simulation with a conductor, scenarios
- * and checkers lives in src/sim; this harness only needs to put the coordinator in those situations.
+ * A small cluster for the coordinator's own tests: real coordinators called directly (with real job
+ * functions, which the conductor's simulated servers cannot run), one real shared sql.js database, virtual
+ * time. The full simulation with a conductor, scenarios and checkers lives in src/sim (docs/architecture.md);
+ * this harness only puts the coordinator in the same situations, with the conductor's meaning where it can:
+ *
+ * - crash: as the conductor's crash (src/sim/conductor/processes.ts, `Processes.end`): no timer of the
+ *   server fires again, its connection is severed (its open transaction rolled back), and nothing it does
+ *   afterwards is heard (its events are not recorded).
+ * - cut-off: as the conductor's, `server.connection.sever(...)` and `.restore()` on the same connection type.
+ * - holding timers (`clock.holdTimers()`, which its tests call `pause()`): NOT the conductor's pause. The
+ *   conductor holds every message to a paused server, database answers included, so none of its code runs;
+ *   here only timers wait (and fire late, in order, on release), while work already waiting on the
+ *   database goes on. That is enough for a stalled leader whose timers stop (fencing, late pushes).
  */
 import {
   DistributedJobCoordinator,
@@ -16,21 +25,19 @@ import {
 } from '../../src/core';
 import { SharedSqlJsDatabase, type SqlJsConnection } from '../../src/db';
 import { SeededEntropy } from '../../src/sim/seededEntropy';
-import {
-  databaseClock,
-  DEFAULT_EPOCH_MS,
-  serverClock,
-  VirtualTime,
-  type DatabaseClock,
-  type ServerClock,
-} from '../../src/sim/time/virtualTime';
+import { databaseClock, type DatabaseClock } from '../../src/sim/time/databaseClock';
+import { serverClock, type ServerClock } from '../../src/sim/time/serverClock';
+import { DEFAULT_EPOCH_MS, VirtualTime } from '../../src/sim/time/virtualTime';
 
 export type RecordedEvent = CoordinatorEvent & { vt: number };
 
-/** A server's clock whose timers can be stopped for good (crash) or held back (pause). */
-export class FaultableClock implements Clock {
+/**
+ * A server's clock whose timers can be held back (they fire late, in order, when released) or stopped for
+ * good (a crash). Holding timers is not a pause of the server: see the file's comment.
+ */
+export class TimerHoldingClock implements Clock {
   private dead = false;
-  private paused = false;
+  private holding = false;
   private held: (() => void)[] = [];
   private readonly live = new Set<CancelTimer>();
 
@@ -49,7 +56,7 @@ export class FaultableClock implements Clock {
     const cancelInner = this.inner.setTimer(delayMs, () => {
       this.live.delete(cancel);
       if (cancelled || this.dead) return;
-      if (this.paused) this.held.push(() => !cancelled && !this.dead && callback());
+      if (this.holding) this.held.push(() => !cancelled && !this.dead && callback());
       else callback();
     });
     const cancel = () => {
@@ -61,28 +68,40 @@ export class FaultableClock implements Clock {
     return cancel;
   }
 
-  pause(): void {
-    this.paused = true;
+  /** From now on, timers that come due wait (work already waiting on the database goes on). */
+  holdTimers(): void {
+    this.holding = true;
   }
 
-  /** Fires the timers that came due during the pause, late, in the order they came due. */
-  resume(): void {
-    this.paused = false;
+  /** Fires the timers that came due while held, late, in the order they came due. */
+  releaseTimers(): void {
+    this.holding = false;
     const held = this.held;
     this.held = [];
     for (const fire of held) this.time.setTimer(0, fire);
   }
 
-  kill(): void {
+  /** No timer fires again, held ones included. */
+  stopTimers(): void {
     this.dead = true;
     for (const cancel of [...this.live]) cancel();
     this.held = [];
+  }
+
+  /** What the coordinator's tests call holdTimers (they stall a leader's timers). */
+  pause(): void {
+    this.holdTimers();
+  }
+
+  /** What the coordinator's tests call releaseTimers. */
+  resume(): void {
+    this.releaseTimers();
   }
 }
 
 export interface TestServer {
   id: string;
-  clock: FaultableClock;
+  clock: TimerHoldingClock;
   connection: SqlJsConnection;
   coordinator: DistributedJobCoordinator;
 }
@@ -100,6 +119,7 @@ export class TestCluster {
   readonly servers = new Map<string, TestServer>();
   readonly crashed = new Set<string>();
   private readonly entropy: SeededEntropy;
+  private readonly silencers = new Map<string, () => void>();
 
   private constructor(
     readonly time: VirtualTime,
@@ -123,15 +143,20 @@ export class TestCluster {
     options: Partial<DistributedJobCoordinatorOptions> & { offsetMs?: number; rate?: number } = {},
   ): Promise<TestServer> {
     const { offsetMs, rate, ...coordinatorOptions } = options;
-    const clock = new FaultableClock(serverClock(this.time, { offsetMs, rate }), this.time);
+    const clock = new TimerHoldingClock(serverClock(this.time, { offsetMs, rate }), this.time);
     const connection = this.db.connect(id);
+    // A crashed server is heard no more, as in the conductor (its abandoned work may still settle).
+    const heard = { yes: true };
+    this.silencers.set(id, () => (heard.yes = false));
     const coordinator = new DistributedJobCoordinator({
       serverId: id,
       clock,
       entropy: this.entropy.fork(),
       database: connection,
       jobs: this.options.jobs,
-      onEvent: (event) => this.events.push({ ...event, vt: this.time.now() }),
+      onEvent: (event) => {
+        if (heard.yes) this.events.push({ ...event, vt: this.time.now() });
+      },
       ...this.options.serverOptions,
       ...coordinatorOptions,
     });
@@ -147,11 +172,15 @@ export class TestCluster {
     return server;
   }
 
-  /** Kills a server without any cleanup: its timers never fire and its transaction is rolled back. */
+  /**
+   * Kills a server without any cleanup, as the conductor's crash: its timers never fire, its transaction
+   * is rolled back, and nothing it reports afterwards is recorded.
+   */
   crash(id: string): void {
     const server = this.server(id);
-    server.clock.kill();
+    server.clock.stopTimers();
     server.connection.sever(`${id} crashed`);
+    this.silencers.get(id)?.();
     this.crashed.add(id);
   }
 
@@ -176,7 +205,7 @@ export class TestCluster {
 
   async close(): Promise<void> {
     for (const server of this.servers.values()) {
-      server.clock.kill();
+      server.clock.stopTimers();
       server.connection.sever('test over');
     }
     this.time.clear();
@@ -193,7 +222,7 @@ export function singleServer(
   },
 ) {
   const time = options.time ?? new VirtualTime(DEFAULT_EPOCH_MS);
-  const clock = new FaultableClock(serverClock(time, { offsetMs: options.offsetMs }), time);
+  const clock = new TimerHoldingClock(serverClock(time, { offsetMs: options.offsetMs }), time);
   const events: RecordedEvent[] = [];
   const coordinator = new SingleServerJobCoordinator({
     serverId: 'solo',
