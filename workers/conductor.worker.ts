@@ -1,7 +1,7 @@
 /**
  * The playground's conductor: virtual time, the one shared sql.js database and the trace, in a Web Worker
  * of its own so the page stays smooth however fast the simulation runs. It drives the PlaygroundEngine
- * (src/sim/playgroundEngine.ts) and reaches each server through a port to that server's own Web Worker,
+ * (src/playground/engine.ts) and reaches each server through a port to that server's own Web Worker,
  * which the page starts for it (a worker the page owns can be seen and ended from the page).
  *
  * No Vite-only import: the page hands over the wasm's absolute address.

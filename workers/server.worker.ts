@@ -1,12 +1,12 @@
 /**
  * One simulated server in its own Web Worker: the real coordinator, behind the simulation's server
- * protocol. Thin on purpose: ServerHost (src/sim/transport.ts) does the work, the same class the in-thread
- * transport uses, so a run is the same in both. No Vite-only import, so the same file runs in a browser and
- * under Node's worker_threads (through workers/nodeWorker.mjs).
+ * protocol. Thin on purpose: ServerHost (src/sim/server/transport.ts) does the work, the same class the
+ * in-thread transport uses, so a run is the same in both. No Vite-only import, so the same file runs in a
+ * browser and under Node's worker_threads (through workers/nodeWorker.mjs).
  *
  * The worker answers on the port it is handed in a `connect` message (see ConnectMessage): the page
  * starts it, and the conductor, in a worker of its own, holds the other end of the channel. One question
- * at a time, answered in order (see ToServerWorker in src/sim/workerTransport.ts).
+ * at a time, answered in order (see ToServerWorker in src/sim/server/workerTransport.ts).
  */
 import { toWireError } from '../src/sim/server/protocol';
 import { ServerHost } from '../src/sim/server/transport';

@@ -1,8 +1,9 @@
 /**
  * A small cluster for the coordinator's own tests: real coordinators called directly (with real job
  * functions, which the conductor's simulated servers cannot run), one real shared sql.js database, virtual
- * time. The full simulation with a conductor, scenarios and checkers lives in src/sim (docs/architecture.md);
- * this harness only puts the coordinator in the same situations, with the conductor's meaning where it can:
+ * time. The full simulation with a conductor lives in src/sim, its scenarios in src/scenario and its
+ * checkers in src/verify (docs/architecture.md); this harness only puts the coordinator in the same
+ * situations, with the conductor's meaning where it can:
  *
  * - crash: as the conductor's crash (src/sim/conductor/processes.ts, `Processes.end`): no timer of the
  *   server fires again, its connection is severed (its open transaction rolled back), and nothing it does
