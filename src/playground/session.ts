@@ -113,14 +113,18 @@ export class PlaygroundSession {
     await this.runTo(atMs);
   }
 
-  /** Ends every fault: resumes, heals and restarts each server that needs it, as actions of the history. */
+  /**
+   * Ends every fault as the conductor's heal() would (its healPlan: resume, heal, restart), but as actions
+   * of the history, so that a saved run replays it. A server still stopping cannot restart yet: the others
+   * are healed, and the error says which to heal again once its stop is over.
+   */
   async healAll(): Promise<void> {
-    for (const server of this.conductor.servers()) {
-      if (server.paused) await this.apply({ type: 'resume', server: server.id });
-      if (server.cutOff) await this.apply({ type: 'heal', server: server.id });
-      if (server.process === 'crashed' || server.process === 'stopped')
-        await this.apply({ type: 'restart', server: server.id });
-    }
+    const plan = this.conductor.healPlan();
+    for (const action of plan.actions) await this.apply(action);
+    if (plan.afterStop.length > 0)
+      throw new ActionError([
+        `${plan.afterStop.join(', ')} ${plan.afterStop.length === 1 ? 'is' : 'are'} still stopping: heal again once the stop is over to restart ${plan.afterStop.length === 1 ? 'it' : 'them'}`,
+      ]);
   }
 
   /** The current run as a scenario file: the loaded scenario with every action so far, ending now. */

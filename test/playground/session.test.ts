@@ -66,6 +66,43 @@ describe('playground session', () => {
     }
   });
 
+  test('heal all ends every fault as the conductor would, as actions a saved run replays; a server still stopping is named', async () => {
+    const session = await PlaygroundSession.create({
+      ...cluster,
+      jobs: [{ name: 'work', durationMs: 8_000 }],
+      actions: [{ atMs: 1_000, type: 'enqueue', server: 'a', job: 'work', count: 6 }],
+    });
+    try {
+      await session.advance(2_000);
+      await session.apply({ type: 'pause', server: 'a' });
+      await session.apply({ type: 'cutOff', server: 'b' });
+      await session.apply({ type: 'crash', server: 'c' });
+      await session.advance(1_000);
+      await session.healAll();
+      const servers = () => session.view(null, { invariants: false }).snapshot.servers;
+      expect(servers().map(({ id, process, paused, cutOff }) => ({ id, process, paused, cutOff }))).toEqual([
+        { id: 'a', process: 'running', paused: false, cutOff: false },
+        { id: 'b', process: 'running', paused: false, cutOff: false },
+        { id: 'c', process: 'running', paused: false, cutOff: false },
+      ]);
+      // A graceful stop with jobs still running takes a while: heal all cannot restart it yet, and says so.
+      await session.advance(2_000);
+      const busy = servers().find((server) => server.runningJobs.length > 0)!;
+      await session.apply({ type: 'stop', server: busy.id });
+      await session.apply({ type: 'pause', server: busy.id === 'a' ? 'b' : 'a' });
+      await expect(session.healAll()).rejects.toThrow(
+        `${busy.id} is still stopping: heal again once the stop is over`,
+      );
+      expect(servers().every((server) => !server.paused)).toBe(true);
+      const saved = session.toScenario();
+      expect(saved.actions.filter((action) => action.type === 'resume')).toHaveLength(2);
+      expect(saved.actions.filter((action) => action.type === 'restart')).toHaveLength(1);
+      expect(await replay(saved)).toBe(traceToJson(session.trace()));
+    } finally {
+      session.dispose();
+    }
+  });
+
   test('rewind is replay: going back and forward again gives the same trace; a new action forks the history', async () => {
     const session = await PlaygroundSession.create(cluster);
     try {
