@@ -234,3 +234,51 @@ test('a result handed out stays as it was when the run is disposed (found by the
   expect(result.trace).toHaveLength(length);
   expect(conductor.trace.entries).toHaveLength(entries);
 });
+
+describe('heal', () => {
+  const cluster = (actions: Scenario['actions']): Scenario => ({
+    version: 1,
+    seed: 5,
+    durationMs: 60_000,
+    jobs: [{ name: 'work', durationMs: 5_000 }],
+    servers: [{ id: 'a' }, { id: 'b' }, { id: 'c' }, { id: 'd' }],
+    actions,
+  });
+
+  test('healPlan lists what heal() would do; heal() restarts a stopping server once its stop is over', async () => {
+    const conductor = await Conductor.create(
+      cluster([
+        { atMs: 1_000, type: 'enqueue', server: 'd', job: 'work', count: 8 },
+        { atMs: 2_000, type: 'pause', server: 'a' },
+        { atMs: 2_000, type: 'cutOff', server: 'b' },
+        { atMs: 2_000, type: 'crash', server: 'c' },
+        { atMs: 3_000, type: 'stop', server: 'd', graceMs: 4_000 },
+      ]),
+    );
+    try {
+      await conductor.runUntil(3_001);
+      expect(conductor.servers().find((s) => s.id === 'd')!.process).toBe('stopping');
+      expect(conductor.healPlan()).toEqual({
+        actions: [
+          { type: 'resume', server: 'a' },
+          { type: 'heal', server: 'b' },
+          { type: 'restart', server: 'c' },
+        ],
+        afterStop: ['d'],
+      });
+      conductor.heal();
+      await conductor.runUntil(20_000);
+      const servers = conductor.servers();
+      expect(servers.map((s) => [s.id, s.process, s.paused, s.cutOff])).toEqual([
+        ['a', 'running', false, false],
+        ['b', 'running', false, false],
+        ['c', 'running', false, false],
+        ['d', 'running', false, false],
+      ]);
+      expect(servers.find((s) => s.id === 'd')!.generation).toBe(2);
+      expect(conductor.healPlan()).toEqual({ actions: [], afterStop: [] });
+    } finally {
+      conductor.dispose();
+    }
+  });
+});
