@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it, test, vi } from 'vitest';
 import { settle } from '../../src/sim/time/settle';
-import { DEFAULT_EPOCH_MS, VirtualTime, databaseClock, serverClock } from '../../src/sim/time/virtualTime';
+import { databaseClock } from '../../src/sim/time/databaseClock';
+import { serverClock } from '../../src/sim/time/serverClock';
+import { DEFAULT_EPOCH_MS, VirtualTime } from '../../src/sim/time/virtualTime';
 
 describe('VirtualTime', () => {
   it('starts at the given epoch, 0 by default', () => {
