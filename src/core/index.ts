@@ -24,6 +24,16 @@ export {
 } from './distributed/distributedJobCoordinator';
 export { MIGRATIONS, migrate } from './distributed/migrations';
 export {
+  DISTRIBUTED_JOBS,
+  JOB_CRON_TICKS,
+  JOB_MIGRATIONS,
+  JOB_SCHEDULES,
+  JOB_STATUS,
+  LEAD_JOB_COORDINATORS,
+  TABLES,
+  type JobStatus,
+} from './distributed/sql/tables';
+export {
   HAZARDS,
   resolveHazards,
   type HazardName,

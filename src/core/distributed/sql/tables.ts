@@ -6,12 +6,15 @@
  */
 
 /** A table's name and its columns, each column's constant spelled as the column itself. */
-export interface TableNames<Column extends string> {
-  readonly table: string;
+export interface TableNames<Name extends string, Column extends string> {
+  readonly table: Name;
   readonly columns: { readonly [C in Column]: C };
 }
 
-function table<const Column extends string>(name: string, columns: readonly Column[]): TableNames<Column> {
+function table<const Name extends string, const Column extends string>(
+  name: Name,
+  columns: readonly Column[],
+): TableNames<Name, Column> {
   return {
     table: name,
     columns: Object.fromEntries(columns.map((column) => [column, column])) as { [C in Column]: C },
