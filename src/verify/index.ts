@@ -1,4 +1,7 @@
-/** Verification: the invariant checkers over a run's trace, the property helpers, and the Jepsen history. */
+/**
+ * Verification: the invariant checkers as reducers over one fold of a run's trace (checkAll on a finished
+ * run, RunChecker on a run as it goes), the property helpers, and the Jepsen history.
+ */
 export {
   checkAll,
   checkDeterminism,
@@ -8,5 +11,7 @@ export {
   type InvariantReport,
   type Violation,
 } from './checkers';
+export { RunChecker, invariantReducers } from './runChecker';
+export type { CheckContext, InvariantReducer, RunEnd } from './fold/reducer';
 export { toJepsenHistory, historyToEdn, type HistoryOp } from './jepsenHistory';
 export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';

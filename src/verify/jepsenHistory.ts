@@ -1,4 +1,5 @@
-import { indexRun, isEvent, isProcess } from './checkers/runIndex';
+import { isEvent, isProcess } from './fold/entries';
+import { foldTrace } from './fold/runFold';
 import type { RunResult } from '../sim/runResult';
 
 /**
@@ -31,7 +32,7 @@ export type HistoryValue = { [key: string]: string | number | boolean | null };
  * Jobs are named by their database id, or `id@server` for jobs that lived in one server's memory.
  */
 export function toJepsenHistory(result: RunResult): HistoryOp[] {
-  const run = indexRun(result);
+  const run = foldTrace(result.scenario, result.trace);
   const ops: HistoryOp[] = [];
   const push = (
     time: number,
@@ -85,7 +86,7 @@ export function toJepsenHistory(result: RunResult): HistoryOp[] {
       const value = { job, name: entry.jobName, server, target: entry.target };
       push(entry.vt, 'client', 'invoke', 'enqueue', value);
       push(entry.vt, 'client', 'ok', 'enqueue', value);
-    } else if (isEvent(entry, 'cronFired') && job !== undefined && !run.localJobs.has(job)) {
+    } else if (isEvent(entry, 'cronFired') && job !== undefined && !run.jobs.localJobs.has(job)) {
       // (A single-server cron job also has its `enqueued`; it is counted there.)
       const value = { job, schedule: entry.scheduleKey, tick: entry.tickAt, term: entry.term };
       push(entry.vt, server, 'invoke', 'enqueue', value);

@@ -1,9 +1,13 @@
 import { CronExpression } from '../../core/cron';
 import type { JsonObject } from '../../core/json';
 import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
+import type { Scenario } from '../../scenario/types';
 import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
-import { indexRun, isEvent, num, str, type EventEntry, type RunIndex } from './runIndex';
+import { isEvent, num, str, type ActionEntry, type EventEntry } from '../fold/entries';
+import { checkWith } from '../fold/foldRunner';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
 import { candidate, listText, makeReport, type Candidate, type InvariantReport } from './types';
 
 /** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
@@ -29,15 +33,53 @@ export function scheduleKeyOf(jobName: string, cron: string, params?: JsonObject
  * Schedules come from `scenario.jobs[].schedules` and `addSchedule` actions; a schedule key found only in
  * the run is read back as `job|cron|params`.
  */
+export class CronExactlyOnce implements InvariantReducer {
+  readonly id = 'I4';
+  /** A tick's jobs, its misses and its lateness are known from the final tables only. */
+  readonly found = [];
+  private fold!: RunFold;
+  private scenario!: Scenario;
+  private readonly fired: EventEntry<'cronFired'>[] = [];
+  private readonly skips: EventEntry<'cronSkipped'>[] = [];
+  private readonly added: ActionEntry<'addSchedule'>[] = [];
+
+  start(context: CheckContext): void {
+    ({ fold: this.fold, scenario: this.scenario } = context);
+  }
+
+  step(entry: TraceEntry): void {
+    if (isEvent(entry, 'cronFired')) this.fired.push(entry);
+    else if (isEvent(entry, 'cronSkipped')) this.skips.push(entry);
+    else if (entry.source === 'action' && entry.type === 'action' && entry.action.type === 'addSchedule') {
+      this.added.push(entry as ActionEntry<'addSchedule'>);
+    }
+  }
+
+  finish(end: RunEnd): InvariantReport {
+    return judge(this.fold, this.scenario, end, this.fired, this.skips, this.added);
+  }
+}
+
+/** I4 on a finished run. */
 export function checkCronExactlyOnce(result: RunResult): InvariantReport {
-  const run = indexRun(result);
-  const timezone = result.scenario.coordinator?.timezone ?? 'UTC';
-  const crons = scheduleCrons(result);
+  return checkWith(new CronExactlyOnce(), result);
+}
+
+function judge(
+  run: RunFold,
+  scenario: Scenario,
+  end: RunEnd,
+  firedEntries: readonly EventEntry<'cronFired'>[],
+  skips: readonly EventEntry<'cronSkipped'>[],
+  added: readonly ActionEntry<'addSchedule'>[],
+): InvariantReport {
+  const result = { scenario, final: end.final };
+  const timezone = scenario.coordinator?.timezone ?? 'UTC';
+  const crons = scheduleCrons(scenario, added);
   const policies = schedulePolicies(result);
-  const ticks = collectTicks(run, result);
+  const ticks = collectTicks(run, end, firedEntries);
   const skipped = new Map<string, { count: number; entries: TraceEntry[] }>();
-  for (const entry of run.trace) {
-    if (!isEvent(entry, 'cronSkipped')) continue;
+  for (const entry of skips) {
     const found = skipped.get(entry.scheduleKey) ?? { count: 0, entries: [] };
     found.count += entry.count;
     found.entries.push(entry);
@@ -75,7 +117,7 @@ export function checkCronExactlyOnce(result: RunResult): InvariantReport {
     if (missing.length > allowed) {
       candidates.push(missingCandidate(run, key, missing, allowed, byTick, skipped.get(key)?.entries ?? []));
     }
-    const policy = policies.get(key) ?? result.scenario.coordinator?.misfire ?? DEFAULT_MISFIRE_POLICY;
+    const policy = policies.get(key) ?? scenario.coordinator?.misfire ?? DEFAULT_MISFIRE_POLICY;
     const lateCandidate = misfireCandidate(key, byTick, policy);
     if (lateCandidate) candidates.push(lateCandidate);
   }
@@ -98,28 +140,28 @@ interface TickJobs {
   jobs: Map<string, { entry?: EventEntry<'cronFired'>; createdAt?: number }>;
 }
 
-function scheduleCrons(result: RunResult): Map<string, string> {
+function scheduleCrons(
+  scenario: Scenario,
+  added: readonly ActionEntry<'addSchedule'>[],
+): Map<string, string> {
   const crons = new Map<string, string>();
-  for (const job of result.scenario.jobs) {
+  for (const job of scenario.jobs) {
     for (const schedule of job.schedules ?? []) {
       crons.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.cron);
     }
   }
-  for (const action of result.scenario.actions) {
+  for (const action of scenario.actions) {
     if (action.type === 'addSchedule')
       crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
   }
-  for (const entry of result.trace) {
-    if (entry.source === 'action' && entry.type === 'action' && entry.action.type === 'addSchedule') {
-      const action = entry.action;
-      crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
-    }
-  }
+  // Actions taken in the playground are in the trace only (applied or refused, as before).
+  for (const { action } of added)
+    crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
   return crons;
 }
 
 /** The misfire policy each schedule of the scenario declares (the coordinator's default otherwise). */
-function schedulePolicies(result: RunResult): Map<string, MisfirePolicy> {
+function schedulePolicies(result: { scenario: Scenario }): Map<string, MisfirePolicy> {
   const policies = new Map<string, MisfirePolicy>();
   for (const job of result.scenario.jobs) {
     for (const schedule of job.schedules ?? []) {
@@ -181,7 +223,11 @@ function compile(cron: string | undefined, timezone: string): CronExpression | u
   }
 }
 
-function collectTicks(run: RunIndex, result: RunResult): Map<string, Map<number, TickJobs>> {
+function collectTicks(
+  run: RunFold,
+  result: RunEnd,
+  fired: readonly EventEntry<'cronFired'>[],
+): Map<string, Map<number, TickJobs>> {
   const ticks = new Map<string, Map<number, TickJobs>>();
   const at = (key: string, tick: number) => {
     let byTick = ticks.get(key);
@@ -190,8 +236,7 @@ function collectTicks(run: RunIndex, result: RunResult): Map<string, Map<number,
     if (!jobs) byTick.set(tick, (jobs = { jobs: new Map() }));
     return jobs.jobs;
   };
-  for (const entry of run.trace) {
-    if (!isEvent(entry, 'cronFired')) continue;
+  for (const entry of fired) {
     const jobs = at(entry.scheduleKey, entry.tickAt);
     const job = run.jobKey(entry) ?? entry.jobId;
     if (!jobs.get(job)?.entry) jobs.set(job, { ...jobs.get(job), entry });
@@ -215,7 +260,7 @@ function collectTicks(run: RunIndex, result: RunResult): Map<string, Map<number,
   return ticks;
 }
 
-function duplicateCandidate(run: RunIndex, key: string, tick: number, tickJobs: TickJobs): Candidate {
+function duplicateCandidate(run: RunFold, key: string, tick: number, tickJobs: TickJobs): Candidate {
   // The moment the tick got its second job: the second job's event, or else its row's creation.
   const seen = [...tickJobs.jobs].map(([job, facts]) => ({
     job,
@@ -233,7 +278,7 @@ function duplicateCandidate(run: RunIndex, key: string, tick: number, tickJobs: 
 }
 
 function missingCandidate(
-  run: RunIndex,
+  run: RunFold,
   key: string,
   missing: readonly number[],
   allowed: number,

@@ -1,6 +1,10 @@
 import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
-import { indexRun, isEvent, isProcess, type EventEntry, type RunIndex } from './runIndex';
+import { isEvent, isProcess, type EventEntry } from '../fold/entries';
+import type { CheckContext, InvariantReducer } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
+import { checkWith } from '../fold/foldRunner';
+import { Overlap, tokenText, type Claim } from './claimOverlap';
 import { candidate, makeReport, type Candidate, type InvariantReport } from './types';
 
 /**
@@ -11,10 +15,8 @@ import { candidate, makeReport, type Candidate, type InvariantReport } from './t
  *    or a `reclaimed` of the job (which the database emits only once the lease expired; a reclaim whose
  *    transaction was rolled back does not count). The holder's process ending does not end it.
  *    Because an event is recorded only when its answer arrives, a second claim recorded before the first
- *    claim's end is a violation only if that end's write cannot have happened before the second claim:
- *    the end is a completion, a rejection, a lost claim or a reclaim of the first holder, or a failure or
- *    release whose write provably came later (see RunIndex.writeLowerBoundVt), or there is no end at all
- *    while the holder lived. A holder that died before the second claim may have made its write just before
+ *    claim's end is a violation only if that end's write cannot have happened before the second claim
+ *    (see Overlap). A holder that died before the second claim may have made its write just before
  *    dying, unanswered: that overlap is accepted and counted (`unprovenOverlaps`).
  * 2. A completion (or an accepted failure, retry or dead) comes from the job's current claim: the latest
  *    `claimed` of the job, from the same server and attempt, not ended by a reclaim.
@@ -22,90 +24,141 @@ import { candidate, makeReport, type Candidate, type InvariantReport } from './t
  *    crashed, paused, cut off, stopped or ended while holding it) is claimed once per attempt: attempts
  *    1, 2, ... n in order (consecutive from its first claim for a job that did not enter through
  *    `enqueued` or `cronFired`, such as a row re-inserted under hazard H8).
+ *
+ * As a reducer: rules 1 and 2 are judged at the entries that settle them (an overlap at the entry that
+ * proves it, or at the end if its proof is on the database clock or never comes); rule 3 at the end,
+ * since a job can be disturbed at any time.
  */
-export function checkExactlyOnceClaim(result: RunResult): InvariantReport {
-  const run = indexRun(result);
-  const candidates: Candidate[] = [];
-  const rolledBackReclaims = findRolledBackReclaims(run.trace);
-  const jobs = new Map<string, JobClaims>();
-  const job = (key: string) => {
-    let found = jobs.get(key);
-    if (!found) jobs.set(key, (found = { claims: [], disturbed: false }));
-    return found;
-  };
-  let claims = 0;
-  let unproven = 0;
+export class ExactlyOnceClaim implements InvariantReducer {
+  readonly id = 'I1';
+  readonly found: Candidate[] = [];
+  /** The position of each found candidate's cause: ties of time and seq go to the earlier cause. */
+  private readonly ranks: number[] = [];
+  private fold!: RunFold;
+  private readonly jobs = new Map<string, JobClaims>();
+  private open: Overlap[] = [];
+  private readonly atDbTime: {
+    overlap: Overlap;
+    entry: EventEntry<'failed'> | EventEntry<'released-claim'>;
+  }[] = [];
+  /** Completions of jobs never claimed: their evidence names the job's origin, which may come later. */
+  private readonly neverClaimed: { key: string; server: string; entry: TraceEntry; rank: number }[] = [];
+  /** The last `processEnded` of each server, by seq. */
+  private readonly lastEnded = new Map<string, number>();
+  private position = 0;
+  private claims = 0;
+  private unproven = 0;
 
-  const disturbHolder = (server: string) => {
-    for (const state of jobs.values()) {
+  start(context: CheckContext): void {
+    this.fold = context.fold;
+  }
+
+  step(entry: TraceEntry): void {
+    const position = this.position++;
+    this.settleOverlaps(entry);
+    this.apply(entry, position);
+  }
+
+  finish(): InvariantReport {
+    // Never-claimed completions (rank NaN in `found`) are built again below, with their origin.
+    const ranked = this.found.flatMap((found, index) => {
+      const rank = this.ranks[index]!;
+      return Number.isNaN(rank) ? [] : [{ rank, found }];
+    });
+    const origins = this.fold.jobs.origins;
+    for (const { key, server, entry, rank } of this.neverClaimed) {
+      const message = `job ${key}: completion accepted from ${server}, but the job was never claimed`;
+      ranked.push({ rank, found: candidate(message, entry.vt, [origins.get(key), entry]) });
+    }
+    let unproven = this.unproven;
+    for (const { overlap, entry } of this.atDbTime) {
+      const found = overlap.judgeDbAt(entry);
+      if (found) ranked.push({ rank: overlap.rank, found });
+      else unproven++;
+    }
+    for (const overlap of this.open) ranked.push({ rank: overlap.rank, found: overlap.end() });
+    let index = 0;
+    for (const [key, state] of this.jobs) {
+      index++;
+      if (state.disturbed || state.claims.length === 0) continue;
+      const found = checkAttempts(key, state.claims, origins.has(key));
+      if (found) ranked.push({ rank: Number.MAX_SAFE_INTEGER - this.jobs.size + index, found });
+    }
+    ranked.sort((a, b) => a.rank - b.rank);
+    const jobs = [...this.jobs.values()];
+    return makeReport(
+      'I1',
+      ranked.map((item) => item.found),
+      {
+        claims: this.claims,
+        jobs: jobs.filter((state) => state.claims.length > 0).length,
+        disturbedJobs: jobs.filter((state) => state.disturbed).length,
+        unprovenOverlaps: unproven,
+      },
+    );
+  }
+
+  private settleOverlaps(entry: TraceEntry): void {
+    if (this.open.length === 0) return;
+    this.open = this.open.filter((overlap) => {
+      const verdict = overlap.step(entry);
+      if (!verdict) return true;
+      if (verdict.kind === 'violation') this.report(overlap.rank, verdict.violation);
+      else if (verdict.kind === 'unproven') this.unproven++;
+      else this.atDbTime.push({ overlap, entry: verdict.entry });
+      return false;
+    });
+  }
+
+  private report(rank: number, found: Candidate): void {
+    this.found.push(found);
+    this.ranks.push(rank);
+  }
+
+  private job(key: string): JobClaims {
+    let found = this.jobs.get(key);
+    if (!found) this.jobs.set(key, (found = { claims: [], disturbed: false }));
+    return found;
+  }
+
+  private disturbHolder(server: string): void {
+    for (const state of this.jobs.values()) {
       const live = liveClaim(state);
       if (live && live.server === server) state.disturbed = true;
     }
-  };
+  }
 
-  run.trace.forEach((entry, position) => {
-    if (entry.server !== null && run.appliedAction(entry, 'crash', 'pause', 'cutOff', 'stop')) {
-      disturbHolder(entry.action.server);
+  private apply(entry: TraceEntry, position: number): void {
+    const fold = this.fold;
+    if (entry.server !== null && fold.appliedAction(entry, 'crash', 'pause', 'cutOff', 'stop')) {
+      this.disturbHolder(entry.action.server);
       return;
     }
     if (isProcess(entry, 'processEnded') && entry.server !== null) {
-      disturbHolder(entry.server);
+      this.lastEnded.set(entry.server, entry.seq);
+      this.disturbHolder(entry.server);
       return;
     }
     if (entry.source !== 'coordinator' || entry.server === null) return;
-    const key = run.jobKey(entry);
+    const key = fold.jobKey(entry);
     if (key === undefined) return;
-    const state = job(key);
+    const state = this.job(key);
     const server = entry.server;
 
     if (isEvent(entry, 'claimed')) {
-      claims++;
+      this.claims++;
       const previous = liveClaim(state);
       if (previous) {
-        const judged = judgeOverlap(run, previous, entry, position, key);
-        if (judged.violation) candidates.push(judged.violation);
-        else unproven++;
+        // The holder died between its claim and the second one: it may have failed or released the job
+        // just before, with the answer lost. Not provable either way.
+        if ((this.lastEnded.get(previous.server) ?? -1) > previous.entry.seq) this.unproven++;
+        else this.open.push(new Overlap(fold, previous, entry, key, position));
         previous.end = { entry, by: 'overlap' };
         state.disturbed = true;
       }
       state.claims.push({ entry, server, attempt: entry.attempt, token: entry.token });
     } else if (isEvent(entry, 'completed') || (isEvent(entry, 'failed') && acceptedFailure(entry))) {
-      const latest = state.claims[state.claims.length - 1];
-      if (!latest) {
-        if (entry.type === 'completed') {
-          candidates.push(
-            candidate(
-              `job ${key}: completion accepted from ${server}, but the job was never claimed`,
-              entry.vt,
-              [run.origins.get(key), entry],
-            ),
-          );
-        }
-        return;
-      }
-      const what = entry.type === 'completed' ? 'completion' : `failure (${describeOutcome(entry)})`;
-      const own = [...state.claims].reverse().find((c) => c.server === server && c.attempt === entry.attempt);
-      // A claim overtaken by a newer one was judged when the newer one came (a late answer, or a violation).
-      if (own?.end?.by === 'overlap') return;
-      if (latest.server !== server || latest.attempt !== entry.attempt) {
-        candidates.push(
-          candidate(
-            `job ${key}: ${what} accepted from ${server} attempt ${entry.attempt}, which is not the current claim ` +
-              `(the current claim is ${latest.server} attempt ${latest.attempt}${tokenText(latest)})`,
-            entry.vt,
-            [own?.entry, latest.entry, entry],
-          ),
-        );
-      } else if (latest.end?.by === 'reclaim') {
-        candidates.push(
-          candidate(
-            `job ${key}: ${what} accepted from ${server} attempt ${entry.attempt}${tokenText(latest)} after its claim ` +
-              `was reclaimed at ${latest.end.entry.vt}`,
-            entry.vt,
-            [latest.entry, latest.end.entry, entry],
-          ),
-        );
-      }
+      this.judgeOutcome(state, key, server, entry, position);
       endOwn(state, server, entry.attempt, entry);
     } else if (isEvent(entry, 'completionRejected', 'failed', 'claimLost')) {
       endOwn(state, server, entry.attempt, entry);
@@ -114,34 +167,69 @@ export function checkExactlyOnceClaim(result: RunResult): InvariantReport {
       if (live && live.server === server) live.end = { entry, by: 'holder' };
       state.disturbed = true;
     } else if (isEvent(entry, 'reclaimed')) {
-      if (rolledBackReclaims.has(entry.seq)) return;
+      if (fold.rolledBackReclaim(entry)) return;
       const live = liveClaim(state);
       if (live) live.end = { entry, by: 'reclaim' };
       state.disturbed = true;
     }
     if (isEvent(entry, 'claimLost')) state.disturbed = true;
-  });
-
-  for (const [key, state] of jobs) {
-    if (state.disturbed || state.claims.length === 0) continue;
-    const found = checkAttempts(key, state.claims, run.origins.has(key));
-    if (found) candidates.push(found);
   }
 
-  return makeReport('I1', candidates, {
-    claims,
-    jobs: [...jobs.values()].filter((state) => state.claims.length > 0).length,
-    disturbedJobs: [...jobs.values()].filter((state) => state.disturbed).length,
-    unprovenOverlaps: unproven,
-  });
+  /** Rule 2: an accepted completion or failure comes from the job's current claim. */
+  private judgeOutcome(
+    state: JobClaims,
+    key: string,
+    server: string,
+    entry: EventEntry<'completed'> | EventEntry<'failed'>,
+    position: number,
+  ): void {
+    const latest = state.claims[state.claims.length - 1];
+    if (!latest) {
+      if (entry.type === 'completed') {
+        this.neverClaimed.push({ key, server, entry, rank: position });
+        // Judged now; its evidence (the job's origin, which a late answer can record after) at the end.
+        this.found.push(
+          candidate(
+            `job ${key}: completion accepted from ${server}, but the job was never claimed`,
+            entry.vt,
+            [entry],
+          ),
+        );
+        this.ranks.push(Number.NaN);
+      }
+      return;
+    }
+    const what = entry.type === 'completed' ? 'completion' : `failure (${entry.outcome})`;
+    const own = [...state.claims].reverse().find((c) => c.server === server && c.attempt === entry.attempt);
+    // A claim overtaken by a newer one was judged when the newer one came (a late answer, or a violation).
+    if (own?.end?.by === 'overlap') return;
+    if (latest.server !== server || latest.attempt !== entry.attempt) {
+      this.report(
+        position,
+        candidate(
+          `job ${key}: ${what} accepted from ${server} attempt ${entry.attempt}, which is not the current claim ` +
+            `(the current claim is ${latest.server} attempt ${latest.attempt}${tokenText(latest)})`,
+          entry.vt,
+          [own?.entry, latest.entry, entry],
+        ),
+      );
+    } else if (latest.end?.by === 'reclaim') {
+      this.report(
+        position,
+        candidate(
+          `job ${key}: ${what} accepted from ${server} attempt ${entry.attempt}${tokenText(latest)} after its claim ` +
+            `was reclaimed at ${latest.end.entry.vt}`,
+          entry.vt,
+          [latest.entry, latest.end.entry, entry],
+        ),
+      );
+    }
+  }
 }
 
-interface Claim {
-  entry: EventEntry<'claimed'>;
-  server: string;
-  attempt: number;
-  token: string | null;
-  end?: { entry: TraceEntry; by: 'holder' | 'reclaim' | 'overlap' };
+/** I1 on a finished run. */
+export function checkExactlyOnceClaim(result: RunResult): InvariantReport {
+  return checkWith(new ExactlyOnceClaim(), result);
 }
 
 interface JobClaims {
@@ -161,103 +249,6 @@ function endOwn(state: JobClaims, server: string, attempt: number, entry: TraceE
 
 function acceptedFailure(entry: EventEntry<'failed'>): boolean {
   return entry.outcome === 'retry' || entry.outcome === 'dead';
-}
-
-function describeOutcome(entry: EventEntry<'failed'>): string {
-  return entry.outcome;
-}
-
-function tokenText(claim: Claim): string {
-  return claim.token === null ? '' : `, token ${claim.token}`;
-}
-
-/**
- * A second claim was recorded while the first one looked live. Decides whether the first claim provably
- * was still live in the database when the second was made.
- */
-function judgeOverlap(
-  run: RunIndex,
-  first: Claim,
-  second: EventEntry<'claimed'>,
-  position: number,
-  key: string,
-): { violation?: Candidate } {
-  const holder = first.server;
-  const holderGeneration = run.generation(first.entry);
-  const message = (why: string) =>
-    `job ${key} claimed by ${second.server} (attempt ${second.attempt}${second.token ? `, token ${second.token}` : ''}) ` +
-    `while ${holder}'s claim (attempt ${first.attempt}${tokenText(first)}) was still live: ${why}`;
-  const violation = (why: string, proof?: TraceEntry) => ({
-    violation: candidate(message(why), second.vt, [first.entry, second, proof]),
-  });
-
-  // The holder died between its claim and the second one: it may have failed or released the job just
-  // before, with the answer lost. Not provable either way.
-  const diedBefore = run.trace
-    .slice(first.entry.seq + 1, position)
-    .some((entry) => entry.server === holder && isProcess(entry, 'processEnded'));
-  if (diedBefore) return {};
-
-  for (const entry of run.trace.slice(position + 1)) {
-    if (entry.server === holder && isProcess(entry) && run.generation(entry) >= holderGeneration) {
-      // The holder's process ended (or restarted) without ending the claim. Its end write may have been in
-      // flight only if it ended within a few latencies of the second claim.
-      if (run.writeLowerBoundVt(entry, 2) > second.vt) {
-        return violation(`${holder} still held it and its process ended later, at ${entry.vt}`, entry);
-      }
-      return {};
-    }
-    if (entry.source !== 'coordinator' || run.jobKey(entry) !== key) continue;
-    if (isEvent(entry, 'reclaimed') && entry.previousHolder === holder && second.server !== holder) {
-      return violation(`the database reclaimed ${holder}'s claim only later, at ${entry.vt}`, entry);
-    }
-    if (entry.server !== holder) continue;
-    if (isEvent(entry, 'completed')) {
-      return violation(`${holder} then completed it, at ${entry.vt}`, entry);
-    }
-    if (isEvent(entry, 'completionRejected') && entry.attempt === first.attempt) {
-      return violation(`${holder}'s completion was rejected at ${entry.vt} without any reclaim`, entry);
-    }
-    if (isEvent(entry, 'claimLost') && entry.attempt === first.attempt) {
-      return violation(`${holder} lost its claim at ${entry.vt} without any reclaim`, entry);
-    }
-    if (isEvent(entry, 'failed') && entry.attempt === first.attempt) {
-      if (entry.outcome === 'rejected' || entry.outcome === 'dropped') {
-        return violation(
-          `${holder}'s failure (${entry.outcome}) at ${entry.vt} came after the second claim`,
-          entry,
-        );
-      }
-      if (writtenAfter(run, entry, first, second)) {
-        return violation(`${holder} gave it back (failed, ${entry.outcome}) only at ${entry.vt}`, entry);
-      }
-      return {};
-    }
-    if (isEvent(entry, 'released-claim')) {
-      if (writtenAfter(run, entry, first, second)) {
-        return violation(`${holder} released it only at ${entry.vt}`, entry);
-      }
-      return {};
-    }
-  }
-  return violation(`${holder} never gave it back`);
-}
-
-/**
- * Whether the write behind a `failed` or `released-claim` entry provably ran after the second claim. With
- * `dbAt` (the database's clock when it was written) that is exact: the earliest moment after the first
- * claim at which the database read that time. Without it, the entry's time less two round trips, which
- * misses a statement's wait in the lock queue (found by the soak: a release that waited for the lock
- * looked later than the claim that followed it).
- */
-function writtenAfter(
-  run: RunIndex,
-  entry: EventEntry<'failed'> | EventEntry<'released-claim'>,
-  first: Claim,
-  second: EventEntry<'claimed'>,
-): boolean {
-  if (entry.dbAt !== undefined) return run.dbToVtAfter(entry.dbAt, first.entry.vt) > second.vt;
-  return run.writeLowerBoundVt(entry, 2) > second.vt;
 }
 
 /** Attempts of an undisturbed job's claims: 1..n (or consecutive from the first), each claimed once. */
@@ -284,27 +275,4 @@ function checkAttempts(key: string, claims: readonly Claim[], entered: boolean):
     ]);
   }
   return undefined;
-}
-
-/**
- * `reclaimed` is emitted inside the claiming server's transaction. If that transaction was rolled back
- * (its server cut off or crashed before committing), the reclaim never happened.
- */
-function findRolledBackReclaims(trace: readonly TraceEntry[]): Set<number> {
-  const rolledBack = new Set<number>();
-  trace.forEach((entry, index) => {
-    if (!isEvent(entry, 'reclaimed')) return;
-    for (const later of trace.slice(index + 1)) {
-      if (later.source !== 'database') continue;
-      if (later.type === 'rolledBack' && later.server === entry.server) {
-        rolledBack.add(entry.seq);
-        return;
-      }
-      if (later.type === 'lockReleased') {
-        if (later.outcome === 'rollback' && later.server === entry.server) rolledBack.add(entry.seq);
-        return;
-      }
-    }
-  });
-  return rolledBack;
 }

@@ -1,6 +1,10 @@
-import type { RunResult } from '../../sim/runResult';
+import type { Scenario } from '../../scenario/types';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
-import { indexRun, isEvent, isProcess, type ActionEntry, type EventEntry } from './runIndex';
+import { isEvent, isProcess, type ActionEntry, type EventEntry } from '../fold/entries';
+import { checkWith } from '../fold/foldRunner';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
 import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
 
 /** Slack over the bound for database latency, ms. */
@@ -30,23 +34,27 @@ interface Leadership {
  * server with jobs was running, not stopping, paused or cut off, from the loss to the deadline: otherwise
  * no new leader was possible. Every measured delay is in `measurements.failoverMs`.
  */
-export function checkFailoverBound(result: RunResult): InvariantReport {
-  const run = indexRun(result);
-  if (run.elections.length === 0 && result.scenario.mode === 'single') {
-    return skippedReport('I5', 'single-server mode: no leader election');
-  }
-  const { leadershipTimeoutMs, heartbeatIntervalMs } = result.timings;
-  const boundMs = leadershipTimeoutMs + heartbeatIntervalMs + FAILOVER_SLACK_MS;
+export class FailoverBound implements InvariantReducer {
+  readonly id = 'I5';
+  /** A failover is measured on the database clock and judged against candidates up to its deadline: at the end. */
+  readonly found = [];
+  private fold!: RunFold;
+  private scenario!: Scenario;
+  private timings!: ResolvedTimings;
+  private leader: Leadership | undefined;
+  private readonly losses: Loss[] = [];
+  /** Losses not yet followed by an election of a higher term or a heartbeat of the lost leader. */
+  private open: Loss[] = [];
 
-  const losses: {
-    leadership: Leadership;
-    action: ActionEntry<'crash' | 'pause' | 'cutOff'>;
-    position: number;
-  }[] = [];
-  let leader: Leadership | undefined;
-  run.trace.forEach((entry, position) => {
+  start(context: CheckContext): void {
+    ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);
+  }
+
+  step(entry: TraceEntry): void {
+    this.settleLosses(entry);
+    const leader = this.leader;
     if (isEvent(entry, 'elected') && entry.server !== null) {
-      leader = {
+      this.leader = {
         server: entry.server,
         term: entry.term,
         elected: entry,
@@ -60,37 +68,74 @@ export function checkFailoverBound(result: RunResult): InvariantReport {
       leader.lastBeat = entry;
       leader.lastBeatDb = entry.db;
     } else if (isEvent(entry, 'steppedDown', 'released') && entry.term === leader.term) {
-      leader = undefined;
+      this.leader = undefined;
     } else if (isProcess(entry, 'processEnded')) {
-      leader = undefined;
-    } else if (run.appliedAction(entry, 'crash', 'pause', 'cutOff') && !leader.lost) {
+      this.leader = undefined;
+    } else if (this.fold.appliedAction(entry, 'crash', 'pause', 'cutOff') && !leader.lost) {
       leader.lost = true;
-      losses.push({ leadership: { ...leader }, action: entry, position });
+      const loss: Loss = { leadership: { ...leader }, action: entry, cameBack: false };
+      this.losses.push(loss);
+      this.open.push(loss);
     }
-  });
+  }
 
-  const candidates: Candidate[] = [];
-  const failoverMs: number[] = [];
-  let survived = 0;
-  let impossible = 0;
-  let unfinished = 0;
-  for (const { leadership, action, position } of losses) {
-    let next: EventEntry<'elected'> | undefined;
-    let cameBack = false;
-    for (const entry of run.trace.slice(position + 1)) {
+  /** What decides a loss: the next election of a higher term, or first a heartbeat of the same leader and term. */
+  private settleLosses(entry: TraceEntry): void {
+    if (this.open.length === 0) return;
+    this.open = this.open.filter((loss) => {
+      const { leadership } = loss;
       if (isEvent(entry, 'elected') && entry.term > leadership.term) {
-        next = entry;
-        break;
+        loss.next = entry;
+        return false;
       }
       if (
         isEvent(entry, 'heartbeat') &&
         entry.server === leadership.server &&
         entry.term === leadership.term
       ) {
-        cameBack = true;
-        break;
+        loss.cameBack = true;
+        return false;
       }
-    }
+      return true;
+    });
+  }
+
+  finish(end: RunEnd): InvariantReport {
+    return judge(this.fold, this.scenario, this.timings, end, this.losses);
+  }
+}
+
+interface Loss {
+  leadership: Leadership;
+  action: ActionEntry<'crash' | 'pause' | 'cutOff'>;
+  next?: EventEntry<'elected'>;
+  cameBack: boolean;
+}
+
+/** I5 on a finished run. */
+export function checkFailoverBound(result: RunResult): InvariantReport {
+  return checkWith(new FailoverBound(), result);
+}
+
+function judge(
+  run: RunFold,
+  scenario: Scenario,
+  timings: ResolvedTimings,
+  result: RunEnd,
+  losses: readonly Loss[],
+): InvariantReport {
+  if (run.elections.length === 0 && scenario.mode === 'single') {
+    return skippedReport('I5', 'single-server mode: no leader election');
+  }
+  const { leadershipTimeoutMs, heartbeatIntervalMs } = timings;
+  const boundMs = leadershipTimeoutMs + heartbeatIntervalMs + FAILOVER_SLACK_MS;
+
+  const candidates: Candidate[] = [];
+  const failoverMs: number[] = [];
+  let survived = 0;
+  let impossible = 0;
+  let unfinished = 0;
+  for (const { leadership, action, next, cameBack } of losses) {
     if (cameBack) {
       survived++;
       continue;

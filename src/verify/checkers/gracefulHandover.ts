@@ -1,5 +1,10 @@
+import type { Scenario } from '../../scenario/types';
 import type { RunResult } from '../../sim/runResult';
-import { indexRun, isEvent, isProcess, type EventEntry } from './runIndex';
+import type { TraceEntry } from '../../sim/trace/trace';
+import { isEvent, isProcess, type EventEntry } from '../fold/entries';
+import { checkWith } from '../fold/foldRunner';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
 import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
 
 /** A graceful stop hands leadership over within this much virtual time. */
@@ -17,9 +22,49 @@ const RELEASE_ROUND_TRIPS = 3;
  * not judged (`supersededReleases`). With no election at all, the bound is broken if the run went past it.
  * Every measured delay is in `measurements.handoverMs`.
  */
+export class GracefulHandover implements InvariantReducer {
+  readonly id = 'I6';
+  /** A handover is judged against elections and candidates up to its deadline: at the end. */
+  readonly found = [];
+  private fold!: RunFold;
+  private scenario!: Scenario;
+  private readonly releases: EventEntry<'released'>[] = [];
+  /** The seqs of each server's `processStarted` entries, in order. */
+  private readonly starts = new Map<string, number[]>();
+
+  start(context: CheckContext): void {
+    ({ fold: this.fold, scenario: this.scenario } = context);
+  }
+
+  step(entry: TraceEntry): void {
+    if (isEvent(entry, 'released') && entry.server !== null) this.releases.push(entry);
+    if (entry.server !== null && isProcess(entry, 'processStarted')) {
+      let list = this.starts.get(entry.server);
+      if (!list) this.starts.set(entry.server, (list = []));
+      list.push(entry.seq);
+    }
+  }
+
+  finish(end: RunEnd): InvariantReport {
+    return judge(this.fold, this.scenario, end, this.releases, (server, after, before) =>
+      (this.starts.get(server) ?? []).some((seq) => seq > after && seq < before),
+    );
+  }
+}
+
+/** I6 on a finished run. */
 export function checkGracefulHandover(result: RunResult): InvariantReport {
-  const run = indexRun(result);
-  if (run.elections.length === 0 && result.scenario.mode === 'single') {
+  return checkWith(new GracefulHandover(), result);
+}
+
+function judge(
+  run: RunFold,
+  scenario: Scenario,
+  result: RunEnd,
+  released: readonly EventEntry<'released'>[],
+  startedBetween: (server: string, afterSeq: number, beforeSeq: number) => boolean,
+): InvariantReport {
+  if (run.elections.length === 0 && scenario.mode === 'single') {
     return skippedReport('I6', 'single-server mode: no leader election');
   }
   const candidates: Candidate[] = [];
@@ -27,8 +72,8 @@ export function checkGracefulHandover(result: RunResult): InvariantReport {
   let releases = 0;
   let judged = 0;
   let superseded = 0;
-  run.trace.forEach((released, position) => {
-    if (!isEvent(released, 'released') || released.server === null) return;
+  released.forEach((released) => {
+    if (released.server === null) return;
     releases++;
     const server = released.server;
     // The elections after this term, by anyone: by virtual time, since a late answer can record one
@@ -42,9 +87,7 @@ export function checkGracefulHandover(result: RunResult): InvariantReport {
     }
     let next: EventEntry<'elected'> | undefined;
     for (const entry of later) {
-      const restarted = run.trace
-        .slice(position + 1, entry.seq)
-        .some((other) => other.server === server && isProcess(other, 'processStarted'));
+      const restarted = startedBetween(server, released.seq, entry.seq);
       if (entry.server === server && !restarted) continue;
       if (!next || entry.vt < next.vt) next = entry;
     }

@@ -1,7 +1,11 @@
 import type { Row } from '../../core/ports';
-import type { RunResult } from '../../sim/runResult';
+import type { Scenario } from '../../scenario/types';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
-import { indexRun, isEvent, isProcess, num, str, type ProcessEntry, type RunIndex } from './runIndex';
+import { isEvent, isProcess, num, str, type ProcessEntry } from '../fold/entries';
+import { checkWith } from '../fold/foldRunner';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
 import {
   candidate,
   listText,
@@ -29,14 +33,50 @@ import {
  * The violation names every lost and unfinished job; its time is the earliest moment one was lost (the
  * failure that dropped it, the death of the process that held it), or the end of the run for unfinished rows.
  */
-export function checkNothingLost(result: RunResult): InvariantReport {
-  if (result.healedAt === null) {
-    return skippedReport('I2', 'the run did not heal, so its jobs could not all finish');
+export class NothingLost implements InvariantReducer {
+  readonly id = 'I2';
+  /** Nothing is lost until the end: a job may finish at any time. */
+  readonly found = [];
+  private fold!: RunFold;
+  private scenario!: Scenario;
+  private timings!: ResolvedTimings;
+  private readonly facts = new JobFactsFold();
+
+  start(context: CheckContext): void {
+    ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);
   }
-  const run = indexRun(result);
+
+  step(entry: TraceEntry): void {
+    this.facts.step(this.fold, entry);
+  }
+
+  finish(end: RunEnd): InvariantReport {
+    if (end.healedAt === null) {
+      return skippedReport('I2', 'the run did not heal, so its jobs could not all finish');
+    }
+    return judge(
+      this.fold,
+      this.facts,
+      { ...end, healedAt: end.healedAt },
+      finishGraceMs({ scenario: this.scenario, timings: this.timings }),
+    );
+  }
+}
+
+/** I2 on a finished run. */
+export function checkNothingLost(result: RunResult): InvariantReport {
+  return checkWith(new NothingLost(), result);
+}
+
+function judge(
+  run: RunFold,
+  facts: JobFactsFold,
+  result: RunEnd & { healedAt: number },
+  graceMs: number,
+): InvariantReport {
   const rows = new Map<string, Row>();
   for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
-  const jobs = collectJobs(run);
+  const jobs = facts.jobs(run);
 
   const lost: Problem[] = [];
   const needsCarrier: { key: string; job: JobFacts; via: TraceEntry; optional?: boolean }[] = [];
@@ -46,13 +86,13 @@ export function checkNothingLost(result: RunResult): InvariantReport {
     if (job.deadHandedOn) needsCarrier.push({ key, job, via: job.deadHandedOn, optional: true });
     if (job.completed || job.dead) continue;
     if (job.dropped) {
-      lost.push(lostProblem(run, key, job, job.dropped, 'dropped after a failure'));
+      lost.push(lostProblem(facts, key, job, job.dropped, 'dropped after a failure'));
       continue;
     }
     const handedOn = handOff(job);
     if (handedOn) needsCarrier.push({ key, job, via: handedOn });
     else if (job.local) needsCarrier.push({ key, job, via: job.last });
-    else lost.push(lostProblem(run, key, job, undefined, 'missing from distributedJobs'));
+    else lost.push(lostProblem(facts, key, job, undefined, 'missing from distributedJobs'));
   }
 
   // Rows that no event created may carry a job handed on (H8) or moved from a server's memory (H10); so may
@@ -67,12 +107,11 @@ export function checkNothingLost(result: RunResult): InvariantReport {
       .filter(([key, job]) => !job.local && !rows.has(key))
       .map(([key, job]) => ({ id: key, name: job.name, enqueuedBy: null })),
   ]
-    .filter((carrier) => !run.origins.has(carrier.id))
+    .filter((carrier) => !run.jobs.origins.has(carrier.id))
     .map((carrier) => ({ ...carrier, used: false }))
     .sort((a, b) => Number(a.id) - Number(b.id));
   needsCarrier.sort((a, b) => a.via.seq - b.via.seq);
   // A job created at the very end of the run (a cron tick of the liveness phase) had no time to finish.
-  const graceMs = finishGraceMs(result);
   const unfinishedLocal: string[] = [];
   let carried = 0;
   for (const { key, job, via, optional } of needsCarrier) {
@@ -89,7 +128,7 @@ export function checkNothingLost(result: RunResult): InvariantReport {
       continue;
     }
     if (optional) continue;
-    if (job.local && !processEndedSince(run, job)) {
+    if (job.local && !facts.processEndedSince(job)) {
       // Still waiting in a live server's memory: unfinished, unless it came too late to finish.
       const since = job.origin?.vt ?? job.last.vt;
       if (!(since > result.healedAt && since > result.endedAt - graceMs)) unfinishedLocal.push(key);
@@ -97,7 +136,7 @@ export function checkNothingLost(result: RunResult): InvariantReport {
     }
     lost.push(
       lostProblem(
-        run,
+        facts,
         key,
         job,
         undefined,
@@ -110,7 +149,7 @@ export function checkNothingLost(result: RunResult): InvariantReport {
     const createdAt = num(row.createdAt);
     return createdAt === null ? -Infinity : run.dbToVt(createdAt);
   };
-  const late = (row: Row) => createdVt(row) > result.healedAt! && createdVt(row) > result.endedAt - graceMs;
+  const late = (row: Row) => createdVt(row) > result.healedAt && createdVt(row) > result.endedAt - graceMs;
   const open = [...rows.values()].filter((row) => row.status === 'queued' || row.status === 'claimed');
   const unfinished = open.filter((row) => !late(row));
   const measurements = {
@@ -154,7 +193,7 @@ export function checkNothingLost(result: RunResult): InvariantReport {
   }
   const firstLost = lost[0];
   const firstUnfinished = unfinished[0] ? String(unfinished[0].id) : unfinishedLocal[0];
-  const unfinishedEvidence = firstUnfinished ? run.entriesOf(firstUnfinished).slice(-2) : [];
+  const unfinishedEvidence = firstUnfinished ? facts.lastEntries(firstUnfinished) : [];
   const chosen: Candidate = firstLost
     ? candidate('', firstLost.atVt, firstLost.evidence)
     : candidate('', result.endedAt, unfinishedEvidence);
@@ -184,21 +223,42 @@ interface Problem {
   evidence: TraceEntry[];
 }
 
-function collectJobs(run: RunIndex): Map<string, JobFacts> {
-  const jobs = new Map<string, JobFacts>();
-  for (const entry of run.trace) {
-    const key = run.jobKey(entry);
-    if (key === undefined || entry.source !== 'coordinator' || !('jobName' in entry)) continue;
-    let job = jobs.get(key);
+/**
+ * What the trace says of each job, entry by entry: its name, where it entered, its last claim, whether it
+ * completed, died, was dropped or handed on. Also its last two entries (the evidence of an unfinished
+ * one) and each server's process ends.
+ */
+class JobFactsFold {
+  private readonly byKey = new Map<string, JobFacts>();
+  private readonly last = new Map<string, TraceEntry[]>();
+  private readonly ends = new Map<string, ProcessEntry[]>();
+  private fold!: RunFold;
+
+  step(fold: RunFold, entry: TraceEntry): void {
+    this.fold = fold;
+    if (isProcess(entry, 'processEnded') && entry.server !== null) {
+      let list = this.ends.get(entry.server);
+      if (!list) this.ends.set(entry.server, (list = []));
+      list.push(entry);
+    }
+    const key = fold.jobKey(entry);
+    if (key === undefined) return;
+    const last = this.last.get(key);
+    if (last) {
+      last.push(entry);
+      if (last.length > 2) last.shift();
+    } else this.last.set(key, [entry]);
+    if (entry.source !== 'coordinator' || !('jobName' in entry)) return;
+    let job = this.byKey.get(key);
     if (!job) {
       job = {
         name: entry.jobName,
-        local: run.localJobs.has(key),
+        local: fold.jobs.localJobs.has(key),
         last: entry,
         completed: false,
         dead: false,
       };
-      jobs.set(key, job);
+      this.byKey.set(key, job);
     }
     job.last = entry;
     if (isEvent(entry, 'enqueued')) job.origin ??= entry;
@@ -213,23 +273,45 @@ function collectJobs(run: RunIndex): Map<string, JobFacts> {
       if (entry.outcome === 'retry' && job.lastClaim?.token === null) job.handedOn = entry;
     } else if (isEvent(entry, 'released-claim') && job.lastClaim?.token === null) job.handedOn = entry;
   }
-  // cronFired names no job name: add those jobs from their rows or their schedule key.
-  for (const [key, origin] of run.origins) {
-    if (jobs.has(key) || !isEvent(origin, 'cronFired')) continue;
-    jobs.set(key, {
-      name: origin.scheduleKey.split('|')[0] ?? '',
-      local: run.localJobs.has(key),
-      origin,
-      last: origin,
-      completed: false,
-      dead: false,
-    });
+
+  /** Every job of the trace so far (copies: the caller may not change the fold's). */
+  jobs(run: RunFold): Map<string, JobFacts> {
+    const jobs = new Map<string, JobFacts>();
+    for (const [key, job] of this.byKey) jobs.set(key, { ...job });
+    const origins = run.jobs.origins;
+    // cronFired names no job name: add those jobs from their rows or their schedule key.
+    for (const [key, origin] of origins) {
+      if (jobs.has(key) || !isEvent(origin, 'cronFired')) continue;
+      jobs.set(key, {
+        name: origin.scheduleKey.split('|')[0] ?? '',
+        local: run.jobs.localJobs.has(key),
+        origin,
+        last: origin,
+        completed: false,
+        dead: false,
+      });
+    }
+    for (const [key, origin] of origins) {
+      const job = jobs.get(key);
+      if (job) job.origin ??= origin;
+    }
+    return jobs;
   }
-  for (const [key, origin] of run.origins) {
-    const job = jobs.get(key);
-    if (job) job.origin ??= origin;
+
+  /** The last two entries of a job. */
+  lastEntries(key: string): TraceEntry[] {
+    return [...(this.last.get(key) ?? [])];
   }
-  return jobs;
+
+  /** The end of the process that last held a job (its claim, or its memory for a local job), if it ended. */
+  processEndedSince(job: JobFacts): ProcessEntry | undefined {
+    const since = job.local ? job.origin : job.lastClaim;
+    if (!since || since.server === null) return undefined;
+    const generation = this.fold.generation(since);
+    return (this.ends.get(since.server) ?? []).find(
+      (entry) => entry.seq > since.seq && this.fold.generation(entry) === generation,
+    );
+  }
 }
 
 function handOff(job: JobFacts): TraceEntry | undefined {
@@ -237,7 +319,7 @@ function handOff(job: JobFacts): TraceEntry | undefined {
 }
 
 function lostProblem(
-  run: RunIndex,
+  facts: JobFactsFold,
   key: string,
   job: JobFacts,
   at: TraceEntry | undefined,
@@ -247,7 +329,7 @@ function lostProblem(
   let detail = why;
   if (!moment) {
     // Lost when the process that held it (its claim, or its memory for a local job) ended.
-    const ended = processEndedSince(run, job);
+    const ended = facts.processEndedSince(job);
     if (ended) {
       moment = ended;
       detail = `${why}; ${ended.server}'s process ended (${ended.reason})`;
@@ -268,7 +350,7 @@ function lostProblem(
  * How long a job needs at most to finish in a healthy cluster: a failover, a claim lease, a poll, the
  * backoff of four retries (1 + 2 + 4 + 8 s, plus jitter) and five runs of the longest job.
  */
-export function finishGraceMs(result: RunResult): number {
+export function finishGraceMs(result: { scenario: Scenario; timings: ResolvedTimings }): number {
   const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs, pollIntervalMs } = result.timings;
   let longest = 0;
   for (const job of result.scenario.jobs) longest = Math.max(longest, job.durationMs ?? 0);
@@ -276,18 +358,4 @@ export function finishGraceMs(result: RunResult): number {
     if (action.type === 'setJob') longest = Math.max(longest, action.durationMs ?? 0);
   }
   return leadershipTimeoutMs + heartbeatIntervalMs + claimLeaseMs + pollIntervalMs + 20_000 + 5 * longest;
-}
-
-/** The end of the process that last held a job (its claim, or its memory for a local job), if it ended. */
-function processEndedSince(run: RunIndex, job: JobFacts): ProcessEntry | undefined {
-  const since = job.local ? job.origin : job.lastClaim;
-  if (!since || since.server === null) return undefined;
-  const ended = run.trace.find(
-    (entry) =>
-      entry.seq > since.seq &&
-      entry.server === since.server &&
-      isProcess(entry, 'processEnded') &&
-      run.generation(entry) === run.generation(since),
-  );
-  return ended && isProcess(ended) ? ended : undefined;
 }

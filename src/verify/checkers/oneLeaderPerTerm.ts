@@ -1,7 +1,11 @@
 import type { Row } from '../../core/ports';
+import type { Scenario } from '../../scenario/types';
 import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
-import { indexRun, isEvent, num, str, type EventEntry, type RunIndex } from './runIndex';
+import { isEvent, num, str, type EventEntry } from '../fold/entries';
+import { checkWith } from '../fold/foldRunner';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
+import type { RunFold } from '../fold/runFold';
 import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
 
 /**
@@ -22,39 +26,83 @@ import { candidate, makeReport, skippedReport, type Candidate, type InvariantRep
  * 4. Rows of scheduled jobs without a term (hazard H4 writes none) created by a server after its last
  *    term before that write ended (a newer term began), or by a server that had never been elected.
  */
-export function checkOneLeaderPerTerm(result: RunResult): InvariantReport {
-  const run = indexRun(result);
-  const elections = run.elections;
-  const measurements = {
-    elections: elections.length,
-    maxTerm: Math.max(0, ...elections.map((entry) => entry.term)),
-  };
-  if (elections.length === 0 && result.scenario.mode === 'single') {
-    return skippedReport('I3', 'single-server mode: no leader election', measurements);
+export class OneLeaderPerTerm implements InvariantReducer {
+  readonly id = 'I3';
+  /** Two elections of one term, judged at the second. */
+  readonly found: Candidate[] = [];
+  private fold!: RunFold;
+  private scenario!: Scenario;
+  private readonly byTerm = new Map<number, EventEntry<'elected'>>();
+  /** Heartbeats and cron jobs written under a term, judged at the end against the terms above theirs. */
+  private readonly termedWrites: (EventEntry<'heartbeat'> | EventEntry<'cronFired'>)[] = [];
+  private readonly cron = new CronLooks();
+  private readonly firedBy = new Map<string, TraceEntry>();
+
+  start(context: CheckContext): void {
+    ({ fold: this.fold, scenario: this.scenario } = context);
   }
-  const candidates: Candidate[] = [
-    ...termsGrow(run, elections),
-    ...staleTraceWrites(run, result, elections),
-    ...staleRows(run, result, elections),
-  ];
-  return makeReport('I3', candidates, measurements);
+
+  step(entry: TraceEntry): void {
+    if (isEvent(entry, 'elected')) {
+      const same = this.byTerm.get(entry.term);
+      if (same) {
+        this.found.push(
+          candidate(
+            `two leaders in term ${entry.term}: ${same.server} (elected at ${same.vt}) and ${entry.server} (elected at ${entry.vt})`,
+            entry.vt,
+            [same, entry],
+          ),
+        );
+      } else this.byTerm.set(entry.term, entry);
+    }
+    if (isEvent(entry, 'cronFired')) {
+      this.cron.step(entry);
+      this.firedBy.set(entry.jobId, entry);
+    }
+    if (isEvent(entry, 'heartbeat', 'cronFired') && entry.term !== null && entry.server !== null) {
+      this.termedWrites.push(entry);
+    }
+  }
+
+  finish(end: RunEnd): InvariantReport {
+    const run = this.fold;
+    const elections = run.elections;
+    const measurements = {
+      elections: elections.length,
+      maxTerm: Math.max(0, ...elections.map((entry) => entry.term)),
+    };
+    if (elections.length === 0 && this.scenario.mode === 'single') {
+      return skippedReport('I3', 'single-server mode: no leader election', measurements);
+    }
+    const newer = newerTerms(run, elections);
+    const candidates: Candidate[] = [
+      ...this.found,
+      ...termsWentBackwards(run, elections),
+      ...staleTraceWrites(run, end, this.termedWrites, this.cron, newer),
+      ...staleRows(run, end, elections, this.firedBy, newer),
+    ];
+    return makeReport('I3', candidates, measurements);
+  }
 }
 
-function termsGrow(run: RunIndex, elections: readonly EventEntry<'elected'>[]): Candidate[] {
+/** I3 on a finished run. */
+export function checkOneLeaderPerTerm(result: RunResult): InvariantReport {
+  return checkWith(new OneLeaderPerTerm(), result);
+}
+
+/**
+ * A lower term counts only if its election provably started after the higher one's (a late answer can
+ * reorder the records); on the database clock, so at the end. (Two elections of one term were judged at
+ * the second.)
+ */
+function termsWentBackwards(run: RunFold, elections: readonly EventEntry<'elected'>[]): Candidate[] {
   const found: Candidate[] = [];
-  const byTerm = new Map<number, EventEntry<'elected'>>();
+  const terms = new Set<number>();
   let highest: EventEntry<'elected'> | undefined;
   for (const entry of elections) {
-    const same = byTerm.get(entry.term);
-    if (same) {
-      found.push(
-        candidate(
-          `two leaders in term ${entry.term}: ${same.server} (elected at ${same.vt}) and ${entry.server} (elected at ${entry.vt})`,
-          entry.vt,
-          [same, entry],
-        ),
-      );
-    } else if (
+    const same = terms.has(entry.term);
+    if (
+      !same &&
       highest &&
       entry.term < highest.term &&
       run.electionStartVt(entry) > run.electionStartVt(highest)
@@ -68,7 +116,7 @@ function termsGrow(run: RunIndex, elections: readonly EventEntry<'elected'>[]): 
         ),
       );
     }
-    if (!same) byTerm.set(entry.term, entry);
+    terms.add(entry.term);
     if (!highest || entry.term > highest.term) highest = entry;
   }
   return found;
@@ -76,7 +124,7 @@ function termsGrow(run: RunIndex, elections: readonly EventEntry<'elected'>[]): 
 
 /** The election that began the earliest among terms above `term`. */
 function firstNewerTerm(
-  run: RunIndex,
+  run: RunFold,
   elections: readonly EventEntry<'elected'>[],
   term: number,
 ): EventEntry<'elected'> | undefined {
@@ -88,25 +136,37 @@ function firstNewerTerm(
   return first;
 }
 
+type NewerTerms = (term: number) => EventEntry<'elected'> | undefined;
+
+/** firstNewerTerm, remembered per term for one finish (heartbeats ask it for the same few terms). */
+function newerTerms(run: RunFold, elections: readonly EventEntry<'elected'>[]): NewerTerms {
+  const known = new Map<number, EventEntry<'elected'> | undefined>();
+  return (term) => {
+    if (!known.has(term)) known.set(term, firstNewerTerm(run, elections, term));
+    return known.get(term);
+  };
+}
+
 function staleTraceWrites(
-  run: RunIndex,
-  result: RunResult,
-  elections: readonly EventEntry<'elected'>[],
+  run: RunFold,
+  result: RunEnd,
+  writes: readonly (EventEntry<'heartbeat'> | EventEntry<'cronFired'>)[],
+  cron: CronLooks,
+  newerTerm: NewerTerms,
 ): Candidate[] {
   const found: Candidate[] = [];
   const rows = new Map<string, Row>();
   for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
-  const roundTrips = cronRoundTrips(run);
-  for (const entry of run.trace) {
-    if (!isEvent(entry, 'heartbeat', 'cronFired') || entry.term === null || entry.server === null) continue;
-    const newer = firstNewerTerm(run, elections, entry.term);
+  for (const entry of writes) {
+    if (entry.term === null) continue;
+    const newer = newerTerm(entry.term);
     if (!newer) continue;
     let writtenFrom: number;
     if (entry.type === 'cronFired') {
       const row = rows.get(entry.jobId);
       const createdAt = row ? num(row.createdAt) : null;
       writtenFrom =
-        createdAt !== null ? run.dbToVt(createdAt) : run.writeLowerBoundVt(entry, roundTrips(entry));
+        createdAt !== null ? run.dbToVt(createdAt) : run.writeLowerBoundVt(entry, cron.roundTrips(entry));
     } else {
       writtenFrom = run.writeLowerBoundVt(entry, 1);
     }
@@ -129,31 +189,38 @@ function staleTraceWrites(
  * How many answers may separate a cron job's insert from its `cronFired`: the rest of the scheduler's
  * transaction (per schedule two statements, per tick fired three) and its commit.
  */
-function cronRoundTrips(run: RunIndex): (entry: EventEntry<'cronFired'>) => number {
-  const schedules = new Set<string>();
-  const perLook = new Map<string, number>();
-  const look = (entry: TraceEntry) => `${entry.server ?? ''}|${entry.vt}`;
-  for (const entry of run.trace) {
-    if (!isEvent(entry, 'cronFired')) continue;
-    schedules.add(entry.scheduleKey);
-    perLook.set(look(entry), (perLook.get(look(entry)) ?? 0) + 1);
+class CronLooks {
+  private readonly schedules = new Set<string>();
+  private readonly perLook = new Map<string, number>();
+
+  step(entry: EventEntry<'cronFired'>): void {
+    this.schedules.add(entry.scheduleKey);
+    this.perLook.set(look(entry), (this.perLook.get(look(entry)) ?? 0) + 1);
   }
-  return (entry) => 3 + 2 * schedules.size + 3 * (perLook.get(look(entry)) ?? 1);
+
+  roundTrips(entry: EventEntry<'cronFired'>): number {
+    return 3 + 2 * this.schedules.size + 3 * (this.perLook.get(look(entry)) ?? 1);
+  }
+}
+
+/** One look of the scheduler: a server at one instant. */
+function look(entry: TraceEntry): string {
+  return `${entry.server ?? ''}|${entry.vt}`;
 }
 
 function staleRows(
-  run: RunIndex,
-  result: RunResult,
+  run: RunFold,
+  result: RunEnd,
   elections: readonly EventEntry<'elected'>[],
+  firedBy: ReadonlyMap<string, TraceEntry>,
+  newerTerm: NewerTerms,
 ): Candidate[] {
   const found: Candidate[] = [];
   const jobs = new Map<string, Row>();
   for (const row of result.final.distributedJobs) jobs.set(String(row.id), row);
-  const firedBy = new Map<string, TraceEntry>();
-  for (const entry of run.trace) if (isEvent(entry, 'cronFired')) firedBy.set(entry.jobId, entry);
 
   const checkTermed = (table: string, describe: string, term: number, createdAt: number, jobId: string) => {
-    const newer = firstNewerTerm(run, elections, term);
+    const newer = newerTerm(term);
     if (!newer) return;
     const createdVt = run.dbToVt(createdAt);
     if (createdVt <= run.electionStartVt(newer)) return;
@@ -195,7 +262,7 @@ function staleRows(
       );
       continue;
     }
-    const newer = firstNewerTerm(run, elections, last.term);
+    const newer = newerTerm(last.term);
     if (!newer || createdVt <= run.electionStartVt(newer)) continue;
     found.push(
       candidate(
