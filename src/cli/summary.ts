@@ -1,4 +1,5 @@
 import type { InvariantReport } from '../verify/checkers';
+import { DISTRIBUTED_JOBS } from '../core';
 import type { RunResult } from '../sim/runResult';
 import { entryDetails } from '../sim/trace/entryText';
 import { ServerStateFold } from '../sim/trace/serverState';
@@ -235,8 +236,8 @@ export function jobCounts(result: RunResult): JobCounts {
     }
   }
   const table: Record<string, number> = {};
-  for (const row of result.final.distributedJobs) {
-    const status = String(row.status ?? 'unknown');
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) {
+    const status = String(row[DISTRIBUTED_JOBS.columns.status] ?? 'unknown');
     table[status] = (table[status] ?? 0) + 1;
   }
   return {
@@ -336,7 +337,9 @@ function jobLines(jobs: JobCounts): string[] {
   const lines = [`  ${counts.join('  ')}`];
   const table = Object.entries(jobs.table);
   if (table.length) {
-    lines.push(`  distributedJobs at the end: ${table.map(([status, n]) => `${status} ${n}`).join(', ')}`);
+    lines.push(
+      `  ${DISTRIBUTED_JOBS.table} at the end: ${table.map(([status, n]) => `${status} ${n}`).join(', ')}`,
+    );
   }
   return lines;
 }

@@ -1,5 +1,6 @@
 import type { SqlJsStatic } from 'sql.js';
 import type { Row } from '../core/ports';
+import { LEAD_JOB_COORDINATORS } from '../core';
 import {
   checkAll,
   checkDeterminism,
@@ -151,7 +152,7 @@ export class PlaygroundSession {
     const from = fresh ? 0 : Math.min(since.entries, entries.length);
     const newEntries = entries.slice(Math.max(from, entries.length - (request.maxEntries ?? MAX_ENTRIES)));
     const snapshot = conductor.snapshot({ jobRows: MAX_JOB_ROWS });
-    const lease = snapshot.tables.leadJobCoordinators[0];
+    const lease = snapshot.tables[LEAD_JOB_COORDINATORS.table][0];
     return {
       history: this.history,
       fresh,
