@@ -1,3 +1,4 @@
+import type { FaultAction } from '../../scenario/faultActions';
 import type { Action, ActionBody, Scenario } from '../../scenario/types';
 import type { ResolvedTimings } from '../runResult';
 import type { DatabaseClock } from '../time/databaseClock';
@@ -5,31 +6,6 @@ import type { VirtualTime } from '../time/virtualTime';
 import type { Host, Hosts } from './hosts';
 import type { Network } from './network';
 import type { Processes } from './processes';
-
-/** The actions that break (or mend) the cluster: processes, connections, clocks. */
-export type FaultAction = Extract<
-  ActionBody,
-  {
-    type:
-      'crash' | 'stop' | 'restart' | 'pause' | 'resume' | 'cutOff' | 'heal' | 'setClock' | 'setDatabaseSkew';
-  }
->;
-
-const FAULT_TYPES: ReadonlySet<string> = new Set<FaultAction['type']>([
-  'crash',
-  'stop',
-  'restart',
-  'pause',
-  'resume',
-  'cutOff',
-  'heal',
-  'setClock',
-  'setDatabaseSkew',
-]);
-
-export function isFault(action: ActionBody): action is FaultAction {
-  return FAULT_TYPES.has(action.type);
-}
 
 /** What heal() would do now: the actions to apply, and the servers to restart once their stop is over. */
 export interface HealPlan {
