@@ -2,9 +2,10 @@ import { describeError } from '../errors';
 import type { Emitter } from '../events';
 import type { Hazards } from '../hazards';
 import type { ClaimedJob, JobSource, TakeResult } from '../jobSource';
-import type { JsonObject } from '../json';
 import type { Clock, Database, Entropy, Transaction } from '../ports';
 import { Sleeper } from '../sleeper';
+import { parseParams, toClaim, type DatabaseClaim } from './claimRows';
+import { insertFailedCopy, insertReleasedCopy, takeByDeleting } from './deleteOnClaim';
 import type { Locked } from './serverLock';
 import { SELECT_DB_NOW } from './sql/clockSql';
 import {
@@ -12,10 +13,7 @@ import {
   claimDue,
   COMPLETE_CLAIM,
   DELETE_FAILED,
-  deleteDue,
   FAIL_CLAIM,
-  INSERT_FAILED_COPY,
-  INSERT_RELEASED_COPY,
   MARK_UNREADABLE_DEAD,
   RECLAIM_EXPIRED,
   RELEASE_CLAIM,
@@ -24,15 +22,11 @@ import {
   SELECT_NEXT_DUE,
   type ClaimOrder,
 } from './sql/distributedJobsSql';
-import { queryRows, runStatement, type RowOf } from './sql/statement';
+import { queryRows, runStatement } from './sql/statement';
 import { CHANNELS } from './sql/tables';
 
 /** Notified whenever the shared table gains due work. */
 export const JOBS_CHANNEL = CHANNELS.jobs;
-
-interface DatabaseClaim extends ClaimedJob {
-  readonly maxAttempts: number;
-}
 
 export interface DatabaseJobSourceOptions {
   database: Database;
@@ -83,7 +77,7 @@ export class DatabaseJobSource implements JobSource {
       max = 1;
     }
     const { jobs, nextDueInMs } = await this.options.locked((tx) =>
-      hazards.deleteOnClaim ? this.takeByDeleting(tx, max) : this.claim(tx, max),
+      hazards.deleteOnClaim ? takeByDeleting(tx, max, () => this.claimOrder()) : this.claim(tx, max),
     );
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
@@ -154,22 +148,6 @@ export class DatabaseJobSource implements JobSource {
     }
   }
 
-  /** Hazard H8: the reference deletes the row as it claims it; nothing remains if this server dies. */
-  private async takeByDeleting(
-    tx: Transaction,
-    max: number,
-  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
-    const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
-    const rows = await queryRows(tx, deleteDue(this.claimOrder()), [now, max]);
-    const jobs: DatabaseClaim[] = [];
-    for (const row of rows) {
-      const params = parseParams(row);
-      if (typeof params !== 'string')
-        jobs.push(toClaim({ ...row, attempts: Number(row.attempts) + 1 }, params, null));
-    }
-    return { jobs };
-  }
-
   async complete(job: ClaimedJob): Promise<boolean> {
     const claim = job as DatabaseClaim;
     if (claim.token === null) return true;
@@ -198,17 +176,13 @@ export class DatabaseJobSource implements JobSource {
     const dead = claim.attempt >= maxAttempts;
     if (claim.token === null) {
       // Under H8 the row is gone: a retry or a dead letter is a new row.
-      await runStatement(database, INSERT_FAILED_COPY, [
-        claim.name,
-        JSON.stringify(claim.params),
+      await insertFailedCopy(database, claim, {
         retryInMs,
-        dead ? 'dead' : 'queued',
-        claim.attempt,
+        dead,
         maxAttempts,
         message,
-        this.options.serverId,
-        claim.tickAt ?? null,
-      ]);
+        serverId: this.options.serverId,
+      });
       events.emit({ type: 'failed', ...base, outcome: dead ? 'dead' : 'retry', retryInMs });
       return;
     }
@@ -236,14 +210,7 @@ export class DatabaseJobSource implements JobSource {
     // next claim looked like attempt 2 of a job nobody had run).
     const attempts = started ? claim.attempt : claim.attempt - 1;
     if (claim.token === null) {
-      await runStatement(this.options.database, INSERT_RELEASED_COPY, [
-        claim.name,
-        JSON.stringify(claim.params),
-        attempts,
-        claim.maxAttempts,
-        this.options.serverId,
-        claim.tickAt ?? null,
-      ]);
+      await insertReleasedCopy(this.options.database, claim, attempts, this.options.serverId);
     } else {
       this.held.delete(claim.token);
       // RETURNING the database's clock: the event about this write arrives later than the write itself.
@@ -315,29 +282,4 @@ export class DatabaseJobSource implements JobSource {
       });
     }
   }
-}
-
-type ClaimedRow = RowOf<'id' | 'name' | 'params' | 'attempts' | 'maxAttempts' | 'tickAt'>;
-
-function parseParams(row: RowOf<'id' | 'params'>): JsonObject | string {
-  try {
-    const params: unknown = JSON.parse(String(row.params));
-    if (params !== null && typeof params === 'object' && !Array.isArray(params)) return params as JsonObject;
-    return `params column of job ${String(row.id)} is not a JSON object`;
-  } catch {
-    return `params column of job ${String(row.id)} is not valid JSON`;
-  }
-}
-
-function toClaim(row: ClaimedRow, params: JsonObject, token: string | null): DatabaseClaim {
-  return {
-    id: String(row.id),
-    name: String(row.name),
-    params,
-    attempt: Number(row.attempts),
-    maxAttempts: Number(row.maxAttempts),
-    tickAt: row.tickAt === null || row.tickAt === undefined ? undefined : Number(row.tickAt),
-    token,
-    lost: false,
-  };
 }
