@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { checkAll, type InvariantId, type InvariantReport } from './checkers';
+import { RunChecker } from './runChecker';
 import { DEFAULT_EPOCH_MS, runScenario, type RunOptions } from '../sim';
-import type { RunResult } from '../sim/runResult';
+import type { ResolvedTimings, RunResult } from '../sim/runResult';
+import type { TraceEntry } from '../sim/trace/trace';
 import type { Scenario } from '../scenario/types';
 import { serializeScenario } from '../scenario/schema';
 
@@ -21,7 +23,22 @@ export interface CheckOptions {
   only?: readonly InvariantId[];
   /** Passed to runScenario (`heal` defaults to true there: the liveness phase runs). */
   run?: Omit<RunOptions, 'onProgress'>;
+  /**
+   * End the run as soon as a checker whose failure counts has judged a violation (those that can judge
+   * one at the entry where it happens: I1, I3), and report on the run so far. It saves the rest of a
+   * failing run, and of every shrink step. It needs runScenario's `onEntries` hook (EntriesHook); where
+   * runScenario does not call it, the run goes to its end and the reports are the same as without.
+   */
+  stopAtFirstViolation?: boolean;
 }
+
+/**
+ * The hook that early stop needs from runScenario: called as the run goes (after each step, ideally after
+ * each entry) with the entries recorded since the last call and the run's resolved timings; returning
+ * true ends the run there, and runScenario returns the result so far (its trace, the tables at that
+ * moment, endedAt the time reached, healedAt null unless the heal had begun).
+ */
+export type EntriesHook = (entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void;
 
 export interface ScenarioCheck {
   result: RunResult;
@@ -32,16 +49,34 @@ export interface ScenarioCheck {
 
 /** Whether a report's failure counts under `options`. */
 function counts(report: InvariantReport, options: CheckOptions): boolean {
-  if (report.ok) return false;
-  if (options.ignore?.includes(report.id)) return false;
-  if (options.only && !options.only.includes(report.id)) return false;
+  return !report.ok && countsId(report.id, options);
+}
+
+function countsId(id: InvariantId, options: CheckOptions): boolean {
+  if (options.ignore?.includes(id)) return false;
+  if (options.only && !options.only.includes(id)) return false;
   return true;
 }
 
 /** Runs the scenario (with its liveness phase) and checks every invariant on the result. */
 export async function checkScenario(scenario: Scenario, options: CheckOptions = {}): Promise<ScenarioCheck> {
-  const result = await runScenario(scenario, options.run);
-  const reports = checkAll(result);
+  if (!options.stopAtFirstViolation) {
+    const result = await runScenario(scenario, options.run);
+    const reports = checkAll(result);
+    return { result, reports, failed: reports.filter((report) => counts(report, options)) };
+  }
+  let checker: RunChecker | undefined;
+  const onEntries: EntriesHook = (entries, timings) => {
+    checker ??= new RunChecker(scenario, timings);
+    checker.push(entries);
+    return checker.violations().some((id) => countsId(id, options));
+  };
+  const run: RunOptions & { onEntries: EntriesHook } = { ...options.run, onEntries };
+  const result = await runScenario(scenario, run);
+  checker ??= new RunChecker(result.scenario, result.timings);
+  // Whatever the hook was not given (all of it, where runScenario has no such hook).
+  checker.push(result.trace.slice(checker.length));
+  const reports = checker.finish(result);
   return { result, reports, failed: reports.filter((report) => counts(report, options)) };
 }
 

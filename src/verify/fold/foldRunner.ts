@@ -42,6 +42,11 @@ export class FoldRunner {
     return this.reducers.some((reducer) => reducer.found.length > 0);
   }
 
+  /** The checkers that have already judged a violation on the entries settled so far. */
+  violations(): InvariantId[] {
+    return this.reducers.filter((reducer) => reducer.found.length > 0).map((reducer) => reducer.id);
+  }
+
   /**
    * The reports (I1-I6, in order) on the trace so far, ending as `end` says. The fold may hold the last
    * few entries back (an action until the next entry says whether it was refused, a reclaim until its

@@ -1,0 +1,67 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { RunOptions } from '../../src/sim';
+import type { RunResult } from '../../src/sim/runResult';
+import { checkAll } from '../../src/verify';
+import { checkScenario, type EntriesHook } from '../../src/verify/properties';
+import { RunBuilder } from './checkers/build';
+
+/**
+ * Early stop, on the verify side. runScenario does not offer its `onEntries` hook yet; this stands in for
+ * it as its contract says (entries as they come, in steps; true ends the run, whose result is the run so
+ * far), over a hand-built run: a second claim while the first is live, proven by the first holder's
+ * completion at seq 4, then a long quiet tail of heartbeats.
+ */
+function overlappingClaims(): RunResult {
+  const run = new RunBuilder();
+  run.elected(0, 'a', 1);
+  run.enqueued(10, 'a', '1');
+  run.claimed(100, 'a', '1', 1);
+  run.claimed(200, 'b', '1', 2);
+  run.completed(5_000, 'a', '1', 1);
+  for (let vt = 6_000; vt < 60_000; vt += 1_000) run.heartbeat(vt, 'a', 1);
+  return run.build();
+}
+
+const STEP = 10;
+let calls = 0;
+
+vi.mock('../../src/sim', async (importOriginal) => {
+  const sim = await importOriginal<typeof import('../../src/sim')>();
+  return {
+    ...sim,
+    runScenario: (_scenario: unknown, options: RunOptions & { onEntries?: EntriesHook } = {}) => {
+      calls++;
+      const whole = overlappingClaims();
+      const hook = options.onEntries;
+      if (!hook) return Promise.resolve(whole);
+      for (let length = 0; length < whole.trace.length; length += STEP) {
+        if (hook(whole.trace.slice(length, length + STEP), whole.timings) === true) {
+          const trace = whole.trace.slice(0, length + STEP);
+          return Promise.resolve({ ...whole, trace, endedAt: trace[trace.length - 1]!.vt, healedAt: null });
+        }
+      }
+      return Promise.resolve(whole);
+    },
+  };
+});
+
+const scenario = overlappingClaims().scenario;
+
+describe('checkScenario with stopAtFirstViolation', () => {
+  it('ends the run at the step where a counted checker judged a violation, and reports that prefix', async () => {
+    const stopped = await checkScenario(scenario, { stopAtFirstViolation: true });
+    expect(calls).toBe(1);
+    expect(stopped.result.trace.length).toBe(STEP);
+    expect(stopped.failed.map((report) => report.id)).toEqual(['I1']);
+    expect(stopped.failed[0]?.violation?.atVt).toBe(200);
+    expect(stopped.reports).toEqual(checkAll(stopped.result));
+  });
+
+  it('goes on to the end when the violations found at once do not count, or without the option', async () => {
+    const whole = await checkScenario(scenario);
+    const ignored = await checkScenario(scenario, { ignore: ['I1'], stopAtFirstViolation: true });
+    expect(ignored.result.trace.length).toBe(whole.result.trace.length);
+    expect(ignored.reports).toEqual(whole.reports);
+    expect(whole.failed.map((report) => report.id)).toEqual(['I1']);
+  });
+});
