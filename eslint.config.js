@@ -2,7 +2,7 @@
 //
 // The key rules are the room rules at the bottom: `src/core` (and `src/sim`, `src/db`) may not touch the
 // host's time, timers, randomness, DOM or Worker API, because the coordinator reaches the world only through
-// the ports in `src/core/ports.ts` (see ARCHITECTURE.md, "Rooms" and "Time"). `test/lint/coreIsolation.test.ts`
+// the ports in `src/core/ports.ts` (see docs/architecture.md, "The one idea" and "Rooms"). `test/lint/coreIsolation.test.ts`
 // proves the rules fire.
 
 import js from '@eslint/js';

@@ -51,10 +51,10 @@ describe('counterexamples found with every hazard off', () => {
    * Conductor bug. Server a is paused at 0 ms while it holds the database lock for its migrations; b's
    * migrations wait 10 s, hit the busy timeout, and b's `start` fails; a, cut off while paused, has its
    * transaction rolled back and its `start` fails too when it resumes. Both coordinators are now 'stopped'
-   * (src/core/coordinatorBase.ts:81: a failed start sets the state back), but the conductor only records
-   * the failed `start` command as an `actionFailed` (src/sim/conductor.ts:576, labelled as a "restart" by
-   * `commandAction`, conductor.ts:706) and keeps both processes 'running'. So they are zombies: no election,
-   * no worker, and `heal()` (conductor.ts:219) does not restart them, because it restarts only crashed and
+   * (`CoordinatorBase.start` in src/core/coordinatorBase.ts: a failed start sets the state back), but the conductor only records
+   * the failed `start` command as an `actionFailed` (`Processes.commandDone` in src/sim/conductor/processes.ts, labelled
+   * as a "restart" by `commandAction`) and keeps both processes 'running'. So they are zombies: no election,
+   * no worker, and `heal()` (`Faults.heal`, src/sim/conductor/faults.ts) does not restart them, because it restarts only crashed and
    * stopped processes. The job b accepted at 10 s (enqueue still works on a stopped coordinator) is never
    * run: I2 fails, and would fail however long the liveness phase were. A real process whose start rejects
    * exits and is restarted. Fix: on a failed `start` command, end the process (`endProcess(host, 'crashed',
@@ -84,9 +84,9 @@ describe('counterexamples found with every hazard off', () => {
 
   /**
    * Coordinator bug. The server stops while its claim transaction is in flight: the claim commits
-   * (`attempts = attempts + 1`, src/core/distributed/databaseJobSource.ts:79), the worker sees it is no
-   * longer running and hands the job back without a word (src/core/jobWorker.ts:141: `source.release(job)`,
-   * no `claimed`, no `released-claim` event), and `release` (databaseJobSource.ts:234) requeues the row
+   * (`attempts = attempts + 1`, the claim statement in src/core/distributed/sql/), the worker sees it is no
+   * longer running and hands the job back without a word (`JobWorker` in src/core/jobWorker.ts: `source.release(job)`,
+   * no `claimed`, no `released-claim` event), and `DatabaseJobSource.release` requeues the row
    * without undoing the attempt. After the restart the job's first visible claim is attempt 2: an attempt
    * was spent that never ran and that the trace cannot see (with maxAttempts 1 the job would go dead-letter
    * on its first real failure). Found by test/property/invariants.test.ts; about 1 run in 700.
@@ -109,7 +109,7 @@ describe('counterexamples found with every hazard off', () => {
   });
 
   /**
-   * Checker bug, fixed since in src/sim/checkers/gracefulHandover.ts: the next election was looked for only
+   * Checker bug, fixed since in src/verify/checkers/gracefulHandover.ts: the next election was looked for only
    * after the `released` entry in trace order. But `released` is recorded when the answer to the release
    * reaches the stopping server (after a 0-2 ms latency), while the release's notification wakes another
    * server, which can be elected first: here d is elected at 2668 ms and a's `released` is recorded at
@@ -136,7 +136,7 @@ describe('counterexamples found with every hazard off', () => {
   });
 
   /**
-   * Checker bug, src/sim/checkers/failoverBound.ts:106: the failover is measured as the smaller of the
+   * Checker bug, in `FailoverBound` (src/verify/checkers/failoverBound.ts): the failover is measured as the smaller of the
    * database-clock and the virtual-time distance from the last heartbeat to the election. When the database
    * clock is set back while the lease runs (here by 5047 ms at 5044 ms, just after a's heartbeat), the lease
    * lasts that much longer on both measures, and no coordinator can meet the bound: the lease expired on the
@@ -196,7 +196,7 @@ describe('counterexamples found with every hazard off', () => {
    * Conductor gap, found by `npm run test:soak` (run 6530, seed 608882199): a is cut off while paused, so
    * its start fails only when it resumes at 19 998 ms, and the failure surfaces at 20 001 ms, just after
    * heal() (at 20 000 ms) saw it as running. Nothing restarted it, and b runs without jobs: the job waited
-   * forever. After the heal, a start that fails is now tried again a second later (src/sim/conductor.ts).
+   * forever. After the heal, a start that fails is now tried again a second later (`Processes.commandDone`, src/sim/conductor/processes.ts).
    */
   test('I2: a start that fails just after the heal is tried again', async () => {
     await holds(
