@@ -1,6 +1,7 @@
 import { CronExpression } from '../../core/cron';
 import type { JsonObject } from '../../core/json';
 import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
+import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables';
 import type { Scenario } from '../../scenario/types';
 import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
@@ -241,7 +242,7 @@ function collectTicks(
     const job = run.jobKey(entry) ?? entry.jobId;
     if (!jobs.get(job)?.entry) jobs.set(job, { ...jobs.get(job), entry });
   }
-  for (const row of result.final.distributedJobs) {
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) {
     const key = str(row.scheduleKey);
     const tick = num(row.tickAt);
     if (key === null || tick === null) continue;
@@ -249,7 +250,7 @@ function collectTicks(
     const id = String(row.id);
     jobs.set(id, { ...jobs.get(id), createdAt: num(row.createdAt) ?? undefined });
   }
-  for (const row of result.final.jobCronTicks) {
+  for (const row of result.final[JOB_CRON_TICKS.table]) {
     const key = str(row.scheduleKey);
     const tick = num(row.tickAt);
     const id = str(row.jobId);

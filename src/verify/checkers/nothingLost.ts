@@ -1,4 +1,5 @@
 import type { Row } from '../../core/ports';
+import { DISTRIBUTED_JOBS } from '../../core/distributed/sql/tables';
 import type { Scenario } from '../../scenario/types';
 import type { ResolvedTimings, RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
@@ -75,7 +76,7 @@ function judge(
   graceMs: number,
 ): InvariantReport {
   const rows = new Map<string, Row>();
-  for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) rows.set(String(row.id), row);
   const jobs = facts.jobs(run);
 
   const lost: Problem[] = [];
@@ -92,7 +93,7 @@ function judge(
     const handedOn = handOff(job);
     if (handedOn) needsCarrier.push({ key, job, via: handedOn });
     else if (job.local) needsCarrier.push({ key, job, via: job.last });
-    else lost.push(lostProblem(facts, key, job, undefined, 'missing from distributedJobs'));
+    else lost.push(lostProblem(facts, key, job, undefined, `missing from ${DISTRIBUTED_JOBS.table}`));
   }
 
   // Rows that no event created may carry a job handed on (H8) or moved from a server's memory (H10); so may

@@ -1,4 +1,5 @@
 import type { Row } from '../../core/ports';
+import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables';
 import type { Scenario } from '../../scenario/types';
 import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
@@ -156,7 +157,7 @@ function staleTraceWrites(
 ): Candidate[] {
   const found: Candidate[] = [];
   const rows = new Map<string, Row>();
-  for (const row of result.final.distributedJobs) rows.set(String(row.id), row);
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) rows.set(String(row.id), row);
   for (const entry of writes) {
     if (entry.term === null) continue;
     const newer = newerTerm(entry.term);
@@ -217,7 +218,7 @@ function staleRows(
 ): Candidate[] {
   const found: Candidate[] = [];
   const jobs = new Map<string, Row>();
-  for (const row of result.final.distributedJobs) jobs.set(String(row.id), row);
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) jobs.set(String(row.id), row);
 
   const checkTermed = (table: string, describe: string, term: number, createdAt: number, jobId: string) => {
     const newer = newerTerm(term);
@@ -234,13 +235,13 @@ function staleRows(
     );
   };
 
-  for (const row of result.final.distributedJobs) {
+  for (const row of result.final[DISTRIBUTED_JOBS.table]) {
     const id = String(row.id);
     const term = num(row.term);
     const createdAt = num(row.createdAt);
     if (createdAt === null) continue;
     if (term !== null) {
-      checkTermed('distributedJobs row', id, term, createdAt, id);
+      checkTermed(`${DISTRIBUTED_JOBS.table} row`, id, term, createdAt, id);
       continue;
     }
     const scheduleKey = str(row.scheduleKey);
@@ -274,14 +275,20 @@ function staleRows(
     );
   }
 
-  for (const tick of result.final.jobCronTicks) {
+  for (const tick of result.final[JOB_CRON_TICKS.table]) {
     const term = num(tick.term);
     const jobId = str(tick.jobId);
     if (term === null || jobId === null) continue;
     const job = jobs.get(jobId);
     const createdAt = job ? num(job.createdAt) : null;
     if (createdAt === null || (job && num(job.term) === term)) continue; // the job row was checked
-    checkTermed('jobCronTicks row', `${str(tick.scheduleKey)} @ ${str(tick.tickAt)}`, term, createdAt, jobId);
+    checkTermed(
+      `${JOB_CRON_TICKS.table} row`,
+      `${str(tick.scheduleKey)} @ ${str(tick.tickAt)}`,
+      term,
+      createdAt,
+      jobId,
+    );
   }
   return found;
 }
