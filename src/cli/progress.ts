@@ -1,4 +1,4 @@
-import { seconds } from './summary';
+import { seconds } from './summaryText';
 
 export interface Progress {
   update(elapsedMs: number, endMs: number): void;

@@ -9,7 +9,8 @@ import { historyToEdn, toJepsenHistory } from '../verify/jepsenHistory';
 import { traceToJson } from '../sim/trace/trace';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
 import { noProgress, progressLine } from './progress';
-import { summarise, summaryLines, type InvariantReport } from './summary';
+import { summarise, type InvariantReport } from './summary';
+import { summaryLines } from './summaryText';
 
 /** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json]`. */
 

@@ -5,14 +5,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { parseArgs, parseDuration, parseSeed, UsageError } from '../../src/cli/args';
 import { progressLine } from '../../src/cli/progress';
-import {
-  formatEntry,
-  jobCounts,
-  leadershipTimeline,
-  summarise,
-  summaryLines,
-  type InvariantReport,
-} from '../../src/cli/summary';
+import { leadershipTimeline } from '../../src/cli/leadershipTimeline';
+import { jobCounts, summarise, type InvariantReport } from '../../src/cli/summary';
+import { formatEntry, summaryLines } from '../../src/cli/summaryText';
 import type { RunResult } from '../../src/sim/runResult';
 import type { Scenario } from '../../src/scenario/types';
 import type { TraceEntry } from '../../src/sim/trace/trace';

@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { seconds } from '../../src/cli/summary';
+import { seconds } from '../../src/cli/summaryText';
 import { humanizeInstants } from '../../src/verify/instants';
 import { DEFAULT_EPOCH_MS } from '../../src/sim/time/virtualTime';
 
