@@ -14,7 +14,6 @@ import { RunFold } from './runFold';
 export class FoldRunner {
   private fold: RunFold;
   private reducers: InvariantReducer[];
-  private pushed: TraceEntry[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -26,15 +25,13 @@ export class FoldRunner {
 
   /** Entries that follow those pushed before, in trace order. */
   push(entries: readonly TraceEntry[] | TraceEntry): void {
-    for (const entry of Array.isArray(entries) ? entries : [entries as TraceEntry]) {
-      this.pushed.push(entry);
-      this.fold.push(entry);
-    }
+    if (!Array.isArray(entries)) return this.fold.push(entries as TraceEntry);
+    for (const entry of entries as readonly TraceEntry[]) this.fold.push(entry);
   }
 
   /** How many entries have been pushed. */
   get length(): number {
-    return this.pushed.length;
+    return this.fold.trace.length;
   }
 
   /** Whether some checker has already judged a violation on the entries settled so far. */
@@ -56,7 +53,7 @@ export class FoldRunner {
   reports(end: RunEnd): InvariantReport[] {
     if (this.fold.unsettled === 0) return this.finishAll(this.reducers, end);
     const { fold, reducers } = this.fresh();
-    for (const entry of this.pushed) fold.push(entry);
+    for (const entry of this.fold.trace) fold.push(entry);
     fold.finish();
     return this.finishAll(reducers, end);
   }
@@ -72,13 +69,14 @@ export class FoldRunner {
     const reducers = this.make();
     const context = { scenario: this.scenario, timings: this.timings, fold };
     for (const reducer of reducers) reducer.start(context);
+    let stepping = [...reducers];
     fold.onSettled((entry) => {
-      for (const reducer of reducers) {
-        if (broken.has(reducer)) continue;
+      for (const reducer of stepping) {
         try {
           reducer.step(entry);
         } catch (error) {
           broken.set(reducer, error);
+          stepping = stepping.filter((other) => other !== reducer);
         }
       }
     });

@@ -12,8 +12,9 @@ export class JobKeys {
   readonly origins = new Map<string, EventEntry<'enqueued' | 'cronFired'>>();
   /** Jobs that lived in one server's memory (single-server mode, or hazard H10). */
   readonly localJobs = new Set<string>();
-  private readonly keys = new Map<number, string>();
-  private readonly generations = new Map<number, number>();
+  /** By seq (dense: seq is the position in the trace). */
+  private readonly keys: (string | undefined)[] = [];
+  private readonly generations: (number | undefined)[] = [];
   /** The current process generation of each server. */
   private readonly current = new Map<string, number>();
 
@@ -21,7 +22,7 @@ export class JobKeys {
     if (entry.server === null) return;
     if (isProcess(entry, 'processStarted')) this.current.set(entry.server, entry.generation);
     const gen = this.current.get(entry.server) ?? 1;
-    this.generations.set(entry.seq, gen);
+    this.generations[entry.seq] = gen;
     if (entry.source !== 'coordinator' || !('jobId' in entry)) return;
     const local = `${entry.jobId}@${entry.server}${gen > 1 ? `#${gen}` : ''}`;
     let key: string;
@@ -33,17 +34,17 @@ export class JobKeys {
     } else {
       key = this.localJobs.has(local) ? local : entry.jobId;
     }
-    this.keys.set(entry.seq, key);
+    this.keys[entry.seq] = key;
     if (isEvent(entry, 'enqueued', 'cronFired') && !this.origins.has(key)) this.origins.set(key, entry);
   }
 
   /** The job an entry is about, or undefined for entries about no job. */
   jobKey(entry: TraceEntry): string | undefined {
-    return this.keys.get(entry.seq);
+    return this.keys[entry.seq];
   }
 
   /** The process generation of a server's entry (1 before any restart). */
   generation(entry: TraceEntry): number {
-    return this.generations.get(entry.seq) ?? 1;
+    return this.generations[entry.seq] ?? 1;
   }
 }

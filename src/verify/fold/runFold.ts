@@ -67,6 +67,11 @@ export class RunFold {
       this.heldAction = undefined;
     }
     this.resolveReclaims(entry);
+    const waits = isActionEntry(entry) || isEvent(entry, 'reclaimed');
+    if (this.queue.length === 0 && !waits) {
+      this.settle(entry); // the common case: nothing held back, nothing to wait for
+      return;
+    }
     if (isActionEntry(entry)) this.heldAction = entry;
     if (isEvent(entry, 'reclaimed')) this.openReclaims.add(entry);
     this.queue.push(entry);
