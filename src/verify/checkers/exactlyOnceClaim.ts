@@ -77,12 +77,13 @@ export class ExactlyOnceClaim implements InvariantReducer {
       else unproven++;
     }
     for (const overlap of this.open) ranked.push({ rank: overlap.rank, found: overlap.end() });
-    let index = 0;
+    // Rule 3 came last, after every entry, job by job.
+    let rank = this.position;
     for (const [key, state] of this.jobs) {
-      index++;
+      rank++;
       if (state.disturbed || state.claims.length === 0) continue;
       const found = checkAttempts(key, state.claims, origins.has(key));
-      if (found) ranked.push({ rank: Number.MAX_SAFE_INTEGER - this.jobs.size + index, found });
+      if (found) ranked.push({ rank, found });
     }
     ranked.sort((a, b) => a.rank - b.rank);
     const jobs = [...this.jobs.values()];

@@ -41,14 +41,15 @@ export class NothingLost implements InvariantReducer {
   private fold!: RunFold;
   private scenario!: Scenario;
   private timings!: ResolvedTimings;
-  private readonly facts = new JobFactsFold();
+  private facts!: JobFactsFold;
 
   start(context: CheckContext): void {
     ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);
+    this.facts = new JobFactsFold(context.fold);
   }
 
   step(entry: TraceEntry): void {
-    this.facts.step(this.fold, entry);
+    this.facts.step(entry);
   }
 
   finish(end: RunEnd): InvariantReport {
@@ -233,10 +234,11 @@ class JobFactsFold {
   private readonly byKey = new Map<string, JobFacts>();
   private readonly last = new Map<string, TraceEntry[]>();
   private readonly ends = new Map<string, ProcessEntry[]>();
-  private fold!: RunFold;
 
-  step(fold: RunFold, entry: TraceEntry): void {
-    this.fold = fold;
+  constructor(private readonly fold: RunFold) {}
+
+  step(entry: TraceEntry): void {
+    const fold = this.fold;
     if (isProcess(entry, 'processEnded') && entry.server !== null) {
       let list = this.ends.get(entry.server);
       if (!list) this.ends.set(entry.server, (list = []));

@@ -52,7 +52,7 @@ export class RunFold {
     this.listeners.push(listener);
   }
 
-  /** Whether entries wait for later ones to be settled. */
+  /** How many entries wait for later ones to be settled. */
   get unsettled(): number {
     return this.queue.length;
   }
