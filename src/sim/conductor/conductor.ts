@@ -208,6 +208,11 @@ export class Conductor {
     return this.observation.result(this, healedAt);
   }
 
+  /** The coordinator's tables now, as `result` would hold them, without a copy of the trace. */
+  finalTables(): RunResult['final'] {
+    return this.observation.finalTables();
+  }
+
   /** The cluster and its database now (see Observation.snapshot). */
   snapshot(options: { jobRows?: number } = {}): ClusterSnapshot {
     return this.observation.snapshot(options);

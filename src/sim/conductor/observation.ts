@@ -1,4 +1,13 @@
 import type { Row } from '../../core/ports';
+import {
+  DISTRIBUTED_JOBS,
+  JOB_CRON_TICKS,
+  JOB_SCHEDULES,
+  LEAD_JOB_COORDINATORS,
+} from '../../core/distributed/sql/tables';
+
+const JOBS = DISTRIBUTED_JOBS.table;
+const JOB = DISTRIBUTED_JOBS.columns;
 import type { SharedSqlJsDatabase } from '../../db';
 import type { DatabaseEvent } from '../../db/events';
 import type { Scenario } from '../../scenario/types';
@@ -93,12 +102,15 @@ export class Observation {
   snapshot(options: { jobRows?: number } = {}): ClusterSnapshot {
     const jobs =
       options.jobRows === undefined
-        ? this.rows('SELECT * FROM distributedJobs ORDER BY id')
-        : this.rows('SELECT * FROM (SELECT * FROM distributedJobs ORDER BY id DESC LIMIT ?) ORDER BY id', [
-            options.jobRows,
-          ]);
+        ? this.rows(`SELECT * FROM ${JOBS} ORDER BY ${JOB.id}`)
+        : this.rows(
+            `SELECT * FROM (SELECT * FROM ${JOBS} ORDER BY ${JOB.id} DESC LIMIT ?) ORDER BY ${JOB.id}`,
+            [options.jobRows],
+          );
     const jobCounts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
-    for (const row of this.rows('SELECT status, COUNT(*) AS n FROM distributedJobs GROUP BY status'))
+    for (const row of this.rows(
+      `SELECT ${JOB.status} AS status, COUNT(*) AS n FROM ${JOBS} GROUP BY ${JOB.status}`,
+    ))
       jobCounts[String(row.status)] = Number(row.n);
     return {
       elapsedMs: this.time.now() - this.epochMs,
@@ -108,7 +120,7 @@ export class Observation {
       lockHolder: this.db.holder(),
       lockWaiters: this.db.waiters(),
       tables: {
-        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
+        leadJobCoordinators: this.rows(`SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
         distributedJobs: jobs,
       },
       jobCounts,
@@ -126,12 +138,23 @@ export class Observation {
       timings: run.timings,
       endedAt: this.time.now(),
       healedAt,
-      final: {
-        distributedJobs: this.rows('SELECT * FROM distributedJobs ORDER BY id'),
-        jobCronTicks: this.rows('SELECT * FROM jobCronTicks ORDER BY scheduleKey, tickAt'),
-        jobSchedules: this.rows('SELECT * FROM jobSchedules ORDER BY scheduleKey'),
-        leadJobCoordinators: this.rows('SELECT * FROM leadJobCoordinators'),
-      },
+      final: this.finalTables(),
+    };
+  }
+
+  /** The coordinator's tables now, as a run's result holds them at its end (the checkers read them). */
+  finalTables(): RunResult['final'] {
+    return {
+      distributedJobs: this.rows(
+        `SELECT * FROM ${DISTRIBUTED_JOBS.table} ORDER BY ${DISTRIBUTED_JOBS.columns.id}`,
+      ),
+      jobCronTicks: this.rows(
+        `SELECT * FROM ${JOB_CRON_TICKS.table} ORDER BY ${JOB_CRON_TICKS.columns.scheduleKey}, ${JOB_CRON_TICKS.columns.tickAt}`,
+      ),
+      jobSchedules: this.rows(
+        `SELECT * FROM ${JOB_SCHEDULES.table} ORDER BY ${JOB_SCHEDULES.columns.scheduleKey}`,
+      ),
+      leadJobCoordinators: this.rows(`SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
     };
   }
 
