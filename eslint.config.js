@@ -106,6 +106,22 @@ export default defineConfig([
     },
   },
 
+  {
+    // Type-aware rules on the TypeScript sources: a promise nobody awaits or handles, a promise where a
+    // callback's void was expected, and a switch over a union that forgets a case (one with a default
+    // that says "the rest" counts as complete).
+    files: ['src/**/*.ts', 'workers/**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
+    },
+  },
+
   // The rooms. Each rule is set once per file (a later config object would replace, not merge, it).
   {
     files: ['src/core/**/*.{ts,js}'],

@@ -2,7 +2,8 @@
  * Proves the room rules in eslint.config.js fire: src/core (and src/sim, src/db) may not reach the host's
  * time, timers, randomness, DOM or Worker API, and src/core may not import from the other rooms.
  */
-import { ESLint } from 'eslint';
+import type { ESLint } from 'eslint';
+import { probeLinter } from './probeLinter';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ const cwd = fileURLToPath(new URL('../..', import.meta.url));
 
 let eslint: ESLint;
 beforeAll(() => {
-  eslint = new ESLint({ cwd });
+  eslint = probeLinter(cwd);
 });
 
 interface Problem {

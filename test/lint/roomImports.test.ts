@@ -2,7 +2,8 @@
  * Proves the import rules between rooms (eslint.config.js, docs/architecture.md): each room is linted with a
  * probe file that imports from a room it may not reach, and must fail; and with one it may, which must pass.
  */
-import { ESLint } from 'eslint';
+import type { ESLint } from 'eslint';
+import { probeLinter } from './probeLinter';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ const cwd = fileURLToPath(new URL('../..', import.meta.url));
 
 let eslint: ESLint;
 beforeAll(() => {
-  eslint = new ESLint({ cwd });
+  eslint = probeLinter(cwd);
 });
 
 /** The rule ids of the errors ESLint reports for `code` as if it were `file`. */

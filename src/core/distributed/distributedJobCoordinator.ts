@@ -113,7 +113,9 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       leadershipTimeoutMs,
       hazards: this.hazards,
       onElected: (term) => this.startScheduler(term),
-      onDeposed: () => this.stopScheduler(),
+      // Not awaited here: the election goes on at once; stop() awaits the same promise (schedulerStopping).
+      // The scheduler's loop catches its own errors, so the stop cannot reject unheard.
+      onDeposed: () => void this.stopScheduler(),
       onTick: () => this.referenceTick(),
     });
   }

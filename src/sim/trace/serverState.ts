@@ -76,6 +76,8 @@ export function applyCoordinatorEvent(state: ServerState, event: CoordinatorEven
     case 'released-claim':
       state.runningJobs.delete(event.jobId);
       return;
+    default:
+      return; // The other events change none of these.
   }
 }
 
