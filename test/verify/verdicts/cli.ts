@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { format } from 'prettier';
+import { format, resolveConfig } from 'prettier';
 import { checkAll } from '../../../src/verify';
 import {
   FIXTURES_DIR,
@@ -36,7 +36,10 @@ const digests = await runDigests(runs, checkAll, (done) => {
 if (write) {
   const fixture: VerdictFixture = { examples, runs: digests };
   // Formatted as the repository's `prettier --check .` wants it.
-  writeFileSync(FIXTURE, await format(JSON.stringify(fixture), { parser: 'json' }));
+  writeFileSync(
+    FIXTURE,
+    await format(JSON.stringify(fixture), { ...(await resolveConfig(FIXTURE)), parser: 'json' }),
+  );
   console.log(`wrote ${FIXTURE}: ${Object.keys(examples).length} examples, ${digests.length} runs`);
 } else {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as VerdictFixture;
