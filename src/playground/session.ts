@@ -1,13 +1,8 @@
 import type { SqlJsStatic } from 'sql.js';
 import type { Row } from '../core/ports';
 import { LEAD_JOB_COORDINATORS } from '../core';
-import {
-  checkAll,
-  checkDeterminism,
-  TITLES,
-  type InvariantId,
-  type InvariantReport,
-} from '../verify/checkers';
+import { checkDeterminism, TITLES, type InvariantId, type InvariantReport } from '../verify/checkers';
+import { RunChecker } from '../verify/runChecker';
 import { runScenario } from '../sim/runScenario';
 import { Conductor, type ClusterSnapshot } from '../sim/conductor/conductor';
 import type { ResolvedTimings } from '../sim/runResult';
@@ -42,6 +37,8 @@ export class PlaygroundSession {
   /** Since when the cluster has had no fault in force (virtual ms since the start), if it has none now. */
   private quietSinceMs: number | null = 0;
   private invariantCache: { length: number; reports: LiveInvariant[] } | null = null;
+  /** The checkers of this history's run, fed the trace as it grows: a check costs the new entries only. */
+  private checker: RunChecker | null = null;
   /** The last I7 check (verifyDeterminism) of this history. */
   private determinism: LiveInvariant | null = null;
 
@@ -181,7 +178,10 @@ export class PlaygroundSession {
     };
   }
 
-  /** I1-I6 on the run so far. I2 (nothing lost) waits until the cluster has been free of faults long enough. */
+  /**
+   * I1-I6 on the run so far, from checkers fed the trace as it grows (cheap enough for every frame). I2
+   * (nothing lost) waits until the cluster has been free of faults long enough.
+   */
   invariants(): LiveInvariant[] {
     const entries = this.conductor.trace.entries;
     if (this.invariantCache?.length === entries.length) return this.invariantCache.reports;
@@ -189,8 +189,14 @@ export class PlaygroundSession {
     const liveness = this.conductor.livenessMs();
     const quiet = this.quietSinceMs;
     const healed = quiet !== null && now >= quiet + liveness;
-    const result = this.conductor.result(healed ? this.conductor.epoch + quiet : null);
-    const reports = checkAll(result).map((report) => live(report, this.conductor.epoch));
+    const checker = (this.checker ??= new RunChecker(this.conductor.scenario, this.conductor.timings));
+    checker.push(entries.slice(checker.length));
+    const end = {
+      final: this.conductor.finalTables(),
+      endedAt: this.conductor.time.now(),
+      healedAt: healed ? this.conductor.epoch + quiet : null,
+    };
+    const reports = checker.reports(end).map((report) => live(report, this.conductor.epoch));
     const i2 = reports[1];
     if (i2 && !healed) {
       i2.skipped =
@@ -254,6 +260,7 @@ export class PlaygroundSession {
     this.conductor = conductor;
     this.history += 1;
     this.invariantCache = null;
+    this.checker = null;
     this.determinism = null;
     previous?.dispose();
   }

@@ -19,8 +19,7 @@ export const SPEEDS = [0.5, 1, 2, 5, 10, 20, 50, 100] as const;
 export const LOG_LIMIT = 5_000;
 /** One frame never asks for more virtual time than this, so a slow engine cannot make a frame take seconds. */
 const MAX_ADVANCE_MS = 2_000;
-/** Invariants cost a scan of the whole trace: at most ~4 checks a wall second. */
-const INVARIANT_INTERVAL_MS = 250;
+
 /** A history replaced (load, rewind) brings this many entries back into the log. */
 const FRESH_ENTRIES = LOG_LIMIT;
 
@@ -99,8 +98,6 @@ export class Playground {
   private owedMs = 0;
   private inFlight = false;
   private stopAtEnd = true;
-  private lastInvariantsAt = -Infinity;
-  private trailingCheck: ReturnType<typeof setTimeout> | undefined;
   private rateSamples: { wall: number; vt: number }[] = [];
 
   /** Server ids in the order of the snapshot (the scenario's order, then added ones). */
@@ -184,19 +181,6 @@ export class Playground {
     this.playing = false;
     cancelAnimationFrame(this.frame);
     this.achievedRate = null;
-    // The last frames asked for no invariant check (a few a second is enough while playing): paused, the
-    // panel must say how the run stands now. The engine answers after any advance still under way.
-    if (wasPlaying) this.checkInvariantsNow();
-  }
-
-  private checkInvariantsNow(): void {
-    const engine = this.engine;
-    if (!engine) return;
-    this.lastInvariantsAt = performance.now();
-    engine
-      .view(this.cursor, { invariants: true })
-      .then((view) => this.accept(view))
-      .catch(() => undefined); // only a refresh; the next action or frame shows any real failure
   }
 
   togglePlay(): void {
@@ -224,7 +208,6 @@ export class Playground {
     this.seekTarget = target;
     try {
       const view = await engine.seek(target, this.cursor, { invariants: true, maxEntries: FRESH_ENTRIES });
-      this.lastInvariantsAt = performance.now();
       this.resetRate();
       this.accept(view);
       return null;
@@ -388,24 +371,12 @@ export class Playground {
     }
   }
 
-  /** Asks for invariants only when the last check is old enough; otherwise a trailing check follows. */
+  /**
+   * Every view carries the invariants: the engine's checkers take in only the entries that are new since
+   * the last view, so the panel is checked as the run plays, frame by frame, with no throttle.
+   */
   private request(): ViewRequest {
-    const now = performance.now();
-    if (now - this.lastInvariantsAt >= INVARIANT_INTERVAL_MS) {
-      this.lastInvariantsAt = now;
-      return { invariants: true };
-    }
-    this.scheduleTrailingCheck(INVARIANT_INTERVAL_MS - (now - this.lastInvariantsAt));
-    return { invariants: false };
-  }
-
-  /** While paused nothing else would check again, so an action right after a check gets its own, a bit later. */
-  private scheduleTrailingCheck(delay: number): void {
-    if (this.trailingCheck !== undefined) return;
-    this.trailingCheck = setTimeout(() => {
-      this.trailingCheck = undefined;
-      if (!this.playing) this.checkInvariantsNow();
-    }, delay);
+    return { invariants: true };
   }
 
   /**
