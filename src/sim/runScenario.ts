@@ -1,5 +1,6 @@
 import { Conductor, type ConductorOptions } from './conductor/conductor';
-import type { RunResult } from './runResult';
+import type { ResolvedTimings, RunResult } from './runResult';
+import type { TraceEntry } from './trace/trace';
 import type { Scenario } from '../scenario/types';
 
 export interface RunOptions extends ConductorOptions {
@@ -12,10 +13,19 @@ export interface RunOptions extends ConductorOptions {
    * can be checked. Default true.
    */
   heal?: boolean;
+  /**
+   * Called as the run goes (every second of virtual time while it is given, and once at the end) with the
+   * trace entries recorded since the last call and the timings every server runs with. Returning true ends
+   * the run there: the result is the run so far (its trace and tables, `endedAt` the time reached,
+   * `healedAt` null unless the heal had begun). A property run uses it to stop at the first violation.
+   */
+  onEntries?: (entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void;
 }
 
 /** Progress is reported every this much virtual time; runs are cut into steps of it. */
 const PROGRESS_STEP_MS = 10_000;
+/** With an onEntries hook, steps are this short, so that a run stops soon after it is told to. */
+const WATCHED_STEP_MS = 1_000;
 
 /**
  * Runs a scenario headless from start to end and returns what happened. Deterministic: the same scenario
@@ -27,12 +37,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
     const faultsEnd = options.untilMs ?? scenario.durationMs;
     const heal = options.heal ?? true;
     const endMs = heal ? faultsEnd + conductor.livenessMs() : faultsEnd;
-    await runTo(conductor, faultsEnd, endMs, options.onProgress);
+    const run = new Stepper(conductor, endMs, options);
+    if (await run.to(faultsEnd)) return conductor.result(null);
     let healedAt: number | null = null;
     if (heal) {
       conductor.heal();
       healedAt = conductor.time.now();
-      await runTo(conductor, endMs, endMs, options.onProgress);
+      if (await run.to(endMs)) return conductor.result(healedAt);
     }
     return conductor.result(healedAt);
   } finally {
@@ -40,14 +51,35 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   }
 }
 
-async function runTo(
-  conductor: Conductor,
-  targetMs: number,
-  endMs: number,
-  onProgress: RunOptions['onProgress'],
-): Promise<void> {
-  while (conductor.elapsedMs < targetMs) {
-    await conductor.runUntil(Math.min(targetMs, conductor.elapsedMs + PROGRESS_STEP_MS));
-    onProgress?.(conductor.elapsedMs, endMs);
+/** Runs the conductor in steps, reporting progress and handing new entries to the hook after each. */
+class Stepper {
+  private handed = 0;
+
+  constructor(
+    private readonly conductor: Conductor,
+    private readonly endMs: number,
+    private readonly options: RunOptions,
+  ) {}
+
+  /** Runs to `targetMs`; true when the hook asked to stop there. */
+  async to(targetMs: number): Promise<boolean> {
+    const step = this.options.onEntries ? WATCHED_STEP_MS : PROGRESS_STEP_MS;
+    const { conductor } = this;
+    while (conductor.elapsedMs < targetMs) {
+      await conductor.runUntil(Math.min(targetMs, conductor.elapsedMs + step));
+      this.options.onProgress?.(conductor.elapsedMs, this.endMs);
+      if (this.handOver()) return true;
+    }
+    return this.handOver();
+  }
+
+  private handOver(): boolean {
+    const hook = this.options.onEntries;
+    if (!hook) return false;
+    const entries = this.conductor.trace.entries;
+    if (this.handed === entries.length) return false;
+    const fresh = entries.slice(this.handed);
+    this.handed = entries.length;
+    return hook(fresh, this.conductor.timings) === true;
   }
 }

@@ -26,8 +26,9 @@ export interface CheckOptions {
   /**
    * End the run as soon as a checker whose failure counts has judged a violation (those that can judge
    * one at the entry where it happens: I1, I3), and report on the run so far. It saves the rest of a
-   * failing run, and of every shrink step. It needs runScenario's `onEntries` hook (EntriesHook); where
-   * runScenario does not call it, the run goes to its end and the reports are the same as without.
+   * failing run, and of every shrink step. It uses runScenario's `onEntries` hook (EntriesHook). Most
+   * violations are judged only at the end of a run (on the database clock, which a later skew can move),
+   * and then the run goes to its end and the reports are the same as without.
    */
   stopAtFirstViolation?: boolean;
 }

@@ -6,9 +6,9 @@ import { checkScenario, type EntriesHook } from '../../src/verify/properties';
 import { RunBuilder } from './checkers/build';
 
 /**
- * Early stop, on the verify side. runScenario does not offer its `onEntries` hook yet; this stands in for
- * it as its contract says (entries as they come, in steps; true ends the run, whose result is the run so
- * far), over a hand-built run: a second claim while the first is live, proven by the first holder's
+ * Early stop, on the verify side. This stands in for runScenario's `onEntries` hook as its contract says
+ * (entries as they come, in steps; true ends the run, whose result is the run so far; the real hook is
+ * tested in test/sim/runScenarioEntries.test.ts), over a hand-built run in which a violation is judged at once: a second claim while the first is live, proven by the first holder's
  * completion at seq 4, then a long quiet tail of heartbeats.
  */
 function overlappingClaims(): RunResult {
