@@ -1,5 +1,5 @@
+import { scheduleKey } from '../../core/scheduleKey';
 import { CronExpression } from '../../core/cron';
-import type { JsonObject } from '../../core/json';
 import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
 import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables';
 import type { Scenario } from '../../scenario/types';
@@ -14,10 +14,8 @@ import { candidate, listText, makeReport, type Candidate, type InvariantReport }
 /** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
 const MAX_EXPECTED_TICKS = 200_000;
 
-/** A schedule's identity, as the job registry builds it. */
-export function scheduleKeyOf(jobName: string, cron: string, params?: JsonObject): string {
-  return `${jobName}|${cron}|${JSON.stringify(params ?? {})}`;
-}
+/** A schedule's identity, as the coordinator stores it (one spelling, in core). */
+export { scheduleKey as scheduleKeyOf };
 
 /**
  * I4 cron exactly once. The jobs of each (schedule, tick) are gathered from `cronFired` events, from
@@ -148,16 +146,16 @@ function scheduleCrons(
   const crons = new Map<string, string>();
   for (const job of scenario.jobs) {
     for (const schedule of job.schedules ?? []) {
-      crons.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.cron);
+      crons.set(scheduleKey(job.name, schedule.cron, schedule.params), schedule.cron);
     }
   }
   for (const action of scenario.actions) {
     if (action.type === 'addSchedule')
-      crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
+      crons.set(scheduleKey(action.job, action.cron, action.params), action.cron);
   }
   // Actions taken in the playground are in the trace only (applied or refused, as before).
   for (const { action } of added)
-    crons.set(scheduleKeyOf(action.job, action.cron, action.params), action.cron);
+    crons.set(scheduleKey(action.job, action.cron, action.params), action.cron);
   return crons;
 }
 
@@ -167,7 +165,7 @@ function schedulePolicies(result: { scenario: Scenario }): Map<string, MisfirePo
   for (const job of result.scenario.jobs) {
     for (const schedule of job.schedules ?? []) {
       if (schedule.misfire)
-        policies.set(scheduleKeyOf(job.name, schedule.cron, schedule.params), schedule.misfire);
+        policies.set(scheduleKey(job.name, schedule.cron, schedule.params), schedule.misfire);
     }
   }
   return policies;
