@@ -154,8 +154,7 @@ function scheduleCrons(
       crons.set(scheduleKey(action.job, action.cron, action.params), action.cron);
   }
   // Actions taken in the playground are in the trace only (applied or refused, as before).
-  for (const { action } of added)
-    crons.set(scheduleKey(action.job, action.cron, action.params), action.cron);
+  for (const { action } of added) crons.set(scheduleKey(action.job, action.cron, action.params), action.cron);
   return crons;
 }
 
