@@ -177,7 +177,6 @@ export class Playground {
   }
 
   pause(): void {
-    const wasPlaying = this.playing;
     this.playing = false;
     cancelAnimationFrame(this.frame);
     this.achievedRate = null;
