@@ -66,7 +66,7 @@ function leaving(room, rooms) {
 }
 
 const coreImports =
-  'src/core imports nothing from the other rooms (src/db, src/sim, src/ui, workers): they depend on core.';
+  'src/core imports nothing from the other rooms (src/db, src/sim, src/scenario, src/verify, src/playground, src/ui, src/cli, workers): they depend on core.';
 const coreNode =
   'src/core does not know where it runs: no Node built-ins; reach the world through src/core/ports.ts.';
 
@@ -131,8 +131,14 @@ export default defineConfig([
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+(db|sim|ui|workers)(/.*)?$', message: coreImports },
-            { regex: '^/?(src/(db|sim|ui)|workers)(/.*)?$', message: coreImports },
+            {
+              regex: '^(\\.\\./)+(db|sim|scenario|verify|playground|ui|cli|workers)(/.*)?$',
+              message: coreImports,
+            },
+            {
+              regex: '^/?(src/(db|sim|scenario|verify|playground|ui|cli)|workers)(/.*)?$',
+              message: coreImports,
+            },
             { regex: '^node:', message: coreNode },
           ],
           paths: ['crypto', 'timers', 'timers/promises', 'perf_hooks', 'worker_threads', 'process'].map(
@@ -202,6 +208,24 @@ export default defineConfig([
     files: ['src/cli/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': ['error', { patterns: leaving('src/cli', ['playground', 'ui']) }],
+    },
+  },
+  {
+    // Web Worker entry points are thin hosts for the simulator and the playground's engine.
+    files: ['workers/**/*.{ts,js,mjs}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+src/(ui|cli)(/|$)',
+              message:
+                'workers host the simulator and the engine: they may not import src/ui or src/cli (see docs/architecture.md).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
