@@ -9,3 +9,8 @@ import type { JsonObject } from './json';
 export function scheduleKey(jobName: string, cron: string, params?: JsonObject): string {
   return `${jobName}|${cron}|${JSON.stringify(params ?? {})}`;
 }
+
+/** The job a schedule key names (the part before the first `|`: job names cannot hold one). */
+export function jobNameOfScheduleKey(key: string): string {
+  return key.slice(0, Math.max(0, key.indexOf('|')));
+}

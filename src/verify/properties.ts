@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { checkAll, type InvariantId, type InvariantReport } from './checkers';
 import { RunChecker } from './runChecker';
 import { DEFAULT_EPOCH_MS, runScenario, type RunOptions } from '../sim';
-import type { ResolvedTimings, RunResult } from '../sim/runResult';
-import type { TraceEntry } from '../sim/trace/trace';
+import type { RunResult } from '../sim/runResult';
 import type { Scenario } from '../scenario/types';
 import { serializeScenario } from '../scenario/schema';
 
@@ -33,13 +32,8 @@ export interface CheckOptions {
   stopAtFirstViolation?: boolean;
 }
 
-/**
- * The hook that early stop needs from runScenario: called as the run goes (after each step, ideally after
- * each entry) with the entries recorded since the last call and the run's resolved timings; returning
- * true ends the run there, and runScenario returns the result so far (its trace, the tables at that
- * moment, endedAt the time reached, healedAt null unless the heal had begun).
- */
-export type EntriesHook = (entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void;
+/** runScenario's `onEntries` hook, which early stop uses (see RunOptions in src/sim/runScenario.ts). */
+export type EntriesHook = NonNullable<RunOptions['onEntries']>;
 
 export interface ScenarioCheck {
   result: RunResult;
@@ -72,10 +66,9 @@ export async function checkScenario(scenario: Scenario, options: CheckOptions = 
     checker.push(entries);
     return checker.violations().some((id) => countsId(id, options));
   };
-  const run: RunOptions & { onEntries: EntriesHook } = { ...options.run, onEntries };
-  const result = await runScenario(scenario, run);
+  const result = await runScenario(scenario, { ...options.run, onEntries });
   checker ??= new RunChecker(result.scenario, result.timings);
-  // Whatever the hook was not given (all of it, where runScenario has no such hook).
+  // Whatever the hook was not handed (none, unless the run recorded nothing after its last step).
   checker.push(result.trace.slice(checker.length));
   const reports = checker.finish(result);
   return { result, reports, failed: reports.filter((report) => counts(report, options)) };

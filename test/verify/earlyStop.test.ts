@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RunOptions } from '../../src/sim';
 import type { RunResult } from '../../src/sim/runResult';
 import { checkAll } from '../../src/verify';
-import { checkScenario, type EntriesHook } from '../../src/verify/properties';
+import { checkScenario } from '../../src/verify/properties';
 import { RunBuilder } from './checkers/build';
 
 /**
@@ -29,7 +29,7 @@ vi.mock('../../src/sim', async (importOriginal) => {
   const sim = await importOriginal<typeof import('../../src/sim')>();
   return {
     ...sim,
-    runScenario: (_scenario: unknown, options: RunOptions & { onEntries?: EntriesHook } = {}) => {
+    runScenario: (_scenario: unknown, options: RunOptions = {}) => {
       calls++;
       const whole = overlappingClaims();
       const hook = options.onEntries;

@@ -14,9 +14,6 @@ import { candidate, listText, makeReport, type Candidate, type InvariantReport }
 /** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
 const MAX_EXPECTED_TICKS = 200_000;
 
-/** A schedule's identity, as the coordinator stores it (one spelling, in core). */
-export { scheduleKey as scheduleKeyOf };
-
 /**
  * I4 cron exactly once. The jobs of each (schedule, tick) are gathered from `cronFired` events, from
  * `final.distributedJobs` rows (scheduleKey, tickAt) and from `final.jobCronTicks` (jobId), by job: rows

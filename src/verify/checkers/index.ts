@@ -8,7 +8,7 @@ import { checkNothingLost } from './nothingLost';
 import { checkOneLeaderPerTerm } from './oneLeaderPerTerm';
 import type { InvariantReport } from './types';
 
-export { checkCronExactlyOnce, scheduleKeyOf } from './cronExactlyOnce';
+export { checkCronExactlyOnce } from './cronExactlyOnce';
 export { checkDeterminism } from './determinism';
 export { checkExactlyOnceClaim } from './exactlyOnceClaim';
 export { checkFailoverBound, FAILOVER_SLACK_MS } from './failoverBound';

@@ -1,3 +1,4 @@
+import { jobNameOfScheduleKey } from '../../core/scheduleKey';
 import type { Row } from '../../core/ports';
 import { DISTRIBUTED_JOBS } from '../../core/distributed/sql/tables';
 import type { Scenario } from '../../scenario/types';
@@ -286,7 +287,7 @@ class JobFactsFold {
     for (const [key, origin] of origins) {
       if (jobs.has(key) || !isEvent(origin, 'cronFired')) continue;
       jobs.set(key, {
-        name: origin.scheduleKey.split('|')[0] ?? '',
+        name: jobNameOfScheduleKey(origin.scheduleKey),
         local: run.jobs.localJobs.has(key),
         origin,
         last: origin,

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkCronExactlyOnce, scheduleKeyOf } from '../../../src/verify/checkers';
+import { scheduleKey } from '../../../src/core/scheduleKey';
+import { checkCronExactlyOnce } from '../../../src/verify/checkers';
 import { RunBuilder, seqs } from './build';
 
-const KEY = scheduleKeyOf('tick', '* * * * * *');
+const KEY = scheduleKey('tick', '* * * * * *');
 
 function cronRun(): RunBuilder {
   const run = new RunBuilder();
