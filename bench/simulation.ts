@@ -1,6 +1,6 @@
 /**
  * The deterministic simulation's own speed, through the engine the tests, the CLI and the playground use
- * (`runScenario` in src/sim/engine.ts): the conductor, one in-thread ServerRuntime per server, the shared
+ * (`runScenario` in src/sim/runScenario.ts): the conductor, one in-thread ServerRuntime per server, the shared
  * sql.js database, the trace.
  *
  * - `measureSimulation`: a long steady run, as virtual seconds simulated per wall second;

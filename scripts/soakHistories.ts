@@ -1,6 +1,6 @@
 /**
  * Soak test of the playground's promise: many random histories of clicks, rewinds and forks (see
- * src/sim/playgroundHistories.ts), each saved as a scenario file and replayed headless, must give the
+ * src/playground/histories.ts), each saved as a scenario file and replayed headless, must give the
  * trace the session gave, byte for byte.
  *
  *   npm run test:soak:histories -- [--runs 20000] [--budget 10m] [--seed N]

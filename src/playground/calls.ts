@@ -2,7 +2,7 @@ import type { PlaygroundEngine } from './engine';
 
 /*
  * The engine's calls as a list, apart from the engine itself: the page forwards them to a worker and must
- * not pull the whole simulation into its own bundle for it (only types come from playgroundEngine.ts).
+ * not pull the whole simulation into its own bundle for it (only types come from engine.ts).
  */
 
 /** The calls the page makes, each answering with a view or text: one list for every place that forwards them. */

@@ -65,7 +65,7 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
-/** Instants in checker messages and log details, as run time (see src/sim/instants.ts). */
+/** Instants in checker messages and log details, as run time (see src/verify/instants.ts). */
 export function humanizeInstants(text: string, epoch: number): string {
   return epoch ? humanizeSimInstants(text, epoch, formatRunTime) : text;
 }

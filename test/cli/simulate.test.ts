@@ -399,7 +399,7 @@ describe('the command refuses bad arguments and bad files with exit status 2', (
 });
 
 describe('main, with the engine and stand-in checkers', () => {
-  // These reports stand in for the invariant checkers' (src/sim/checkers), so that the command's own
+  // These reports stand in for the invariant checkers' (src/verify/checkers), so that the command's own
   // behaviour (exit status, JSON, trace file) is tested whatever the checkers find.
   let stubbed: InvariantReport[] = [];
   const engine = async () => ({ runScenario, checkAll: () => stubbed });

@@ -90,7 +90,7 @@ export function missingTicks(cluster: TestCluster, fromMs: number, toMs: number)
   return missing;
 }
 
-/** Prints measured figures when HAZARD_FIGURES is set: `HAZARD_FIGURES=1 npx vitest run test/core/hazards.test.ts`. */
+/** Prints measured figures when HAZARD_FIGURES is set: `HAZARD_FIGURES=1 npx vitest run test/core/hazards`. */
 export function figures(name: string, data: Record<string, unknown>): void {
   if (process.env.HAZARD_FIGURES) console.log(`${name}: ${JSON.stringify(data)}`);
 }

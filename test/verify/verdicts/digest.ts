@@ -16,7 +16,7 @@ import type { InvariantReport } from '../../../src/verify';
 
 export const SCENARIOS_DIR = join(import.meta.dirname, '../../../scenarios');
 export const FIXTURES_DIR = join(import.meta.dirname, '../fixtures');
-/** The seed of the generated runs (as in /work/baseline/record.mts). */
+/** The fast-check seed the generated runs are sampled with. */
 export const SAMPLE_SEED = 42;
 
 export interface VerdictFixture {

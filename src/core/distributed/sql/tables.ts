@@ -1,8 +1,9 @@
 /**
  * The names of the distributed mode's tables and columns, for whoever reads the database from outside the
  * coordinator (checkers, the CLI summary, the simulator's snapshot, the playground's database view), so
- * that a rename happens here and nowhere else. The schema itself is in `schemaSql.ts`;
- * `test/core/tables.test.ts` proves the two agree.
+ * that none of them spells a name again. The coordinator's own statements (`sql/*.ts`, the fencing
+ * triggers in `fencing.ts`) are SQL text written out in full, and the schema is in `schemaSql.ts`;
+ * `test/core/tables.test.ts` proves these names agree with it.
  */
 
 /** A table's name and its columns, each column's constant spelled as the column itself. */
