@@ -5,13 +5,23 @@ import { ServerWorkerPool, type WorkerLike } from '../../src/playground/browser/
 class FakeWorker implements WorkerLike {
   terminated = false;
   posted: unknown[] = [];
+  ports: MessagePort[] = [];
   private errorListeners: ((event: ErrorEvent) => void)[] = [];
+  private messageErrorListeners: (() => void)[] = [];
   postMessage(message: unknown, transfer: Transferable[]): void {
     this.posted.push(message);
-    for (const port of transfer) (port as MessagePort).close();
+    for (const port of transfer) {
+      this.ports.push(port as MessagePort);
+      (port as MessagePort).close();
+    }
   }
   addEventListener(type: 'error' | 'messageerror', listener: (event: ErrorEvent) => void): void {
     if (type === 'error') this.errorListeners.push(listener);
+    else this.messageErrorListeners.push(() => listener(undefined as unknown as ErrorEvent));
+  }
+  /** What a browser does when a message from the worker cannot be read. */
+  garbleAMessage(): void {
+    for (const listener of this.messageErrorListeners) listener();
   }
   terminate(): void {
     this.terminated = true;
@@ -77,10 +87,25 @@ test('each worker is handed one end of its own channel, and the live list follow
   const ports = ['b', 'a', 'c'].map((id) => pool.spawn(id).port);
   for (const port of ports) port.close();
   expect(pool.liveServerIds()).toEqual(['a', 'b', 'c']);
-  expect(workers.get('a')!.posted).toEqual([{ type: 'connect', port: expect.anything() }]);
+  expect(workers.get('a')!.posted).toEqual([{ type: 'connect', port: workers.get('a')!.ports[0] }]);
+  // Six different ports: each worker's end, and the end handed back for the conductor.
+  const ends = [...workers.values()].flatMap((worker) => worker.ports);
+  expect(new Set([...ends, ...ports]).size).toBe(6);
   workers.get('b')!.throwInside('boom');
   expect(pool.liveServerIds()).toEqual(['a', 'c']);
   pool.terminateAll();
   expect(pool.liveServerIds()).toEqual([]);
   expect([...workers.values()].every((worker) => worker.terminated)).toBe(true);
+});
+
+test('a message the worker sent that cannot be read ends it as a death with that reason', () => {
+  const { pool, workers } = poolWithFakes();
+  const { handle, port } = pool.spawn('a');
+  port.close();
+  const reasons: string[] = [];
+  pool.onDeath(handle, (reason) => reasons.push(reason));
+  workers.get('a')!.garbleAMessage();
+  expect(reasons).toEqual(['a message could not be read']);
+  expect(workers.get('a')!.terminated).toBe(true);
+  expect(pool.liveServerIds()).toEqual([]);
 });
