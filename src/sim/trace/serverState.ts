@@ -105,19 +105,14 @@ export function canLead(state: Readonly<ServerState>): boolean {
 }
 
 /** What a server looks like from outside, for the CLI and the playground: its state, its clock, its hazards. */
-export interface ServerSnapshot {
-  id: string;
-  generation: number;
-  process: ProcessState;
-  paused: boolean;
-  cutOff: boolean;
-  withoutJobs: boolean;
+export interface ServerSnapshot extends Pick<
+  ServerState,
+  'id' | 'generation' | 'process' | 'paused' | 'cutOff' | 'withoutJobs' | 'term' | 'lastHeartbeatVt'
+> {
   leader: boolean;
-  term: number | null;
   localTime: number;
   offsetMs: number;
   rate: number;
-  lastHeartbeatVt: number | null;
   hazards: HazardList;
   runningJobs: { jobId: string; jobName: string; attempt: number }[];
 }
