@@ -214,24 +214,39 @@ export class SharedSqlJsDatabase {
     return this.finish(open, outcome);
   }
 
-  /** Waits for the lock and opens the SQLite transaction in the same synchronous step as the grant. */
+  /**
+   * Waits for the lock and opens the SQLite transaction in the same synchronous step as the grant.
+   *
+   * The timeout timer is armed before `BEGIN`: the clock is a port and its `setTimer` may throw. Had
+   * `BEGIN` run first, the lock queue would free the lock on that throw while SQLite stayed inside the
+   * transaction, and every later `lock()` on every connection would fail with "cannot start a transaction
+   * within a transaction". If `BEGIN` itself throws, the timer is cancelled and nothing is left open.
+   * Either way the observer hears the grant's release, so its view of the holder stays right.
+   */
   private begin(connection: SqlJsConnection): Promise<OpenTransaction> {
     return new Promise((resolve, reject) => {
       this.queue.request({
         owner: connection,
         kind: 'transaction',
         onGranted: (ticket) => {
-          this.runner.run(BEGIN_TRANSACTION, [], 'control', connection.name);
           const open = new OpenTransaction(connection, ticket, this.runner);
-          this.active = open;
-          if (Number.isFinite(this.transactionTimeoutMs)) {
-            open.timeoutMs = this.transactionTimeoutMs;
-            open.cancelTimeout = this.clock.setTimer(this.transactionTimeoutMs, () => {
-              if (this.active === open && open.state === 'active') {
-                this.end(open, 'timedOut', `held the lock for ${this.transactionTimeoutMs} ms`);
-              }
-            });
+          try {
+            if (Number.isFinite(this.transactionTimeoutMs)) {
+              open.timeoutMs = this.transactionTimeoutMs;
+              open.cancelTimeout = this.clock.setTimer(this.transactionTimeoutMs, () => {
+                if (this.active === open && open.state === 'active') {
+                  this.end(open, 'timedOut', `held the lock for ${this.transactionTimeoutMs} ms`);
+                }
+              });
+            }
+            this.runner.run(BEGIN_TRANSACTION, [], 'control', connection.name);
+          } catch (error) {
+            open.cancelTimeout();
+            // The grant was reported; so is its end, or the lock view would show a holder forever.
+            this.emit?.({ type: 'lockReleased', connection: connection.name, outcome: 'rollback' });
+            throw error; // the lock queue releases the lock and rejects this request with the error
           }
+          this.active = open;
           resolve(open);
         },
         onRejected: reject,
