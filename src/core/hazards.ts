@@ -47,7 +47,7 @@ export const HAZARDS = {
     code: 'H4',
     title: 'No fencing',
     effect:
-      "A deposed leader's writes are not refused: its late scheduled jobs land beside the new leader's.",
+      "A deposed leader's writes are not refused: jobs it schedules after it was replaced land in the new leader's term (the tick record still keeps each tick to one job, unless H7 is on too).",
   },
   lateStepDown: {
     code: 'H5',
@@ -57,7 +57,8 @@ export const HAZARDS = {
   replayMissedTicks: {
     code: 'H6',
     title: 'Paused scheduler replays missed seconds',
-    effect: 'After a stall the scheduler fires every tick it missed, ignoring the misfire policy.',
+    effect:
+      'After a stall the scheduler fires every tick it missed, ignoring the misfire policy (the tick record still refuses ticks another leader fired, unless H7 is on too).',
   },
   noTickRecord: {
     code: 'H7',
