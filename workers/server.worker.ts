@@ -6,9 +6,10 @@
  *
  * The worker answers on the port it is handed in a `connect` message (see ConnectMessage): the page
  * starts it, and the conductor, in a worker of its own, holds the other end of the channel. One question
- * at a time, answered in order (see ToServerWorker in src/sim/server/workerTransport.ts).
+ * at a time, answered in order (see serveQuestions in src/sim/server/serveQuestions.ts).
  */
 import { toWireError } from '../src/sim/server/protocol';
+import { serveQuestions } from '../src/sim/server/serveQuestions';
 import { ServerHost } from '../src/sim/server/transport';
 import type { ConnectMessage, FromServerWorker, ToServerWorker } from '../src/sim/server/workerTransport';
 
@@ -27,12 +28,14 @@ async function answer(question: ToServerWorker): Promise<FromServerWorker> {
   }
 }
 
+/** Rethrown in a task of its own, so the worker's error event fires and the transport sees it die. */
+function raise(error: Error): void {
+  setTimeout(() => {
+    throw error;
+  });
+}
+
 self.addEventListener('message', (event: MessageEvent<ConnectMessage>) => {
   if (event.data?.type !== 'connect') return;
-  const port = event.data.port;
-  let queue = Promise.resolve();
-  port.addEventListener('message', (message: MessageEvent<ToServerWorker>) => {
-    queue = queue.then(async () => port.postMessage(await answer(message.data)));
-  });
-  port.start();
+  serveQuestions(event.data.port, answer, raise);
 });

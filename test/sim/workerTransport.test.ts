@@ -5,6 +5,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { expect, test } from 'vitest';
 import { runScenario } from '../../src/sim/runScenario';
 import { parseScenarioJson } from '../../src/scenario/schema';
+import type { FromServer, ServerConfig, ToServer } from '../../src/sim/server/protocol';
 import { workerTransport, type PortEndpoint, type SpawnedWorker } from '../../src/sim/server/workerTransport';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -86,3 +87,50 @@ test('a worker that dies by itself is a crashed server: the run goes on without 
   expect(leaders[0]).not.toBe('a');
   expect(live.size).toBe(0);
 }, 60_000);
+
+/** A server of its own for the tests that talk to one worker directly. */
+const oneServer: ServerConfig = {
+  id: 'solo',
+  generation: 1,
+  seed: 1,
+  mode: 'single',
+  withoutJobs: false,
+  offsetMs: 0,
+  rate: 1,
+  coordinator: {},
+  hazards: [],
+  jobs: [],
+};
+
+/** A command the server answers with `commandDone` and this id. */
+function command(id: number): ToServer {
+  return { vt: 0, kind: 'command', id, command: { type: 'setHazards', hazards: [] } };
+}
+
+function doneIds(requests: FromServer[] | null): number[] {
+  return (requests ?? []).flatMap((request) => (request.kind === 'commandDone' ? [request.id] : []));
+}
+
+test('a question that cannot be sent fails with a clear error, and the next question gets its own answer', async () => {
+  const live = new Set<Worker>();
+  const transport = nodeWorkers(live)(oneServer, 0, () => undefined);
+  try {
+    expect(doneIds(await transport.exchange(command(1)))).toEqual([1]);
+    // A function cannot be cloned: the port's postMessage throws.
+    const uncloneable = {
+      vt: 0,
+      kind: 'command',
+      id: 2,
+      command: { type: 'enqueue', job: 'x', params: { callback: () => 1 }, count: 1 },
+    } as unknown as ToServer;
+    await expect(transport.exchange(uncloneable)).rejects.toThrow(
+      /^server solo: could not send a 'command' message to its worker: .*could not be cloned/,
+    );
+    // Before the fix, the failed question kept its place in line: answer 3 went to it and this hung.
+    expect(doneIds(await transport.exchange(command(3)))).toEqual([3]);
+    expect(doneIds(await transport.exchange(command(4)))).toEqual([4]);
+  } finally {
+    transport.terminate();
+  }
+  expect(live.size).toBe(0);
+}, 30_000);

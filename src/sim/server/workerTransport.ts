@@ -74,12 +74,26 @@ export function workerTransport(
       };
     });
 
-    /** Asks the worker and waits for its answer (or its death); throws what the worker threw. */
+    /**
+     * Asks the worker and waits for its answer (or its death); throws what the worker threw. A question
+     * that cannot be sent (`postMessage` throws, say on a value that cannot be cloned) takes its place in
+     * line back out before it throws: left there, it would take the next answer, and every later question
+     * would get the answer to the one before it.
+     */
     const ask = async (question: ToServerWorker): Promise<FromServer[] | 'died'> => {
       const answer = await Promise.race([
-        new Promise<FromServerWorker | 'died'>((resolve) => {
+        new Promise<FromServerWorker | 'died'>((resolve, reject) => {
           waiting.push(resolve);
-          worker!.endpoint.postMessage(question);
+          try {
+            worker!.endpoint.postMessage(question);
+          } catch (error) {
+            waiting.splice(waiting.indexOf(resolve), 1);
+            reject(
+              new Error(
+                `server ${config.id}: could not send ${describeQuestion(question)} to its worker: ${messageOf(error)}`,
+              ),
+            );
+          }
         }),
         death,
       ]);
@@ -92,7 +106,7 @@ export function workerTransport(
       try {
         worker = await spawn(config);
       } catch (error) {
-        died(`it could not start: ${error instanceof Error ? error.message : String(error)}`);
+        died(`it could not start: ${messageOf(error)}`);
         return;
       }
       if (ended) return worker.terminate();
@@ -122,4 +136,13 @@ export function workerTransport(
       },
     };
   };
+}
+
+/** What a question is, for an error message: "its init message", "a 'command' message". */
+export function describeQuestion(question: ToServerWorker): string {
+  return question.type === 'init' ? 'its init message' : `a '${question.message.kind}' message`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
