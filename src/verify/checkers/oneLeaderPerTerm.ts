@@ -5,6 +5,10 @@ import type { RunResult } from '../../sim/runResult';
 import type { TraceEntry } from '../../sim/trace/trace';
 import { isEvent, num, str, type EventEntry } from '../fold/entries';
 import { checkWith } from '../fold/foldRunner';
+import { LeaderTenures } from '../fold/leaderTenures';
+import { leaseOverlaps, type LeaseOverlap, type OverlapSlack } from '../fold/leaseOverlap';
+import { LeaseTimeline } from '../fold/leaseTimeline';
+import type { ResolvedTimings } from '../../sim/runResult';
 import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
 import type { RunFold } from '../fold/runFold';
 import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
@@ -38,12 +42,24 @@ export class OneLeaderPerTerm implements InvariantReducer {
   private readonly termedWrites: (EventEntry<'heartbeat'> | EventEntry<'cronFired'>)[] = [];
   private readonly cron = new CronLooks();
   private readonly firedBy = new Map<string, TraceEntry>();
+  private timings!: ResolvedTimings;
+  private lease!: LeaseTimeline;
+  private tenures!: LeaderTenures;
+  /** Writes refused by fencing (`fenced`), and scheduled jobs, by server: what a deposed leader did. */
+  private readonly fenced: EventEntry<'fenced'>[] = [];
+  private readonly cronWrites: EventEntry<'cronFired'>[] = [];
 
   start(context: CheckContext): void {
-    ({ fold: this.fold, scenario: this.scenario } = context);
+    ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);
+    this.lease = new LeaseTimeline(this.fold, this.scenario, this.timings.leadershipTimeoutMs);
+    this.tenures = new LeaderTenures(this.scenario.servers);
   }
 
   step(entry: TraceEntry): void {
+    this.lease.step(entry);
+    this.tenures.step(entry);
+    if (isEvent(entry, 'fenced')) this.fenced.push(entry);
+    if (isEvent(entry, 'cronFired')) this.cronWrites.push(entry);
     if (isEvent(entry, 'elected')) {
       const same = this.byTerm.get(entry.term);
       if (same) {
@@ -68,16 +84,30 @@ export class OneLeaderPerTerm implements InvariantReducer {
   finish(end: RunEnd): InvariantReport {
     const run = this.fold;
     const elections = run.elections;
-    const measurements = {
+    const measurements: Record<string, number> = {
       elections: elections.length,
       maxTerm: Math.max(0, ...elections.map((entry) => entry.term)),
     };
     if (elections.length === 0 && this.scenario.mode === 'single') {
       return skippedReport('I3', 'single-server mode: no leader election', measurements);
     }
+    const slack = overlapSlack(this.scenario, this.timings, run.maxLatencyMs);
+    const overlaps = leaseOverlaps(
+      this.tenures,
+      this.lease,
+      run.clock,
+      this.timings.leadershipTimeoutMs,
+      end.endedAt,
+      slack,
+    ).filter((overlap) => overlap.actingMs > 0);
+    Object.assign(
+      measurements,
+      overlapMeasurements(overlaps, slack, this.lease, this.fenced, this.cronWrites),
+    );
     const newer = newerTerms(run, elections);
     const candidates: Candidate[] = [
       ...this.found,
+      ...overlapsPastSlack(overlaps, slack, this.lease, this.fenced, this.cronWrites),
       ...termsWentBackwards(run, elections),
       ...staleTraceWrites(run, end, this.termedWrites, this.cron, newer),
       ...staleRows(run, end, elections, this.firedBy, newer),
@@ -89,6 +119,120 @@ export class OneLeaderPerTerm implements InvariantReducer {
 /** I3 on a finished run. */
 export function checkOneLeaderPerTerm(result: RunResult): InvariantReport {
   return checkWith(new OneLeaderPerTerm(), result);
+}
+
+/**
+ * How long a server may act as leader after its leadership stopped being valid, from what the
+ * coordinator does (`LeaderElection`): a leader checks its lease only by renewing it, once per heartbeat
+ * interval on its own clock, and steps down on the answer that finds the lease taken (or that fails).
+ * Nothing checks the lease before each act; fencing refuses what a deposed leader writes. So a leader that
+ * lost a valid lease (another server took it over, or the database clock jumped past its expiry, or its
+ * heartbeats were held by a pause) learns it within one heartbeat interval, at the slowest clock rate of
+ * the scenario, plus the answers of its heartbeat (two answer latencies). A leader whose own write left the
+ * lease already expired never held it: it gets the answer latencies only.
+ */
+export function overlapSlack(
+  scenario: Scenario,
+  timings: ResolvedTimings,
+  maxLatencyMs: number,
+): OverlapSlack {
+  const rates = [1, ...scenario.servers.map((server) => server.rate ?? 1)];
+  for (const action of scenario.actions) {
+    if (action.type === 'setClock' && action.rate !== undefined) rates.push(action.rate);
+    if (action.type === 'addServer') rates.push(action.server.rate ?? 1);
+  }
+  const latencies = 2 * maxLatencyMs;
+  return {
+    afterLossMs: Math.ceil(timings.heartbeatIntervalMs / Math.min(...rates)) + latencies,
+    withoutLeaseMs: latencies,
+  };
+}
+
+/** Whether the lease named another server (or another term) when an entry was recorded. */
+function deposedAt(lease: LeaseTimeline, entry: TraceEntry, term: number): boolean {
+  const row = lease.rowAt(entry.vt);
+  return row.holder !== null && (row.holder !== entry.server || row.term !== term);
+}
+
+/** A deposed leader's writes in an overlap: refused by fencing, or landed beside the new leader's. */
+function deposedWrites(
+  overlap: LeaseOverlap,
+  lease: LeaseTimeline,
+  fenced: readonly EventEntry<'fenced'>[],
+  cron: readonly EventEntry<'cronFired'>[],
+): { fenced: number; landed: number } {
+  const inside = (entry: TraceEntry) =>
+    entry.server === overlap.server && entry.vt >= overlap.from && entry.vt <= overlap.to;
+  return {
+    fenced: fenced.filter((entry) => inside(entry) && entry.term === overlap.term).length,
+    landed: cron.filter(
+      (entry) =>
+        inside(entry) &&
+        (entry.term === null || entry.term === overlap.term) &&
+        deposedAt(lease, entry, overlap.term),
+    ).length,
+  };
+}
+
+function overlapMeasurements(
+  overlaps: readonly LeaseOverlap[],
+  slack: OverlapSlack,
+  lease: LeaseTimeline,
+  fenced: readonly EventEntry<'fenced'>[],
+  cron: readonly EventEntry<'cronFired'>[],
+): Record<string, number> {
+  let fencedWrites = 0;
+  let landedWrites = 0;
+  for (const overlap of overlaps) {
+    const writes = deposedWrites(overlap, lease, fenced, cron);
+    fencedWrites += writes.fenced;
+    landedWrites += writes.landed;
+  }
+  const acting = overlaps.map((overlap) => overlap.actingMs);
+  return {
+    leaseOverlaps: overlaps.length,
+    leaseOverlapMs: Math.round(acting.reduce((sum, ms) => sum + ms, 0)),
+    longestLeaseOverlapMs: Math.round(Math.max(0, ...acting)),
+    twoLeaderOverlaps: overlaps.filter((overlap) => overlap.otherHolder !== null).length,
+    leaseOverlapSlackMs: slack.afterLossMs,
+    deposedWritesFenced: fencedWrites,
+    deposedWritesLanded: landedWrites,
+  };
+}
+
+/** Overlaps whose acting time went past the slack: two leaderships valid at once, as far as acts go. */
+function overlapsPastSlack(
+  overlaps: readonly LeaseOverlap[],
+  slack: OverlapSlack,
+  lease: LeaseTimeline,
+  fenced: readonly EventEntry<'fenced'>[],
+  cron: readonly EventEntry<'cronFired'>[],
+): Candidate[] {
+  const found: Candidate[] = [];
+  for (const overlap of overlaps) {
+    if (overlap.pastSlackAt === undefined) continue;
+    const writes = deposedWrites(overlap, lease, fenced, cron);
+    const instead =
+      overlap.otherHolder !== null ? `named ${overlap.otherHolder}` : 'had expired (nobody took it over)';
+    const why = overlap.lostAfterValidWrite
+      ? `a leader that lost a valid lease learns it within ${slack.afterLossMs} ms (one heartbeat interval and its answer)`
+      : `its own write at ${Math.round(overlap.write!.vt)} left the lease already expired, so it never held it ` +
+        `(allowed: ${slack.withoutLeaseMs} ms of answer latency)`;
+    const takeover = lease.changes.find(
+      (change) =>
+        change.vt >= overlap.from && change.vt <= overlap.to && change.row.holder === overlap.otherHolder,
+    );
+    found.push(
+      candidate(
+        `${overlap.server} acted as leader (term ${overlap.term}) for ${Math.round(overlap.actingMs)} ms from ` +
+          `${Math.round(overlap.from)} while the lease, as the database judged it, ${instead}; ${why}. ` +
+          `Fencing refused ${writes.fenced} of its writes, ${writes.landed} landed`,
+        overlap.pastSlackAt,
+        [overlap.write?.entry ?? overlap.tenure.began, takeover?.entry, overlap.tenure.ended],
+      ),
+    );
+  }
+  return found;
 }
 
 /**

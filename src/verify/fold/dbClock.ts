@@ -62,6 +62,21 @@ export class DbClock {
     return found.length > 0 ? Math.min(elected.vt, Math.max(...found)) : elected.vt;
   }
 
+  /** The database clock's offset from virtual time at `vt` (db = vt + skew), as the trace so far shows it. */
+  skewAt(vt: number): number {
+    let skew = this.skews[0]?.skew ?? 0;
+    for (const segment of this.skews) {
+      if (segment.fromVt > vt) break;
+      skew = segment.skew;
+    }
+    return skew;
+  }
+
+  /** The virtual times, in order, from which the database clock's offset changed (the first is -Infinity). */
+  skewChanges(): number[] {
+    return this.skews.map((segment) => segment.fromVt);
+  }
+
   /** Every virtual time at which the database clock read `db` (whole ms in SQL, so within a ms). */
   private vtCandidates(db: number): number[] {
     const found: number[] = [];
