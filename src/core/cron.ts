@@ -10,11 +10,25 @@ import { Cron } from 'croner';
 export class CronExpression {
   private readonly cron: Cron;
 
-  /** Throws croner's own error (with its reason) for an invalid expression. */
+  /**
+   * Throws for an expression that does not have 5 or 6 fields (croner would take a seventh, a year, and
+   * a schedule pinned to a year is one that stops for good: not what the docs promise), and croner's own
+   * error (with its reason) for an otherwise invalid one. croner's nicknames (`@daily`, `@hourly` ...)
+   * stand for a 5-field expression and are left to croner.
+   */
   constructor(
     readonly expression: string,
     readonly timezone: string,
   ) {
+    const fields = expression
+      .trim()
+      .split(/\s+/)
+      .filter((field) => field !== '');
+    if (!expression.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
+      throw new Error(
+        `cron expression ${JSON.stringify(expression)} has ${fields.length} fields; it needs 5 (minute first) or 6 (seconds first)`,
+      );
+    }
     // For UTC, a fixed offset gives croner's same answers without Intl.DateTimeFormat, 35x faster.
     this.cron = new Cron(
       expression,

@@ -267,7 +267,7 @@ describe('bad input fails where it is written, with a message that says what and
     );
     expect(base([bad])).toThrow(InvalidCronError);
     expect(base([{ name: 'x', run: () => {}, schedules: [{ cron: 'every day' }] }])).toThrow(
-      /exactly five, six, or seven/,
+      /"every day" has 2 fields; it needs 5 \(minute first\) or 6 \(seconds first\)/,
     );
   });
 
