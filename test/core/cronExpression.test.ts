@@ -21,7 +21,7 @@ describe('the number of fields of a cron expression', () => {
     expect(() => new CronExpression(withYear, 'UTC')).toThrow(
       `cron expression "${withYear}" has 7 fields; it needs 5 (minute first) or 6 (seconds first)`,
     );
-    expect(() => new CronExpression('*  *\t* *', 'UTC')).toThrow(/"\*  \*\\t\* \*" has 4 fields/);
+    expect(() => new CronExpression('*  *\t* *', 'UTC')).toThrow(`"*  *\\t* *" has 4 fields`);
   });
 
   test('a job defined with a 7-field cron fails at definition time, naming the job', () => {
