@@ -414,3 +414,22 @@ test('a graceful stop hands leadership over within a second; a server added with
   expect(problems).toEqual([]);
   await page.close();
 });
+
+test("a hazard's example opens with that hazard on and breaks what its description says", async () => {
+  const { page, problems } = await playground('speed=50');
+  // paused-leader with noFencing (H4): the deposed leader's late scheduled job lands in the new term.
+  await page.getByTestId('hazard-example-H4').click();
+  await expect.poll(() => page.getByTestId('scenario-select').inputValue()).toBe('paused-leader');
+  await expect.poll(() => page.getByTestId('hazard-H4').isChecked()).toBe(true);
+  for (const off of ['H1', 'H2', 'H5', 'H6', 'H7'])
+    expect([off, await page.getByTestId(`hazard-${off}`).isChecked()]).toEqual([off, false]);
+  expect(await runTime(page)).toBe(0);
+  await play(page);
+  await expect.poll(() => invariantState(page, 'I3'), { timeout: 60_000 }).toBe('violated');
+  await screenshot(page, 'hazard-example-H4');
+  await waitForRunTime(page, 70_000, 90_000);
+  for (const id of ['I1', 'I2', 'I4', 'I5', 'I6'])
+    expect([id, await invariantState(page, id)]).not.toEqual([id, 'violated']);
+  expect(problems).toEqual([]);
+  await page.close();
+});
