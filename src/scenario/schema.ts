@@ -5,14 +5,26 @@
  */
 export {
   ID_PATTERN,
+  MAX_ACTIONS,
   MAX_DURATION_MS,
   MAX_ENQUEUE_COUNT,
+  MAX_JOBS,
   MAX_LATENCY_MS,
+  MAX_LINK_CHARS,
+  MAX_LINK_SCENARIO_BYTES,
   MAX_OFFSET_MS,
+  MAX_PARAMS_CHARS,
+  MAX_PARAMS_DEPTH,
+  MAX_SCHEDULES,
+  MAX_SERVERS,
+  MAX_TOTAL_JOBS,
+  MAX_TOTAL_PARAMS_CHARS,
+  MAX_WAKEUPS,
   SEED_MAX,
   SEED_MIN,
 } from './limits';
-export { parseScenario, parseScenarioJson } from './parse';
+export { parseScenario, parseScenarioJson, type ParseOptions } from './parse';
+export { wakeupRate, wakeups, type WakeupRate } from './validation/caps';
 export { serializeScenario } from './print';
 export { describeValue } from './validation/messages';
 export { ScenarioError, type ScenarioProblem } from './validation/problems';

@@ -3,6 +3,7 @@
  * format is in src/scenario, the checkers in src/verify, the playground's backend in src/playground.
  */
 export { runScenario, type RunOptions } from './runScenario';
+export { RunBudgetError, defaultMaxEvents, type RunBudgetKind, type RunProgress } from './runBudget';
 export {
   Conductor,
   type ConductorOptions,

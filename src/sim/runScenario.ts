@@ -1,4 +1,5 @@
 import { Conductor, type ConductorOptions } from './conductor/conductor';
+import { defaultMaxEvents, eventBudgetReachedIn, RunBudgetError, type RunProgress } from './runBudget';
 import type { ResolvedTimings, RunResult } from './runResult';
 import type { TraceEntry } from './trace/trace';
 import type { Scenario } from '../scenario/types';
@@ -20,11 +21,23 @@ export interface RunOptions extends ConductorOptions {
    * `healedAt` null unless the heal had begun). A property run uses it to stop at the first violation.
    */
   onEntries?: (entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void;
+  /**
+   * The run's event budget, in trace entries: past it the run throws a RunBudgetError (deterministic: the
+   * same scenario and seed stop at the same entry). Default: derived from what the scenario can cost
+   * (`defaultMaxEvents` in runBudget.ts), so that only a run gone wrong reaches it.
+   */
+  maxEvents?: number;
+  /**
+   * A wall-time budget in ms, measured with `wallClock` (both or neither: the simulation reads no clock of
+   * its own). Checked between steps of a second of virtual time; past it the run throws a RunBudgetError.
+   */
+  maxWallMs?: number;
+  wallClock?: () => number;
 }
 
 /** Progress is reported every this much virtual time; runs are cut into steps of it. */
 const PROGRESS_STEP_MS = 10_000;
-/** With an onEntries hook, steps are this short, so that a run stops soon after it is told to. */
+/** With an onEntries hook or a wall budget, steps are this short, so that a run stops soon after it is told to. */
 const WATCHED_STEP_MS = 1_000;
 
 /**
@@ -32,12 +45,16 @@ const WATCHED_STEP_MS = 1_000;
  * and seed give the same trace.
  */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<RunResult> {
+  if ((options.maxWallMs === undefined) !== (options.wallClock === undefined))
+    throw new TypeError('runScenario: maxWallMs and wallClock go together (give both or neither)');
   const conductor = await Conductor.create(scenario, options);
+  const faultsEnd = options.untilMs ?? scenario.durationMs;
+  const heal = options.heal ?? true;
+  const endMs = heal ? faultsEnd + conductor.livenessMs() : faultsEnd;
+  const maxEvents = options.maxEvents ?? defaultMaxEvents(scenario, endMs);
+  conductor.limitEvents(maxEvents);
+  const run = new Stepper(conductor, endMs, options);
   try {
-    const faultsEnd = options.untilMs ?? scenario.durationMs;
-    const heal = options.heal ?? true;
-    const endMs = heal ? faultsEnd + conductor.livenessMs() : faultsEnd;
-    const run = new Stepper(conductor, endMs, options);
     if (await run.to(faultsEnd)) return conductor.result(null);
     let healedAt: number | null = null;
     if (heal) {
@@ -46,6 +63,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       if (await run.to(endMs)) return conductor.result(healedAt);
     }
     return conductor.result(healedAt);
+  } catch (error) {
+    if (eventBudgetReachedIn(error) === undefined) throw error;
+    throw new RunBudgetError('events', maxEvents, run.progress());
   } finally {
     conductor.dispose();
   }
@@ -54,23 +74,44 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
 /** Runs the conductor in steps, reporting progress and handing new entries to the hook after each. */
 class Stepper {
   private handed = 0;
+  private readonly wallStart: number | undefined;
 
   constructor(
     private readonly conductor: Conductor,
     private readonly endMs: number,
     private readonly options: RunOptions,
-  ) {}
+  ) {
+    this.wallStart = options.wallClock?.();
+  }
+
+  /** How far the run has got. */
+  progress(): RunProgress {
+    return {
+      reachedMs: this.conductor.elapsedMs,
+      endMs: this.endMs,
+      events: this.conductor.trace.entries.length,
+    };
+  }
 
   /** Runs to `targetMs`; true when the hook asked to stop there. */
   async to(targetMs: number): Promise<boolean> {
-    const step = this.options.onEntries ? WATCHED_STEP_MS : PROGRESS_STEP_MS;
+    const watched = this.options.onEntries !== undefined || this.options.maxWallMs !== undefined;
+    const step = watched ? WATCHED_STEP_MS : PROGRESS_STEP_MS;
     const { conductor } = this;
     while (conductor.elapsedMs < targetMs) {
       await conductor.runUntil(Math.min(targetMs, conductor.elapsedMs + step));
       this.options.onProgress?.(conductor.elapsedMs, this.endMs);
       if (this.handOver()) return true;
+      this.checkWall();
     }
     return this.handOver();
+  }
+
+  private checkWall(): void {
+    const { maxWallMs, wallClock } = this.options;
+    if (maxWallMs === undefined || wallClock === undefined || this.wallStart === undefined) return;
+    if (wallClock() - this.wallStart > maxWallMs)
+      throw new RunBudgetError('wall', maxWallMs, this.progress());
   }
 
   private handOver(): boolean {

@@ -2,7 +2,18 @@ import { CronExpression } from '../../core/cron';
 import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
 import { findNonJson, type JsonObject } from '../../core/json';
 import { scheduleKey } from '../../core/scheduleKey';
-import { ID_PATTERN, MAX_DURATION_MS } from '../limits';
+import {
+  ID_PATTERN,
+  MAX_DURATION_MS,
+  MAX_ENQUEUE_COUNT,
+  MAX_PARAMS_CHARS,
+  MAX_PARAMS_DEPTH,
+  MAX_PROBLEMS_KEPT,
+  MAX_SERVERS,
+  MAX_TOTAL_JOBS,
+  MAX_TOTAL_PARAMS_CHARS,
+} from '../limits';
+import { eventBudgetProblem } from './caps';
 import { describeValue, isPlainObject } from './messages';
 import type { ScenarioProblem } from './problems';
 import { isTimeZone } from './scenarioSchema';
@@ -37,15 +48,33 @@ function cronProblem(cron: string, timezone: string): string | undefined {
 /** The actions whose only reference is `server`. */
 const SERVER_ACTIONS = new Set(['crash', 'stop', 'restart', 'pause', 'resume', 'cutOff', 'heal']);
 
+export interface CrossCheckOptions {
+  /**
+   * Check the event budget (servers x durationMs over the shortest interval; default true). The page
+   * checks each action it takes against the longest duration, and plays only as long as it is played.
+   */
+  eventBudget?: boolean;
+}
+
 export class CrossCheck {
+  /** The first MAX_PROBLEMS_KEPT problems; `omitted` counts the rest. */
   readonly problems: ScenarioProblem[] = [];
+  omitted = 0;
   private readonly timezone: string;
   private readonly acceptBadCron: boolean;
   private readonly jobs = new Map<string, string>();
   /** Where each schedule is defined, by the key core stores it under: an addSchedule of one is refused. */
   private readonly schedules = new Map<string, string>();
 
-  constructor(private readonly input: Loose) {
+  /** What the scenario costs so far, in the order the engine applies the actions (see limits.ts). */
+  private serverCount = 0;
+  private jobCount = 0;
+  private paramsChars = 0;
+
+  constructor(
+    private readonly input: Loose,
+    private readonly options: CrossCheckOptions = {},
+  ) {
     const coordinator = isPlainObject(input.coordinator) ? input.coordinator : {};
     const zone = coordinator.timezone;
     this.timezone = typeof zone === 'string' && isTimeZone(zone) ? zone : 'UTC';
@@ -55,7 +84,8 @@ export class CrossCheck {
   }
 
   add(path: string, message: string): void {
-    this.problems.push({ path, message });
+    if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push({ path, message });
+    else this.omitted++;
   }
 
   run(): ScenarioProblem[] {
@@ -63,6 +93,10 @@ export class CrossCheck {
     this.checkDatabase();
     this.checkJobs();
     this.checkActions(this.checkServers());
+    if (this.options.eventBudget ?? true) {
+      const overBudget = eventBudgetProblem(this.input, this.timezone);
+      if (overBudget) this.add(overBudget.path, overBudget.message);
+    }
     return this.problems;
   }
 
@@ -118,17 +152,37 @@ export class CrossCheck {
       const problem = cronProblem(schedule.cron, this.timezone);
       if (problem) this.add(`${path}.cron`, problem);
     }
-    if (isPlainObject(schedule.params)) this.checkParams(schedule.params, `${path}.params`);
+    if (isPlainObject(schedule.params)) this.checkParams(schedule.params, `${path}.params`, 1);
   }
 
-  private checkParams(params: Loose, path: string): void {
-    const found = findNonJson(params, path);
-    if (found) this.add(found.path, `expected plain JSON, got ${found.reason}`);
+  /**
+   * Plain JSON, within the depth and size caps; `copies` is how many jobs will hold it (an enqueue's
+   * count), for the cap on all params together.
+   */
+  private checkParams(params: Loose, path: string, copies: number): void {
+    const found = findNonJson(params, path, MAX_PARAMS_DEPTH);
+    if (found) return this.add(found.path, `expected plain JSON, got ${found.reason}`);
+    const chars = JSON.stringify(params).length;
+    if (chars > MAX_PARAMS_CHARS) {
+      return this.add(
+        path,
+        `expected params of at most ${MAX_PARAMS_CHARS} characters as JSON, got ${chars}`,
+      );
+    }
+    const before = this.paramsChars;
+    this.paramsChars += chars * copies;
+    if (before <= MAX_TOTAL_PARAMS_CHARS && this.paramsChars > MAX_TOTAL_PARAMS_CHARS) {
+      this.add(
+        path,
+        `expected every job's params together to hold at most ${MAX_TOTAL_PARAMS_CHARS} characters as JSON, got ${this.paramsChars} with these (${chars} x ${copies} jobs)`,
+      );
+    }
   }
 
   /** Server ids from the start; returns them, in the order listed. */
   private checkServers(): Map<string, string> {
     const servers = new Map<string, string>();
+    this.serverCount = Array.isArray(this.input.servers) ? this.input.servers.length : 0;
     for (const [server, index] of objectsIn(this.input.servers)) {
       if (typeof server.id !== 'string' || !ID_PATTERN.test(server.id)) continue;
       const first = servers.get(server.id);
@@ -188,6 +242,13 @@ export class CrossCheck {
     };
     switch (action.type) {
       case 'addServer': {
+        this.serverCount++;
+        if (this.serverCount === MAX_SERVERS + 1) {
+          this.add(
+            path,
+            `expected at most ${MAX_SERVERS} servers in all (servers and addServer actions; the page runs each in a Web Worker), got a ${MAX_SERVERS + 1}th here`,
+          );
+        }
         const spec = action.server;
         if (!isPlainObject(spec) || typeof spec.id !== 'string' || !ID_PATTERN.test(spec.id)) return;
         const first = servers.get(spec.id);
@@ -219,7 +280,7 @@ export class CrossCheck {
       case 'enqueue':
         serverRef(action.server, `${path}.server`);
         this.jobRef(action.job, `${path}.job`);
-        if (isPlainObject(action.params)) this.checkParams(action.params, `${path}.params`);
+        this.countJobs(action, path);
         return;
       case 'setClock':
         serverRef(action.server, `${path}.server`);
@@ -230,6 +291,21 @@ export class CrossCheck {
       default:
         if (SERVER_ACTIONS.has(action.type as string)) serverRef(action.server, `${path}.server`);
     }
+  }
+
+  /** An enqueue's jobs and their params, against the caps on all of them together. */
+  private countJobs(action: Loose, path: string): void {
+    const count = action.count;
+    const copies = isWhole(count) && count >= 1 && count <= MAX_ENQUEUE_COUNT ? count : 1;
+    const before = this.jobCount;
+    this.jobCount += copies;
+    if (before <= MAX_TOTAL_JOBS && this.jobCount > MAX_TOTAL_JOBS) {
+      this.add(
+        action.count === undefined ? path : `${path}.count`,
+        `expected the enqueue actions to add up to at most ${MAX_TOTAL_JOBS} jobs, got ${this.jobCount} with this one`,
+      );
+    }
+    if (isPlainObject(action.params)) this.checkParams(action.params, `${path}.params`, copies);
   }
 
   private jobRef(value: unknown, path: string): boolean {

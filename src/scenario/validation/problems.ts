@@ -16,14 +16,19 @@ export class ScenarioError extends Error {
   /** Each problem as one line, `path: message`. */
   readonly problems: string[];
 
+  /**
+   * @param omitted problems found but not kept (past MAX_PROBLEMS_KEPT): counted in the message only.
+   */
   constructor(
     readonly issues: ScenarioProblem[],
     readonly source?: string,
+    readonly omitted = 0,
   ) {
     const problems = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message));
+    const total = problems.length + omitted;
     const listed = problems.slice(0, MAX_PROBLEMS_LISTED);
-    if (problems.length > listed.length) listed.push(`... and ${problems.length - listed.length} more`);
-    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    if (total > listed.length) listed.push(`... and ${total - listed.length} more`);
+    const count = total === 1 ? '1 problem' : `${total} problems`;
     super(`${source ?? 'scenario'}: invalid scenario (${count}):\n  ${listed.join('\n  ')}`);
     this.problems = problems;
   }

@@ -10,6 +10,7 @@ import { DEFAULT_EPOCH_MS, VirtualTime } from '../time/virtualTime';
 import type { ServerSnapshot } from '../trace/serverState';
 import type { Trace } from '../trace/trace';
 import { isFault } from '../../scenario/faultActions';
+import { EventBudgetReached } from '../runBudget';
 import { Faults, type HealPlan } from './faults';
 import { Hosts } from './hosts';
 import { Network, networkOptions } from './network';
@@ -122,6 +123,25 @@ export class Conductor {
     for (const spec of scenario.servers) conductor.processes.start(spec);
     for (const action of scenario.actions) conductor.schedule(action);
     return conductor;
+  }
+
+  /**
+   * The run's event budget: once the trace holds more entries than `maxEvents`, the run (`runUntil`,
+   * `step`) rejects with an EventBudgetReached at that instant (see runBudget.ts). Without it, none.
+   */
+  limitEvents(maxEvents: number): void {
+    const time = this.time;
+    // Thrown from a timer, ahead of everything else at the instant the budget is passed: the run stops
+    // there, between two callbacks, and nothing in the database or a server is left half done.
+    this.observation.limitTrace(maxEvents, () =>
+      time.setTimerAt(
+        time.now(),
+        () => {
+          throw new EventBudgetReached(maxEvents);
+        },
+        { first: true },
+      ),
+    );
   }
 
   get trace(): Trace {

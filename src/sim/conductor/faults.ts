@@ -1,5 +1,6 @@
+import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job';
 import type { FaultAction } from '../../scenario/faultActions';
-import type { Action, ActionBody, Scenario } from '../../scenario/types';
+import type { Action, ActionBody, JobModel, Scenario } from '../../scenario/types';
 import type { ResolvedTimings } from '../runResult';
 import type { DatabaseClock } from '../time/databaseClock';
 import type { VirtualTime } from '../time/virtualTime';
@@ -133,20 +134,37 @@ export class Faults {
    * How long a healed cluster needs to finish what was left: a failover, a claim lease, the retries, and
    * as long again as the scenario sets the database's clock back, since leases, claims and retries are
    * measured on that clock (found by the soak: a claim lost in a cut-off expired 39 s late, after the
-   * database clock was set back 39 s, and its job finished 1 ms after the run).
+   * database clock was set back 39 s, and its job finished 1 ms after the run). The retries are sized by
+   * the longest attempt, which a job's timeout cuts short (see longestAttemptMs).
    */
   livenessMs(): number {
-    const longestJob = Math.max(0, ...this.setup.processes.jobs.map((job) => job.durationMs ?? 0));
     const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs } = this.setup.timings;
     return (
       leadershipTimeoutMs +
       2 * heartbeatIntervalMs +
       claimLeaseMs +
       70_000 +
-      6 * longestJob +
+      6 * longestAttemptMs(this.setup.processes.jobs, this.setup.scenario.actions) +
       databaseSetBackMs(this.setup.scenario.actions, this.setup.scenario.database?.skewMs ?? 0)
     );
   }
+}
+
+/**
+ * The longest one attempt of any job can take: its duration, cut short by its timeout (an attempt past it
+ * fails and is retried). A `setJob` may lengthen a job during the run: its duration counts too. Found by
+ * the bounded-inputs review: a job of a day with a 2 s timeout gave six virtual days of liveness phase.
+ * `jobs` are the jobs as the run has left them so far; `actions` may change them later.
+ */
+export function longestAttemptMs(jobs: readonly JobModel[], actions: readonly Action[]): number {
+  const timeouts = new Map(jobs.map((job) => [job.name, job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS]));
+  const attempt = (job: string, durationMs: number | undefined) =>
+    Math.min(durationMs ?? 0, timeouts.get(job) ?? DEFAULT_JOB_TIMEOUT_MS);
+  let longest = 0;
+  for (const job of jobs) longest = Math.max(longest, attempt(job.name, job.durationMs));
+  for (const action of actions)
+    if (action.type === 'setJob') longest = Math.max(longest, attempt(action.job, action.durationMs));
+  return longest;
 }
 
 /** How far, in all, the scenario's actions set the database clock back (known before the run). */

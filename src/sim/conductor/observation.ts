@@ -40,6 +40,8 @@ export interface ClusterSnapshot {
 export class Observation {
   readonly trace = new Trace();
   private stopped = false;
+  /** The run's event budget (see runBudget.ts): told once, when the trace passes it. */
+  private budget: { maxEvents: number; onOver: () => void } | undefined;
 
   constructor(
     private readonly hosts: Hosts,
@@ -58,10 +60,23 @@ export class Observation {
     this.stopped = true;
   }
 
+  /** Calls `onOver` once, when the trace grows past `maxEvents` entries. */
+  limitTrace(maxEvents: number, onOver: () => void): void {
+    this.budget = { maxEvents, onOver };
+  }
+
+  private counted(): void {
+    const budget = this.budget;
+    if (budget === undefined || this.trace.entries.length <= budget.maxEvents) return;
+    this.budget = undefined;
+    budget.onOver();
+  }
+
   record(server: string | null, body: TraceBody): void {
     if (this.stopped) return;
     const term = server === null ? null : (this.hosts.get(server)?.state.term ?? null);
     this.trace.record({ vt: this.time.now(), db: this.dbClock.now(), server, term }, body);
+    this.counted();
   }
 
   /**
@@ -76,6 +91,7 @@ export class Observation {
       { vt: this.time.now(), db: this.dbClock.now(), server: host.spec.id, term: message.term },
       { ...body, source: 'coordinator', local: at } as TraceBody,
     );
+    this.counted();
     return true;
   }
 
