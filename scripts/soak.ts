@@ -1,5 +1,5 @@
 /**
- * Soak test: the invariant property (I1-I6 on every run, every hazard off unless asked) over many fresh
+ * Soak test: the invariant property (I1-I6 and I8 on every run, every hazard off unless asked) over many fresh
  * scenarios, until a number of runs or a time budget is reached, whichever comes first.
  *
  *   npm run test:soak -- [--runs 20000] [--budget 10m] [--seed N] [--profile all|crashes|partitions|stops|mixed]
@@ -99,7 +99,7 @@ function parseArgs(argv: string[]): Options {
         break;
       case '--ignore':
         for (const id of value.split(',').filter(Boolean)) {
-          if (!/^I[1-6]$/.test(id)) fail(`--ignore: expected invariant ids I1-I6, got "${id}"`);
+          if (!/^I[1-68]$/.test(id)) fail(`--ignore: expected invariant ids I1-I6 or I8, got "${id}"`);
           options.ignore.push(id as InvariantId);
         }
         break;
