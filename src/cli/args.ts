@@ -12,10 +12,15 @@ Options:
   --json            print { scenario, seed, summary, invariants } as JSON instead of text
   --trace FILE      also write the full trace, one entry per line, as JSON to FILE
   --history FILE    also write a Jepsen-style history (invoke/ok/fail/info operations) as EDN to FILE
+  --max-events N    stop with exit 4 once the trace holds more than N entries (default: derived from
+                    the scenario's size, see "Limits" in the README)
+  --max-wall T      stop with exit 4 after T of wall time: 60s, 10m, 1h (default: no limit)
+  --debug           print the stack of an unexpected error, not only its message
   -h, --help        show this help
 
 Exit status: 0 every invariant passed (or was skipped), 1 an invariant failed,
-2 bad arguments or a bad scenario file, 3 the simulation itself failed.`;
+2 bad arguments or a bad scenario file, 3 the simulation itself failed (or an unexpected error),
+4 the run went over its budget (--max-events, --max-wall).`;
 
 export interface CliOptions {
   scenarioPath: string;
@@ -25,6 +30,10 @@ export interface CliOptions {
   json: boolean;
   tracePath?: string;
   historyPath?: string;
+  maxEvents?: number;
+  maxWallMs?: number;
+  /** Unexpected errors are printed with their stack. */
+  debug?: boolean;
 }
 
 export type ParsedArgs = { help: true } | ({ help: false } & CliOptions);
@@ -50,6 +59,19 @@ export function parseDuration(text: string, flag = '--until'): number {
   return ms;
 }
 
+/** The most `--max-events` takes: a trace longer than this would not fit in memory anyway. */
+const MAX_EVENTS_FLAG = 1_000_000_000;
+
+export function parseMaxEvents(text: string): number {
+  const count = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_EVENTS_FLAG) {
+    throw new UsageError(
+      `--max-events: expected a whole number of trace entries from 1 to ${MAX_EVENTS_FLAG}, got ${JSON.stringify(text)}`,
+    );
+  }
+  return count;
+}
+
 export function parseSeed(text: string): number {
   const seed = /^-?\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(seed)) {
@@ -61,8 +83,8 @@ export function parseSeed(text: string): number {
   return seed;
 }
 
-const WITH_VALUE = new Set(['--seed', '--until', '--trace', '--history']);
-const SWITCHES = new Set(['--json', '--no-heal', '--help', '-h']);
+const WITH_VALUE = new Set(['--seed', '--until', '--trace', '--history', '--max-events', '--max-wall']);
+const SWITCHES = new Set(['--json', '--no-heal', '--debug', '--help', '-h']);
 
 /** Reads the command line (without `node` and the script); throws UsageError with a one-line message. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -105,6 +127,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   }
   const seed = values.get('--seed');
   const until = values.get('--until');
+  const maxEvents = values.get('--max-events');
+  const maxWall = values.get('--max-wall');
   return {
     help: false,
     scenarioPath: positional[0]!,
@@ -114,5 +138,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     json: seen.has('--json'),
     ...(values.has('--trace') && { tracePath: values.get('--trace') }),
     ...(values.has('--history') && { historyPath: values.get('--history') }),
+    ...(maxEvents !== undefined && { maxEvents: parseMaxEvents(maxEvents) }),
+    ...(maxWall !== undefined && { maxWallMs: parseDuration(maxWall, '--max-wall') }),
+    ...(seen.has('--debug') && { debug: true }),
   };
 }

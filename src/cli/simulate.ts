@@ -12,9 +12,9 @@ import { noProgress, progressLine } from './progress';
 import { summarise, type InvariantReport } from './summary';
 import { summaryLines } from './summaryText';
 
-/** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json]`. */
+/** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json] [--max-events N]`. */
 
-export const EXIT = { ok: 0, invariantFailed: 1, usage: 2, crashed: 3 } as const;
+export const EXIT = { ok: 0, invariantFailed: 1, usage: 2, crashed: 3, overBudget: 4 } as const;
 
 export interface Io {
   out(text: string): void;
@@ -59,8 +59,30 @@ export function loadScenario(path: string): Scenario {
     return parseScenarioJson(text, path);
   } catch (error) {
     if (error instanceof ScenarioError) throw new Refused(error.message);
-    throw error;
+    throw new Unexpected(`reading ${path}`, error);
   }
+}
+
+/** An error nobody expected, with what the command was doing: exit 3, one line (a stack with --debug). */
+class Unexpected extends Error {
+  constructor(
+    readonly doing: string,
+    override readonly cause: unknown,
+  ) {
+    super(`${doing}: ${oneLine(cause)}`);
+  }
+}
+
+/** An error as one line: its name and the first line of its message. */
+function oneLine(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).split('\n')[0]!;
+  const first = error.message.split('\n')[0] ?? '';
+  return error.name && error.name !== 'Error' ? `${error.name}: ${first}` : first;
+}
+
+function stackOf(error: unknown): string {
+  const inner = error instanceof Unexpected ? error.cause : error;
+  return inner instanceof Error && inner.stack ? `\n${inner.stack}` : '';
 }
 
 function checkOutputPath(flag: string, path: string | undefined): void {
@@ -96,6 +118,8 @@ async function simulate(options: CliOptions, scenario: Scenario, io: Io, engine:
       untilMs: options.untilMs,
       heal: options.heal,
       onProgress: (elapsedMs, endMs) => progress.update(elapsedMs, endMs),
+      ...(options.maxEvents !== undefined && { maxEvents: options.maxEvents }),
+      ...(options.maxWallMs !== undefined && { maxWallMs: options.maxWallMs, wallClock: () => io.now() }),
     });
   } finally {
     progress.done();
@@ -122,6 +146,13 @@ export async function main(
 ): Promise<number> {
   let options: CliOptions;
   let scenario: Scenario;
+  const debug = argv.includes('--debug');
+  const unexpected = (error: unknown, doing: string) => {
+    const wrapped = error instanceof Unexpected ? error : new Unexpected(doing, error);
+    io.err(`simulate: unexpected error while ${wrapped.message}${debug ? stackOf(wrapped) : ''}\n`);
+    if (!debug) io.err('simulate: run again with --debug for the stack\n');
+    return EXIT.crashed;
+  };
   try {
     const parsed = parseArgs(argv);
     if (parsed.help) {
@@ -137,7 +168,7 @@ export async function main(
       io.err(`simulate: ${error.message}\n`);
       return EXIT.usage;
     }
-    throw error;
+    return unexpected(error, 'reading the command line');
   }
   try {
     return await simulate(options, scenario, io, await engine());
@@ -148,9 +179,12 @@ export async function main(
       io.err(`simulate: the scenario was refused: ${name}: ${message}\n`);
       return EXIT.usage;
     }
-    io.err(
-      `simulate: the simulation failed: ${error instanceof Error ? (error.stack ?? message) : message}\n`,
-    );
+    if (name === 'RunBudgetError') {
+      io.err(`simulate: ${message}\n`);
+      return EXIT.overBudget;
+    }
+    io.err(`simulate: the simulation failed: ${oneLine(error)}${debug ? stackOf(error) : ''}\n`);
+    if (!debug) io.err('simulate: run again with --debug for the stack\n');
     return EXIT.crashed;
   }
 }

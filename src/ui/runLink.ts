@@ -4,7 +4,43 @@
  * reaches a server; the browser's own CompressionStream does the work, so no library is needed.
  */
 
+import { MAX_LINK_CHARS, MAX_LINK_SCENARIO_BYTES } from '../playground/scenarioFiles';
+
 const PREFIX = '#run=';
+
+/** A link too large to open: its fragment, or what it inflates to, is past the cap (`src/scenario/limits.ts`). */
+export class LinkTooLargeError extends Error {
+  override name = 'LinkTooLargeError';
+}
+
+/**
+ * Inflates `packed`, stopping (and cancelling the stream) as soon as the text passes `maxBytes`: a link of
+ * 531 KB used to inflate to 400 MiB before anything looked at it.
+ */
+async function inflate(packed: Uint8Array<ArrayBuffer>, maxBytes: number): Promise<Uint8Array> {
+  const reader = new Blob([packed]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new LinkTooLargeError(
+        `the link is too large: its scenario inflates to more than ${maxBytes} bytes (at most ${maxBytes})`,
+      );
+    }
+    chunks.push(value);
+  }
+  const text = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    text.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return text;
+}
 
 async function pipe(bytes: Uint8Array<ArrayBuffer>, stream: CompressionStream | DecompressionStream) {
   const piped = new Blob([bytes]).stream().pipeThrough(stream);
@@ -34,15 +70,31 @@ export async function runLink(scenarioJson: string, page: string): Promise<strin
   return url.href;
 }
 
-/** The scenario text a `#run=` fragment carries, or null when the fragment is not one. Throws if it is broken. */
-export async function scenarioFromFragment(hash: string): Promise<string | null> {
+/**
+ * The scenario text a `#run=` fragment carries, or null when the fragment is not one. Throws if it is
+ * broken, or a LinkTooLargeError if it is past the link's caps (before inflating it, or while it inflates).
+ */
+export async function scenarioFromFragment(
+  hash: string,
+  caps: { maxChars?: number; maxBytes?: number } = {},
+): Promise<string | null> {
   if (!hash.startsWith(PREFIX)) return null;
-  try {
-    const packed = fromBase64Url(hash.slice(PREFIX.length));
-    return new TextDecoder('utf-8', { fatal: true }).decode(
-      await pipe(packed, new DecompressionStream('deflate-raw')),
+  const maxChars = caps.maxChars ?? MAX_LINK_CHARS;
+  const packedText = hash.slice(PREFIX.length);
+  if (packedText.length > maxChars) {
+    throw new LinkTooLargeError(
+      `the link is too large: its #run= part has ${packedText.length} characters (at most ${maxChars})`,
     );
-  } catch {
-    throw new Error("the link's #run= part is damaged (cut short or edited): it holds no scenario");
+  }
+  try {
+    const packed = fromBase64Url(packedText);
+    return new TextDecoder('utf-8', { fatal: true }).decode(
+      await inflate(packed, caps.maxBytes ?? MAX_LINK_SCENARIO_BYTES),
+    );
+  } catch (error) {
+    if (error instanceof LinkTooLargeError) throw error;
+    throw new Error("the link's #run= part is damaged (cut short or edited): it holds no scenario", {
+      cause: error,
+    });
   }
 }
