@@ -9,6 +9,7 @@ export {
   TITLES,
   type InvariantId,
   type InvariantReport,
+  type Precondition,
   type Violation,
 } from './checkers';
 export { RunChecker, invariantReducers } from './runChecker';

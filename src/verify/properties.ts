@@ -7,7 +7,7 @@ import type { Scenario } from '../scenario/types';
 import { serializeScenario } from '../scenario/schema';
 
 /**
- * Reusable property helpers: run a scenario and check every invariant (I1-I6 on one run; I7, determinism,
+ * Reusable property helpers: run a scenario and check every invariant (I1-I6 and I8 on one run; I7, determinism,
  * needs two runs and has its own helper in the checkers), wrap that as a fast-check property, and search
  * for a shrunk counterexample. No clock or randomness of the host: fast-check's seed and the scenario's seed
  * decide everything.

@@ -4,12 +4,13 @@ import { CronExactlyOnce } from './checkers/cronExactlyOnce';
 import { ExactlyOnceClaim } from './checkers/exactlyOnceClaim';
 import { FailoverBound } from './checkers/failoverBound';
 import { GracefulHandover } from './checkers/gracefulHandover';
+import { LeadershipLiveness } from './checkers/leadershipLiveness';
 import { NothingLost } from './checkers/nothingLost';
 import { OneLeaderPerTerm } from './checkers/oneLeaderPerTerm';
 import { FoldRunner } from './fold/foldRunner';
 import type { InvariantReducer } from './fold/reducer';
 
-/** The reducers of I1-I6, fresh, in invariant order. */
+/** The reducers of I1-I6 and I8, fresh, in invariant order (I7, determinism, needs two runs). */
 export function invariantReducers(): InvariantReducer[] {
   return [
     new ExactlyOnceClaim(),
@@ -18,16 +19,17 @@ export function invariantReducers(): InvariantReducer[] {
     new CronExactlyOnce(),
     new FailoverBound(),
     new GracefulHandover(),
+    new LeadershipLiveness(),
   ];
 }
 
 /**
- * I1-I6 on a run as it goes, for the playground and for property runs that stop at the first violation.
+ * I1-I6 and I8 on a run as it goes, for the playground and for property runs that stop at the first violation.
  * Feed it trace entries as they are recorded; ask for the reports of the trace so far at any time:
  *
  *   const checker = new RunChecker(scenario, timings);
  *   checker.push(newEntries);                        // after each frame, with no throttle
- *   checker.reports({ final, endedAt, healedAt });   // I1-I6, as checkAll gives on that prefix
+ *   checker.reports({ final, endedAt, healedAt });   // I1-I6, I8, as checkAll gives on that prefix
  *   checker.violated;                                // a checker already judged a violation
  *
  * One fold derives, once and entry by entry, what the checkers share (job keys, process generations,

@@ -20,7 +20,9 @@ const RELEASE_ROUND_TRIPS = 3;
  * trace position. A release of a term that another server had already superseded before the release was
  * written (its lease had expired unnoticed, say when the database clock jumped) hands nothing over and is
  * not judged (`supersededReleases`). With no election at all, the bound is broken if the run went past it.
- * Every measured delay is in `measurements.handoverMs`.
+ * Every measured delay is in `measurements.handoverMs`. A stop that does not release (the process ends
+ * first) is a lost leader, I5's; leadership that never comes back after a release that could not be
+ * judged here (no other server could lead then) is I8's.
  */
 export class GracefulHandover implements InvariantReducer {
   readonly id = 'I6';
@@ -65,7 +67,7 @@ function judge(
   startedBetween: (server: string, afterSeq: number, beforeSeq: number) => boolean,
 ): InvariantReport {
   if (run.elections.length === 0 && scenario.mode === 'single') {
-    return skippedReport('I6', 'single-server mode: no leader election');
+    return skippedReport('I6', 'single-server mode: no leader election', undefined, 'leaderElection');
   }
   const candidates: Candidate[] = [];
   const handoverMs: number[] = [];
@@ -121,14 +123,24 @@ function judge(
     }
   });
   const measurements = { handoverMs, releases, supersededReleases: superseded };
+  if (judged === 0 && releases === 0) {
+    return makeReport(
+      'I6',
+      [],
+      measurements,
+      'no leader released its lease (no graceful stop of a leader)',
+      'release',
+    );
+  }
   if (judged === 0) {
     return makeReport(
       'I6',
       [],
       measurements,
-      releases === 0
-        ? 'no leader released its lease'
-        : 'no release could be judged (no other server could lead, or the run ended first)',
+      releases === superseded
+        ? 'no release handed anything over (another server had taken the lease before each release)'
+        : 'no release could be judged (no other server could lead in the second after it, or the run ended first)',
+      'judgeableRelease',
     );
   }
   return makeReport('I6', candidates, measurements);

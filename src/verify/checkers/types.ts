@@ -1,6 +1,31 @@
 import type { TraceEntry } from '../../sim/trace/trace';
 
-export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7';
+export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
+
+/**
+ * What a check needs a run to have done before it can judge it. A skipped report names the one that did
+ * not happen, in words (`skipped`) and as this value (`precondition`), so that a test can assert that its
+ * scenario still reaches what it is about (a regression test that drifts away from its bug fails).
+ */
+export type Precondition =
+  /** Distributed mode: servers elect a leader (two single servers, H14, have no election). */
+  | 'leaderElection'
+  /** The run healed every fault and ran its liveness phase. */
+  | 'heal'
+  /** A leader was lost: crashed, died by itself, paused, cut off, stopped without releasing, or stepped down. */
+  | 'leaderLoss'
+  /** A lost leader could be judged: another server could lead until the bound, and the run went on that long. */
+  | 'judgeableLoss'
+  /** A leader released its lease (a graceful stop). */
+  | 'release'
+  /** A release could be judged: another server could lead for the second after it, and the run went on. */
+  | 'judgeableRelease'
+  /** After the faults ended, some server could lead (running, not paused or cut off, with jobs). */
+  | 'candidateAfterFaults'
+  /** The run went on for at least the liveness bound after the faults ended. */
+  | 'timeAfterFaults'
+  /** I7: the two runs compared are of the same scenario and seed. */
+  | 'sameRun';
 
 /** What one invariant checker found in a run (or, for I7, in two runs of one scenario and seed). */
 export interface InvariantReport {
@@ -10,6 +35,8 @@ export interface InvariantReport {
   ok: boolean;
   /** Why the invariant could not be checked on this run (the run did not heal, no leader could exist ...). */
   skipped?: string;
+  /** When skipped: the precondition that did not happen (see Precondition). */
+  precondition?: Precondition;
   /** The first violation, by virtual time: what, when, and the few trace entries that prove it. */
   violation?: Violation;
   measurements?: Record<string, number | number[]>;
@@ -31,6 +58,7 @@ export const TITLES: Record<InvariantId, string> = {
   I5: 'failover bound',
   I6: 'graceful handover',
   I7: 'determinism',
+  I8: 'leadership liveness',
 };
 
 /** A violation found while scanning, before the earliest one is chosen. */
@@ -53,9 +81,11 @@ export function makeReport(
   candidates: readonly Candidate[],
   measurements?: Record<string, number | number[]>,
   skipped?: string,
+  precondition?: Precondition,
 ): InvariantReport {
   const report: InvariantReport = { id, title: TITLES[id], ok: true };
   if (skipped !== undefined) report.skipped = skipped;
+  if (skipped !== undefined && precondition !== undefined) report.precondition = precondition;
   const first = earliest(candidates);
   if (first) {
     report.ok = false;
@@ -69,8 +99,9 @@ export function skippedReport(
   id: InvariantId,
   reason: string,
   measurements?: Record<string, number | number[]>,
+  precondition?: Precondition,
 ): InvariantReport {
-  return makeReport(id, [], measurements, reason);
+  return makeReport(id, [], measurements, reason, precondition);
 }
 
 function earliest(candidates: readonly Candidate[]): Candidate | undefined {

@@ -7,7 +7,7 @@ import { RunFold } from './runFold';
 
 /**
  * Reducers fed a run's trace as it grows, over one fold that derives what they share (RunChecker, in
- * ../runChecker.ts, is this with the checkers I1-I6). Push entries as they come; ask for `reports` of the
+ * ../runChecker.ts, is this with the checkers I1-I6 and I8). Push entries as they come; ask for `reports` of the
  * trace so far at any time, and `violated` says at once when a reducer has judged a violation on the
  * entries so far.
  */
@@ -45,7 +45,7 @@ export class FoldRunner {
   }
 
   /**
-   * The reports (I1-I6, in order) on the trace so far, ending as `end` says. The fold may hold the last
+   * The reports (I1-I6 and I8, in order) on the trace so far, ending as `end` says. The fold may hold the last
    * few entries back (an action until the next entry says whether it was refused, a reclaim until its
    * transaction ends); then these reports are those of a fresh fold over the same entries, finished
    * there, so that a prefix gets exactly the verdicts a finished run of that prefix would.

@@ -4,13 +4,14 @@ import type { TraceEntry } from '../../sim/trace/trace';
 import { DbClock } from './dbClock';
 import { isActionEntry, isEvent, refuses, type ActionEntry, type EventEntry, type Span } from './entries';
 import { JobKeys } from './jobKeys';
-import { ServerSpans } from './serverSpans';
+import type { ServerState } from '../../sim/trace/serverState';
+import { ServerSpans, type StateSpan } from './serverSpans';
 
 /**
  * The one fold over a run's trace. Entry by entry it derives what every checker needs beyond the raw
- * entry: which job a job event is about, each server's process generations, pauses and ability to lead,
- * the elections, the database skew over time, whether an action was applied and whether a reclaim
- * counted, and how early the write behind a recorded event may have happened.
+ * entry: which job a job event is about, each server's process generations, pauses, ability to lead and
+ * leadership, the elections, the database skew over time, whether an action was applied and whether a
+ * reclaim counted, and how early the write behind a recorded event may have happened.
  *
  * Why the last one: a coordinator event is recorded when the server acts on the database's answer, and the
  * conductor delivers answers after a latency (0-2 ms by default) and holds them while the server is paused.
@@ -141,6 +142,21 @@ export class RunFold {
   /** The servers other than `exclude` that could lead throughout [from, to]. */
   candidatesThroughout(from: number, to: number, exclude?: string): string[] {
     return this.spans.candidatesThroughout(from, to, exclude);
+  }
+
+  /** Every server's spans of candidacy (see candidateThroughout), server by server, each in order. */
+  candidacySpans(): readonly StateSpan[] {
+    return this.spans.candidacySpans();
+  }
+
+  /** Every server's spans of leadership (the simulator's `isLeading`), server by server, each in order. */
+  leadershipSpans(): readonly StateSpan[] {
+    return this.spans.leadershipSpans();
+  }
+
+  /** Each server's state after the entries settled so far (the simulator's ServerStateFold). */
+  serverStates(): readonly Readonly<ServerState>[] {
+    return this.spans.serverStates();
   }
 
   dbToVt(db: number): number {

@@ -1,24 +1,34 @@
 import type { ServerSpec } from '../../scenario/types';
-import { canLead, ServerStateFold } from '../../sim/trace/serverState';
+import { canLead, isLeading, ServerStateFold, type ServerState } from '../../sim/trace/serverState';
 import type { TraceEntry } from '../../sim/trace/trace';
 import type { Span } from './entries';
 
+/** A span of one server's state, with the entries that opened and closed it (null: the run's start, or still open). */
+export interface StateSpan extends Span {
+  server: string;
+  opened: TraceEntry | null;
+  closed: TraceEntry | null;
+}
+
 /**
- * Each server's pauses and candidacy (the spans in which it could lead and run jobs: running, not
- * stopping, paused or cut off, with jobs), as spans of virtual time. The state itself is the simulator's
- * one derivation (ServerStateFold); this only notes where `paused` and `canLead` change.
+ * Each server's pauses, candidacy (the spans in which it could lead and run jobs: running, not stopping,
+ * paused or cut off, with jobs) and leadership (elected until it steps down, releases, or its process ends
+ * or starts stopping: `isLeading`), as spans of virtual time. The state itself is the simulator's one
+ * derivation (ServerStateFold); this only notes where `paused`, `canLead` and `isLeading` change.
  */
 export class ServerSpans {
-  private readonly pauses = new Map<string, Span[]>();
-  private readonly candidacy = new Map<string, Span[]>();
-  private readonly openPause = new Map<string, Span>();
-  private readonly openCandidacy = new Map<string, Span>();
+  private readonly pauses = new Map<string, StateSpan[]>();
+  private readonly candidacy = new Map<string, StateSpan[]>();
+  private readonly leadership = new Map<string, StateSpan[]>();
+  private readonly openPause = new Map<string, StateSpan>();
+  private readonly openCandidacy = new Map<string, StateSpan>();
+  private readonly openLeadership = new Map<string, StateSpan>();
   private readonly states: ServerStateFold;
 
   constructor(servers: readonly ServerSpec[], startVt: number) {
     this.states = new ServerStateFold(servers, startVt);
-    for (const state of this.states.all()) this.note(state.id, canLead(state), state.paused, startVt);
-    this.states.onChange((state, entry) => this.note(state.id, canLead(state), state.paused, entry.vt));
+    for (const state of this.states.all()) this.note(state, startVt, null);
+    this.states.onChange((state, entry) => this.note(state, entry.vt, entry));
   }
 
   /** An entry the fold has settled (actions reach here after their next entry, or at the end). */
@@ -48,27 +58,46 @@ export class ServerSpans {
     );
   }
 
-  private note(server: string, candidate: boolean, paused: boolean, vt: number): void {
-    this.toggle(this.candidacy, this.openCandidacy, server, candidate, vt);
-    this.toggle(this.pauses, this.openPause, server, paused, vt);
+  /** Every server's candidacy spans, server by server, each in order. */
+  candidacySpans(): readonly StateSpan[] {
+    return [...this.candidacy.values()].flat();
+  }
+
+  /** Every server's leadership spans, server by server, each in order. */
+  leadershipSpans(): readonly StateSpan[] {
+    return [...this.leadership.values()].flat();
+  }
+
+  /** Each server's state after the entries settled so far (live: read it, do not keep it). */
+  serverStates(): readonly Readonly<ServerState>[] {
+    return this.states.all();
+  }
+
+  private note(state: Readonly<ServerState>, vt: number, entry: TraceEntry | null): void {
+    const server = state.id;
+    this.toggle(this.candidacy, this.openCandidacy, server, canLead(state), vt, entry);
+    this.toggle(this.pauses, this.openPause, server, state.paused, vt, entry);
+    this.toggle(this.leadership, this.openLeadership, server, isLeading(state), vt, entry);
   }
 
   private toggle(
-    spans: Map<string, Span[]>,
-    open: Map<string, Span>,
+    spans: Map<string, StateSpan[]>,
+    open: Map<string, StateSpan>,
     server: string,
     on: boolean,
     vt: number,
+    entry: TraceEntry | null,
   ) {
     const current = open.get(server);
     if (on && !current) {
-      const span = { from: vt, to: Infinity };
+      const span = { server, from: vt, to: Infinity, opened: entry, closed: null };
       open.set(server, span);
       let list = spans.get(server);
       if (!list) spans.set(server, (list = []));
       list.push(span);
     } else if (!on && current) {
       current.to = vt;
+      current.closed = entry;
       open.delete(server);
     }
   }
