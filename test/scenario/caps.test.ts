@@ -57,7 +57,7 @@ describe('the caps on what a scenario may cost', () => {
       { atMs: 200, type: 'addServer', server: { id: 'x2' } },
     ];
     expect(problemsOf({ ...base(), servers, actions })).toEqual([
-      `actions[1]: expected at most ${MAX_SERVERS} servers in all (servers and addServer actions; the page runs each in a Web Worker), got a 33th here`,
+      `actions[1]: expected at most ${MAX_SERVERS} servers in all (servers and addServer actions; the page runs each in a Web Worker), this one is server number 33`,
     ]);
   });
 

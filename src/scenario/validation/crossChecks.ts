@@ -246,7 +246,7 @@ export class CrossCheck {
         if (this.serverCount === MAX_SERVERS + 1) {
           this.add(
             path,
-            `expected at most ${MAX_SERVERS} servers in all (servers and addServer actions; the page runs each in a Web Worker), got a ${MAX_SERVERS + 1}th here`,
+            `expected at most ${MAX_SERVERS} servers in all (servers and addServer actions; the page runs each in a Web Worker), this one is server number ${MAX_SERVERS + 1}`,
           );
         }
         const spec = action.server;
