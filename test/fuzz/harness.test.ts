@@ -154,7 +154,9 @@ describe('the real decoder on a bomb', () => {
     const outcome = await fuzzLinkCase(bomb, SETTINGS);
     expect(outcome).toEqual({
       kind: 'rejected',
-      where: [expect.stringMatching(/^link: .*too large.*at most N/)],
+      where: [
+        expect.stringMatching(/^link: the link is too large: its scenario inflates to more than N bytes/),
+      ],
     });
   });
 });
