@@ -74,9 +74,12 @@ export function parseScenarioJson(text: string, source?: string, options: ParseO
 }
 
 function cleanJsonReason(reason: string): string {
-  return reason
-    .replace(/ at position \d+.*$/s, '')
-    .replace(/ in JSON$/, '')
-    .replace(/, ".*" is not valid JSON$/s, '')
-    .trim();
+  return (
+    reason
+      .replace(/ at position \d+.*$/s, '')
+      .replace(/ in JSON$/, '')
+      // V8 quotes the text, or a part of it between "...", after an unexpected token.
+      .replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '')
+      .trim()
+  );
 }

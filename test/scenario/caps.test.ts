@@ -219,6 +219,8 @@ describe('no input makes the parser crash', () => {
     const line = `    { "atMs": 0, "type": "crash", "server": "a" },\n`;
     const lines = Math.ceil(20e6 / line.length);
     const text = `{\n  "actions": [\n${line.repeat(lines)}    NaN\n  ]\n}`;
-    expect(() => parseScenarioJson(text, 'big.json')).toThrow(`line ${lines + 3}, column 5: invalid JSON`);
+    expect(() => parseScenarioJson(text, 'big.json')).toThrow(
+      new RegExp(`line ${lines + 3}, column 5: invalid JSON: Unexpected token 'N'$`),
+    );
   });
 });
