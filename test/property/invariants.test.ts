@@ -1,5 +1,5 @@
 /**
- * With every hazard off, invariants I1-I6 hold on any scenario the generator draws: crashes (some inside a
+ * With every hazard off, invariants I1-I6 and I8 hold on any scenario the generator draws: crashes (some inside a
  * transaction), pauses longer than the lease, cut-offs, graceful stops, restarts, clock offsets and drift,
  * database skew. Each run has a fault phase and then a liveness phase (the engine heals everything), as in
  * TigerBeetle's VOPR. A failure prints the first violation and the shrunk scenario as a file that replays.
@@ -27,7 +27,7 @@ const PROPERTY_TIMEOUT_MS = 400_000;
 const NUM_RUNS = 500;
 const SEED = 20_261_128;
 
-describe('invariants I1-I6 with every hazard off', () => {
+describe('invariants I1-I6 and I8 with every hazard off', () => {
   (Object.keys(FAULT_PROFILES) as FaultProfile[]).forEach((profile, index) => {
     test(
       `hold on ${NUM_RUNS} scenarios: ${PROFILE_DESCRIPTIONS[profile]}`,

@@ -2,18 +2,52 @@
  * Counterexamples the property suites found with every hazard off, pinned as scenario files (shrunk by
  * fast-check). Each one replays a run on which an invariant checker reported a violation; the comment above
  * each says whether the coordinator, the conductor or the checker was wrong, where, and why. A test here
- * fails until its bug is fixed, and stays as a regression test after.
+ * fails until its bug is fixed, and stays as a regression test after. Each also asserts that its scenario
+ * still reaches the situation of its bug (the invariant was judged, a failover or a release happened, a
+ * start failed ...), so that a scenario that drifts away from its bug fails instead of passing silently.
  */
 import { describe, expect, test } from 'vitest';
 import { checkScenario, failureMessage } from '../../src/verify/properties';
 import { parseScenarioJson } from '../../src/scenario/schema';
-import type { InvariantId } from '../../src/verify/checkers';
+import type { InvariantId, InvariantReport } from '../../src/verify/checkers';
+import type { RunResult } from '../../src/sim/runResult';
+import type { TraceEntry } from '../../src/sim/trace/trace';
 
-async function holds(file: string, invariant: InvariantId): Promise<void> {
+/**
+ * What a regression's scenario must still reach for its test to mean anything: the invariant was judged
+ * (not skipped), and the situation of the bug happened (a failover was measured, a release was seen ...).
+ * A scenario that drifts away from its bug (after a change of timings, say) then fails here instead of
+ * passing without testing anything.
+ */
+type Precondition = (report: InvariantReport, result: RunResult) => void;
+
+async function holds(file: string, invariant: InvariantId, precondition: Precondition): Promise<void> {
   const scenario = parseScenarioJson(file);
-  const { failed } = await checkScenario(scenario, { only: [invariant] });
+  const { failed, reports, result } = await checkScenario(scenario, { only: [invariant] });
   expect(failed.length, failureMessage(scenario, failed)).toBe(0);
+  const report = reports.find((found) => found.id === invariant)!;
+  expect(report.skipped, `${invariant} was skipped: the scenario no longer reaches its bug`).toBeUndefined();
+  precondition(report, result);
 }
+
+function entries(result: RunResult, match: (entry: TraceEntry) => boolean): TraceEntry[] {
+  return result.trace.filter(match);
+}
+
+/** The trace shows a process that ended because its start failed. */
+function startFailed(entry: TraceEntry): boolean {
+  return (
+    entry.source === 'process' && entry.type === 'processEnded' && entry.reason.startsWith('start failed')
+  );
+}
+
+const failoverMeasured: Precondition = (report) =>
+  expect((report.measurements?.failoverMs as number[]).length, 'a failover was measured').toBeGreaterThan(0);
+
+const handoverMeasured: Precondition = (report) => {
+  expect(report.measurements?.releases, 'a release was seen').toBeGreaterThan(0);
+  expect((report.measurements?.handoverMs as number[]).length, 'a handover was measured').toBeGreaterThan(0);
+};
 
 describe('counterexamples found with every hazard off', () => {
   /**
@@ -44,6 +78,22 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I2',
+      (_report, result) => {
+        // The claim lost in the cut-off was reclaimed after the database clock was set back.
+        const setBack = entries(
+          result,
+          (entry) =>
+            entry.source === 'action' &&
+            entry.type === 'action' &&
+            entry.action.type === 'setDatabaseSkew' &&
+            entry.action.skewMs < 0,
+        )[0]!;
+        expect(setBack, 'the database clock was set back').toBeDefined();
+        expect(
+          entries(result, (entry) => entry.type === 'reclaimed' && entry.seq > setBack.seq).length,
+          'a claim was reclaimed after it',
+        ).toBeGreaterThan(0);
+      },
     );
   });
 
@@ -61,17 +111,24 @@ describe('counterexamples found with every hazard off', () => {
    * 'start failed: ...')`) so that the liveness phase restarts it; or retry the migrations in the
    * coordinator (DistributedJobCoordinator.ensureSchema) instead of failing the start on a busy timeout or a
    * lost connection. Found by `npm run test:soak -- --profile partitions` (run 383, seed 1002).
+   *
+   * Re-pinned when the regressions learnt to assert their precondition: the scenario as found (a paused at
+   * 0 ms, b with jobs) had drifted away from its bug. a, paused at 0 ms, no longer held the lock (b took it
+   * first), no start failed, and b ran the job itself, so the test passed without testing anything; and
+   * since the 5 s transaction timeout (src/db) b's migrations no longer time out behind a. Now a is paused
+   * at 1 ms, inside its migrations: its start fails when it resumes (its transaction was rolled back), and
+   * b runs without jobs, so only a restarted a can run the job b accepted.
    */
-  test('I2: a server whose start failed (migrations timed out behind a paused server) is not left a zombie', async () => {
+  test('I2: a server whose start failed (its migrations rolled back while it was paused) is not left a zombie', async () => {
     await holds(
       `{
         "version": 1,
         "seed": 0,
         "durationMs": 20000,
         "jobs": [{ "name": "work" }, { "name": "tick", "schedules": [{ "cron": "* * * * * *" }] }],
-        "servers": [{ "id": "a" }, { "id": "b" }],
+        "servers": [{ "id": "a" }, { "id": "b", "withoutJobs": true }],
         "actions": [
-          { "atMs": 0, "type": "pause", "server": "a" },
+          { "atMs": 1, "type": "pause", "server": "a" },
           { "atMs": 10020, "type": "enqueue", "server": "b", "job": "work", "count": 1 },
           { "atMs": 10020, "type": "cutOff", "server": "a" },
           { "atMs": 10120, "type": "heal", "server": "a" },
@@ -79,6 +136,23 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I2',
+      (_report, result) => {
+        // a's start failed, the heal started it again, and the new process ran the job.
+        const failed = entries(result, startFailed).filter((entry) => entry.server === 'a');
+        expect(failed.length, "a's start failed").toBeGreaterThan(0);
+        const restarted = entries(
+          result,
+          (entry) => entry.type === 'processStarted' && entry.server === 'a' && entry.seq > failed[0]!.seq,
+        );
+        expect(restarted.length, 'a was started again').toBeGreaterThan(0);
+        expect(
+          entries(
+            result,
+            (entry) => entry.type === 'completed' && entry.server === 'a' && entry.jobId === '1',
+          ),
+          'the restarted a ran the job',
+        ).toHaveLength(1);
+      },
     );
   });
 
@@ -105,6 +179,12 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I1',
+      (report, result) => {
+        // The job was enqueued and claimed, and the server stopped around it.
+        expect(report.measurements?.claims, 'a claim was made').toBeGreaterThan(0);
+        const stopped = entries(result, (entry) => entry.type === 'processEnded' && entry.server === 'a');
+        expect(stopped[0], 'a stopped').toMatchObject({ reason: 'stop' });
+      },
     );
   });
 
@@ -132,6 +212,16 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I6',
+      (report, result) => {
+        handoverMeasured(report, result);
+        // The successor's election is recorded before the `released` entry that let it happen.
+        const released = entries(result, (entry) => entry.type === 'released' && entry.server === 'a')[0]!;
+        const elected = entries(
+          result,
+          (entry) => entry.type === 'elected' && entry.term > (released.term ?? 0),
+        );
+        expect(elected[0]!.seq, 'the election is recorded before the release').toBeLessThan(released.seq);
+      },
     );
   });
 
@@ -161,6 +251,7 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I5',
+      failoverMeasured,
     );
   });
 
@@ -189,6 +280,7 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I5',
+      failoverMeasured,
     );
   });
 
@@ -197,6 +289,10 @@ describe('counterexamples found with every hazard off', () => {
    * its start fails only when it resumes at 19 998 ms, and the failure surfaces at 20 001 ms, just after
    * heal() (at 20 000 ms) saw it as running. Nothing restarted it, and b runs without jobs: the job waited
    * forever. After the heal, a start that fails is now tried again a second later (`Processes.commandDone`, src/sim/conductor/processes.ts).
+   *
+   * Re-pinned when the regressions learnt to assert their precondition: paused and cut off at 0 ms, a had
+   * not begun its migrations, and its start no longer failed at all. Paused and cut off at 1 ms, inside
+   * them, its start fails at 20 001 ms again, 1 ms after the heal.
    */
   test('I2: a start that fails just after the heal is tried again', async () => {
     await holds(
@@ -208,13 +304,28 @@ describe('counterexamples found with every hazard off', () => {
         "servers": [{ "id": "a" }, { "id": "b", "withoutJobs": true }],
         "actions": [
           { "atMs": 0, "type": "enqueue", "server": "b", "job": "work", "count": 1 },
-          { "atMs": 0, "type": "pause", "server": "a" },
-          { "atMs": 0, "type": "cutOff", "server": "a" },
+          { "atMs": 1, "type": "pause", "server": "a" },
+          { "atMs": 1, "type": "cutOff", "server": "a" },
           { "atMs": 100, "type": "heal", "server": "a" },
           { "atMs": 19998, "type": "resume", "server": "a" }
         ]
       }`,
       'I2',
+      (_report, result) => {
+        // a's start failed just after the heal, and it was started again.
+        const failed = entries(result, startFailed).filter((entry) => entry.server === 'a');
+        expect(
+          failed.some((entry) => entry.vt >= result.healedAt!),
+          'a start failed after the heal',
+        ).toBe(true);
+        expect(
+          entries(
+            result,
+            (entry) =>
+              entry.type === 'processStarted' && entry.server === 'a' && entry.vt > failed.at(-1)!.vt,
+          ).length,
+        ).toBeGreaterThan(0);
+      },
     );
   });
 
@@ -239,6 +350,14 @@ describe('counterexamples found with every hazard off', () => {
         ]
       }`,
       'I6',
+      (report, result) => {
+        handoverMeasured(report, result);
+        // a was deposed as b released: it stepped down.
+        expect(
+          entries(result, (entry) => entry.type === 'steppedDown' && entry.server === 'a').length,
+          'a stepped down',
+        ).toBeGreaterThan(0);
+      },
     );
   });
 
@@ -266,6 +385,13 @@ describe('counterexamples found with every hazard off', () => {
           ]
         }`,
       'I1',
+      (_report, result) => {
+        // b handed its running job back on its stop: the release that waited for the lock.
+        expect(
+          entries(result, (entry) => entry.type === 'released-claim' && entry.server === 'b').length,
+          'b released a claim',
+        ).toBeGreaterThan(0);
+      },
     );
   });
 });
