@@ -24,6 +24,10 @@ export type Precondition =
   | 'candidateAfterFaults'
   /** The run went on for at least the liveness bound after the faults ended. */
   | 'timeAfterFaults'
+  /** A job was claimed (I1 has claims to judge). */
+  | 'claim'
+  /** A cron tick was due while some server could fire it (I4 has ticks to judge). */
+  | 'cronTick'
   /** I7: the two runs compared are of the same scenario and seed. */
   | 'sameRun';
 
