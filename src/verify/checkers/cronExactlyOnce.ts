@@ -9,7 +9,16 @@ import { isEvent, num, str, type ActionEntry, type EventEntry } from '../fold/en
 import { checkWith } from '../fold/foldRunner';
 import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
 import type { RunFold } from '../fold/runFold';
-import { candidate, listText, makeReport, type Candidate, type InvariantReport } from './types';
+import type { ResolvedTimings } from '../../sim/runResult';
+import { FAILOVER_SLACK_MS } from './failoverBound';
+import {
+  candidate,
+  listText,
+  makeReport,
+  skippedReport,
+  type Candidate,
+  type InvariantReport,
+} from './types';
 
 /** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
 const MAX_EXPECTED_TICKS = 200_000;
@@ -19,9 +28,16 @@ const MAX_EXPECTED_TICKS = 200_000;
  * `final.distributedJobs` rows (scheduleKey, tickAt) and from `final.jobCronTicks` (jobId), by job: rows
  * count even when the tick record is off (hazard H7), events count even when the row was deleted (H8).
  * - no tick has more than one job;
- * - between a schedule's first and last fired tick, the ticks its cron expression (in the scenario's
- *   time zone) expects but that never fired are allowed only up to the ticks the scheduler reported
- *   skipped (`cronSkipped` counts) for that schedule.
+ * - the ticks its cron expression (in the scenario's time zone) expects but that never fired are allowed
+ *   only up to the ticks the scheduler reported skipped (`cronSkipped` counts, which is how the misfire
+ *   policy drops late ticks) for that schedule. Between a schedule's first and last fired tick every
+ *   expected tick counts. After its last fired tick (and, for a schedule that never fired, from its start)
+ *   to the end of the run, a tick counts when a leader could have decided it: some server could lead
+ *   (running, not paused or cut off, with jobs) throughout the tick's decision window, which runs from the
+ *   tick for as long as a failover takes (`decisionWindowMs`: the leadership timeout, one heartbeat
+ *   interval and I5's slack) and one scheduler look. A leader then fires it, on time or late as its misfire
+ *   policy says, or skips it and reports it; when nobody could lead for a whole window the tick is not
+ *   counted (and neither are the ticks of the last window of the run: due, not yet decided).
  * - late ticks (fired more than the policy's threshold after their time, judged by the job row's
  *   `createdAt`, the database instant the scheduler decided at, or the server's clock in single-server
  *   mode) obey the schedule's misfire policy in each look: none under `skip`, one under `fireOnce`, at
@@ -35,12 +51,13 @@ export class CronExactlyOnce implements InvariantReducer {
   readonly found = [];
   private fold!: RunFold;
   private scenario!: Scenario;
+  private timings!: ResolvedTimings;
   private readonly fired: EventEntry<'cronFired'>[] = [];
   private readonly skips: EventEntry<'cronSkipped'>[] = [];
   private readonly added: ActionEntry<'addSchedule'>[] = [];
 
   start(context: CheckContext): void {
-    ({ fold: this.fold, scenario: this.scenario } = context);
+    ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);
   }
 
   step(entry: TraceEntry): void {
@@ -52,7 +69,7 @@ export class CronExactlyOnce implements InvariantReducer {
   }
 
   finish(end: RunEnd): InvariantReport {
-    return judge(this.fold, this.scenario, end, this.fired, this.skips, this.added);
+    return judge(this.fold, this.scenario, this.timings, end, this.fired, this.skips, this.added);
   }
 }
 
@@ -61,9 +78,20 @@ export function checkCronExactlyOnce(result: RunResult): InvariantReport {
   return checkWith(new CronExactlyOnce(), result);
 }
 
+/**
+ * How long after a tick a leader has certainly decided it, when some server could lead throughout: the
+ * failover bound of I5 (a leader lost just before the tick is replaced within the timeout plus one
+ * interval, and its scheduler looks at once) and the scheduler's look (one second of cron resolution).
+ */
+export function decisionWindowMs(timings: ResolvedTimings): number {
+  return timings.leadershipTimeoutMs + timings.heartbeatIntervalMs + FAILOVER_SLACK_MS + SCHEDULER_LOOK_MS;
+}
+const SCHEDULER_LOOK_MS = 1_000;
+
 function judge(
   run: RunFold,
   scenario: Scenario,
+  timings: ResolvedTimings,
   end: RunEnd,
   firedEntries: readonly EventEntry<'cronFired'>[],
   skips: readonly EventEntry<'cronSkipped'>[],
@@ -74,6 +102,16 @@ function judge(
   const crons = scheduleCrons(scenario, added);
   const policies = schedulePolicies(result);
   const ticks = collectTicks(run, end, firedEntries);
+  if (crons.size === 0 && ticks.size === 0) return skippedReport('I4', 'no cron schedule was set');
+  const windowMs = decisionWindowMs(timings);
+  // A tick counts after the last fired one when some server could lead throughout its decision window.
+  const decidable = (tick: number) => {
+    const vt = run.dbToVt(tick);
+    return vt + windowMs <= end.endedAt && run.candidatesThroughout(vt, vt + windowMs).length > 0;
+  };
+  const starts = scheduleStarts(run, scenario, added);
+  // Schedules that never fired are judged from their start.
+  for (const key of crons.keys()) if (!ticks.has(key)) ticks.set(key, new Map());
   const skipped = new Map<string, { count: number; entries: TraceEntry[] }>();
   for (const entry of skips) {
     const found = skipped.get(entry.scheduleKey) ?? { count: 0, entries: [] };
@@ -88,6 +126,10 @@ function judge(
   const measurements: Record<string, number | number[]> = {};
   let fired = 0;
   let unreadable = 0;
+  const endDb =
+    run.trace.length > 0
+      ? run.trace[run.trace.length - 1]!.db + (end.endedAt - run.trace[run.trace.length - 1]!.vt)
+      : 0;
   for (const [key, byTick] of ticks) {
     const tickTimes = [...byTick.keys()].sort((a, b) => a - b);
     fired += tickTimes.length;
@@ -103,15 +145,35 @@ function judge(
       unreadable++;
       continue;
     }
-    const first = tickTimes[0]!;
-    const last = tickTimes[tickTimes.length - 1]!;
-    const expected = cron.ticksBetween(first - 1, last, MAX_EXPECTED_TICKS).ticks;
-    const missing = expected.filter((tick) => !byTick.has(tick));
+    const first = tickTimes[0];
+    const last = tickTimes[tickTimes.length - 1];
+    const between =
+      first !== undefined && last !== undefined
+        ? cron.ticksBetween(first - 1, last, MAX_EXPECTED_TICKS).ticks.filter((tick) => !byTick.has(tick))
+        : [];
+    // A schedule of a later addSchedule that has not happened yet has no start: nothing is due.
+    const from = last ?? starts.get(key);
+    const after =
+      from === undefined
+        ? []
+        : cron
+            .ticksBetween(from, endDb, MAX_EXPECTED_TICKS)
+            .ticks.filter((tick) => !byTick.has(tick) && decidable(tick));
+    const missing = [...between, ...after];
     missingAll.push(...missing);
     if (missing.length > 0) measurements[`missingTicks[${key}]`] = missing;
     const allowed = skipped.get(key)?.count ?? 0;
     if (missing.length > allowed) {
-      candidates.push(missingCandidate(run, key, missing, allowed, byTick, skipped.get(key)?.entries ?? []));
+      candidates.push(
+        missingCandidate(
+          run,
+          key,
+          { between, after, windowMs },
+          allowed,
+          byTick,
+          skipped.get(key)?.entries ?? [],
+        ),
+      );
     }
     const policy = policies.get(key) ?? scenario.coordinator?.misfire ?? DEFAULT_MISFIRE_POLICY;
     const lateCandidate = misfireCandidate(key, byTick, policy);
@@ -275,11 +337,13 @@ function duplicateCandidate(run: RunFold, key: string, tick: number, tickJobs: T
 function missingCandidate(
   run: RunFold,
   key: string,
-  missing: readonly number[],
+  found: { between: readonly number[]; after: readonly number[]; windowMs: number },
   allowed: number,
   byTick: Map<number, TickJobs>,
   skips: readonly TraceEntry[],
 ): Candidate {
+  const { between, after, windowMs } = found;
+  const missing = [...between, ...after];
   // Skips are counts without ticks: charge them to the earliest missing ticks, and report the first one left.
   const uncovered = missing[allowed]!;
   const entryOf = (tick: number | undefined) => {
@@ -289,12 +353,50 @@ function missingCandidate(
   };
   const times = [...byTick.keys()].sort((a, b) => a - b);
   const before = times.filter((tick) => tick < uncovered).pop();
-  const after = times.find((tick) => tick > uncovered);
-  const afterEntry = entryOf(after);
+  const next = times.find((tick) => tick > uncovered);
+  const afterEntry = entryOf(next);
+  const parts: string[] = [];
+  if (between.length > 0) {
+    parts.push(
+      `${between.length} tick(s) between its first and last fired tick never fired (${listText(between)})`,
+    );
+  }
+  if (after.length > 0) {
+    const which =
+      times.length > 0
+        ? `after its last fired tick (${times[times.length - 1]}) never fired`
+        : 'never fired (the schedule never fired at all)';
+    parts.push(
+      `${after.length} tick(s) ${which} although a server could lead for ${windowMs} ms after each ` +
+        `(${listText(after)})`,
+    );
+  }
+  // A tick after the last fired one is known missing once its decision window has passed.
+  const atVt = afterEntry?.vt ?? run.dbToVt(uncovered) + (between.includes(uncovered) ? 0 : windowMs);
   return candidate(
-    `schedule ${key}: ${missing.length} tick(s) between its first and last fired tick never fired ` +
-      `(${listText(missing)}) but only ${allowed} were reported skipped; first unaccounted tick ${uncovered}`,
-    afterEntry?.vt ?? run.dbToVt(uncovered),
+    `schedule ${key}: ${parts.join('; ')}, but only ${allowed} were reported skipped; first unaccounted tick ${uncovered}`,
+    atVt,
     [entryOf(before), afterEntry, ...skips.slice(0, 2)],
   );
+}
+
+/** Where each schedule begins: the start of the run for the scenario's, the moment of its `addSchedule`. */
+function scheduleStarts(
+  run: RunFold,
+  scenario: Scenario,
+  added: readonly ActionEntry<'addSchedule'>[],
+): Map<string, number> {
+  const starts = new Map<string, number>();
+  const first = run.trace[0]?.db;
+  if (first !== undefined) {
+    for (const job of scenario.jobs) {
+      for (const schedule of job.schedules ?? [])
+        starts.set(scheduleKey(job.name, schedule.cron, schedule.params), first);
+    }
+  }
+  for (const entry of added) {
+    const key = scheduleKey(entry.action.job, entry.action.cron, entry.action.params);
+    if (!starts.has(key) && run.appliedAction(entry, 'addSchedule')) starts.set(key, entry.db);
+  }
+  return starts;
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job';
 import { jobNameOfScheduleKey } from '../../core/scheduleKey';
 import type { Row } from '../../core/ports';
 import { DISTRIBUTED_JOBS } from '../../core/distributed/sql/tables';
@@ -30,8 +31,14 @@ import {
  *   inserted by that server, that no event of the trace created. Otherwise it is lost: deleted by a
  *   dropped failure (H11), deleted on claim by a server that then died (H8), or left in the memory of a
  *   process that ended.
- * A row created after the run healed and within the last `finishGraceMs` of it (a cron job of the
- * liveness phase) is not required to have finished.
+ * A row that became due after the run healed (created, or for a retry its `runAt`) is not required to
+ * have finished if it became due within what one attempt of it needs of the end of the run
+ * (`attemptAllowanceMs`: one claim poll, the attempt, cut short by the job's timeout, and the answer
+ * latencies of its claim and completion): a cron job of the liveness phase, or a retry whose backoff ends
+ * late. Anything due earlier had time to finish in a healed cluster.
+ * A queue that keeps growing through the liveness phase is a failure of its own: the jobs not yet finished
+ * (entered, not completed, dead or dropped) are counted at each quarter of the phase, and after the first
+ * (which may still drain what the faults left) they must not grow at every one.
  * The violation names every lost and unfinished job; its time is the earliest moment one was lost (the
  * failure that dropped it, the death of the process that held it), or the end of the run for unfinished rows.
  */
@@ -61,7 +68,7 @@ export class NothingLost implements InvariantReducer {
       this.fold,
       this.facts,
       { ...end, healedAt: end.healedAt },
-      finishGraceMs({ scenario: this.scenario, timings: this.timings }),
+      allowances(this.scenario, this.timings, this.fold.maxLatencyMs),
     );
   }
 }
@@ -75,7 +82,7 @@ function judge(
   run: RunFold,
   facts: JobFactsFold,
   result: RunEnd & { healedAt: number },
-  graceMs: number,
+  allowanceOf: (jobName: string | null) => number,
 ): InvariantReport {
   const rows = new Map<string, Row>();
   for (const row of result.final[DISTRIBUTED_JOBS.table]) rows.set(String(row.id), row);
@@ -134,7 +141,8 @@ function judge(
     if (job.local && !facts.processEndedSince(job)) {
       // Still waiting in a live server's memory: unfinished, unless it came too late to finish.
       const since = job.origin?.vt ?? job.last.vt;
-      if (!(since > result.healedAt && since > result.endedAt - graceMs)) unfinishedLocal.push(key);
+      if (!(since > result.healedAt && since > result.endedAt - allowanceOf(job.name)))
+        unfinishedLocal.push(key);
       continue;
     }
     lost.push(
@@ -148,13 +156,18 @@ function judge(
     );
   }
 
-  const createdVt = (row: Row) => {
-    const createdAt = num(row.createdAt);
-    return createdAt === null ? -Infinity : run.dbToVt(createdAt);
+  // When a row last became due: its creation, or the end of a retry's backoff (runAt).
+  const dueVt = (row: Row) => {
+    const due = Math.max(num(row.createdAt) ?? -Infinity, num(row.runAt) ?? -Infinity);
+    return Number.isFinite(due) ? run.dbToVt(due) : -Infinity;
   };
-  const late = (row: Row) => createdVt(row) > result.healedAt && createdVt(row) > result.endedAt - graceMs;
+  const late = (row: Row) =>
+    dueVt(row) > result.healedAt && dueVt(row) > result.endedAt - allowanceOf(str(row.name));
   const open = [...rows.values()].filter((row) => row.status === 'queued' || row.status === 'claimed');
   const unfinished = open.filter((row) => !late(row));
+  const queued = open.filter((row) => row.status === 'queued');
+  const oldestQueuedMs = Math.max(0, ...queued.map((row) => result.endedAt - dueVt(row)));
+  const backlog = facts.backlog(result.healedAt, result.endedAt);
   const measurements = {
     jobs: new Set([...jobs.keys(), ...rows.keys()]).size,
     rows: rows.size,
@@ -163,13 +176,25 @@ function judge(
     carriedByNewRows: carried,
     lost: lost.length,
     unfinished: unfinished.length + unfinishedLocal.length,
-    createdTooLateToFinish: open.length - unfinished.length,
+    dueTooLateToFinish: open.length - unfinished.length,
+    oldestQueuedMs: Math.round(oldestQueuedMs),
+    openJobsAfterHeal: backlog.samples,
   };
-  if (lost.length === 0 && unfinished.length === 0 && unfinishedLocal.length === 0) {
+  // The first quarter may still drain what the faults left; after it, a queue that grows at every quarter
+  // is one the cluster cannot keep up with.
+  const [, q1, q2, q3, q4] = backlog.samples as [number, number, number, number, number];
+  const growing = q1 < q2 && q2 < q3 && q3 < q4;
+  if (lost.length === 0 && unfinished.length === 0 && unfinishedLocal.length === 0 && !growing) {
     return makeReport('I2', [], measurements);
   }
 
   const parts: string[] = [];
+  if (growing) {
+    parts.push(
+      `the queue kept growing through the liveness phase: jobs not finished at the heal and at each quarter ` +
+        `of the phase after it: ${backlog.samples.join(', ')}; the cluster finishes jobs more slowly than they come`,
+    );
+  }
   if (lost.length > 0) {
     lost.sort((a, b) => a.atVt - b.atVt || a.order - b.order);
     parts.push(`${lost.length} job(s) lost: ${listText(lost.map((problem) => problem.text))}`);
@@ -188,8 +213,14 @@ function judge(
       queued.length > 0 ? `queued: ${listText(queued)}` : '',
       claimed.length > 0 ? `claimed: ${listText(claimed)}` : '',
     ].filter(Boolean);
-    parts.push(`${unfinished.length} job(s) unfinished at the end of the run (${which.join('; ')})`);
-    const tail = Math.min(graceMs, result.endedAt - result.healedAt);
+    parts.push(
+      `${unfinished.length} job(s) unfinished at the end of the run (${which.join('; ')}), due before the ` +
+        `last ${allowanceOf(str(unfinished[0]!.name))} ms in which one attempt could still be under way` +
+        (queued.length > 0
+          ? `; the oldest queued one became due ${Math.round(oldestQueuedMs)} ms before the end`
+          : ''),
+    );
+    const tail = Math.min(allowanceOf(str(unfinished[0]!.name)), result.endedAt - result.healedAt);
     if (run.candidatesThroughout(result.endedAt - tail, result.endedAt).length === 0) {
       parts.push(`no server with jobs was up throughout the last ${tail} ms of the run, after the heal`);
     }
@@ -199,7 +230,7 @@ function judge(
   const unfinishedEvidence = firstUnfinished ? facts.lastEntries(firstUnfinished) : [];
   const chosen: Candidate = firstLost
     ? candidate('', firstLost.atVt, firstLost.evidence)
-    : candidate('', result.endedAt, unfinishedEvidence);
+    : candidate('', result.endedAt, unfinishedEvidence.length > 0 ? unfinishedEvidence : backlog.evidence);
   chosen.message = parts.join('; ');
   return makeReport('I2', [chosen], measurements);
 }
@@ -235,11 +266,16 @@ class JobFactsFold {
   private readonly byKey = new Map<string, JobFacts>();
   private readonly last = new Map<string, TraceEntry[]>();
   private readonly ends = new Map<string, ProcessEntry[]>();
+  /** When each job entered the run, and when it finished (completed, dead or dropped), in trace order. */
+  private readonly entered: TraceEntry[] = [];
+  private readonly finished: TraceEntry[] = [];
+  private readonly finishedKeys = new Set<string>();
 
   constructor(private readonly fold: RunFold) {}
 
   step(entry: TraceEntry): void {
     const fold = this.fold;
+    this.noteBacklog(entry);
     if (isProcess(entry, 'processEnded') && entry.server !== null) {
       let list = this.ends.get(entry.server);
       if (!list) this.ends.set(entry.server, (list = []));
@@ -302,6 +338,33 @@ class JobFactsFold {
     return jobs;
   }
 
+  /**
+   * How many jobs had entered and not finished at the heal and at each quarter of the liveness phase up
+   * to the end (with the last job that entered, as evidence).
+   */
+  backlog(healedAt: number, endedAt: number): { samples: number[]; evidence: TraceEntry[] } {
+    const open = (vt: number) =>
+      this.entered.filter((entry) => entry.vt <= vt).length -
+      this.finished.filter((entry) => entry.vt <= vt).length;
+    const last = this.entered[this.entered.length - 1];
+    const samples = [0, 1, 2, 3, 4].map((quarter) => open(healedAt + ((endedAt - healedAt) * quarter) / 4));
+    return { samples, evidence: last ? [last] : [] };
+  }
+
+  private noteBacklog(entry: TraceEntry): void {
+    const key = this.fold.jobKey(entry);
+    if (key === undefined) return;
+    if (isEvent(entry, 'enqueued', 'cronFired') && this.fold.jobs.origins.get(key) === entry)
+      this.entered.push(entry);
+    const done =
+      isEvent(entry, 'completed') ||
+      (isEvent(entry, 'failed') && (entry.outcome === 'dead' || entry.outcome === 'dropped'));
+    if (done && !this.finishedKeys.has(key)) {
+      this.finishedKeys.add(key);
+      this.finished.push(entry);
+    }
+  }
+
   /** The last two entries of a job. */
   lastEntries(key: string): TraceEntry[] {
     return [...(this.last.get(key) ?? [])];
@@ -350,16 +413,39 @@ function lostProblem(
   };
 }
 
+/** Answers of a claim (its transaction) and of the completion, each up to the largest latency. */
+const ATTEMPT_ROUND_TRIPS = 10;
+
 /**
- * How long a job needs at most to finish in a healthy cluster: a failover, a claim lease, a poll, the
- * backoff of four retries (1 + 2 + 4 + 8 s, plus jitter) and five runs of the longest job.
+ * What one job, due at some moment of a healed cluster, needs at most to finish: one claim poll (a server
+ * with a free slot claims it, at once on the jobs channel's notification, at the latest at its next poll),
+ * one attempt (the job's duration, cut short by its timeout: an attempt past it fails) and the answer
+ * latencies of the claim and the completion. A job's duration is the longest the scenario gives it (its
+ * definition or a `setJob`).
  */
-export function finishGraceMs(result: { scenario: Scenario; timings: ResolvedTimings }): number {
-  const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs, pollIntervalMs } = result.timings;
-  let longest = 0;
-  for (const job of result.scenario.jobs) longest = Math.max(longest, job.durationMs ?? 0);
-  for (const action of result.scenario.actions) {
-    if (action.type === 'setJob') longest = Math.max(longest, action.durationMs ?? 0);
-  }
-  return leadershipTimeoutMs + heartbeatIntervalMs + claimLeaseMs + pollIntervalMs + 20_000 + 5 * longest;
+export function attemptAllowanceMs(
+  scenario: Scenario,
+  timings: ResolvedTimings,
+  maxLatencyMs: number,
+  jobName: string | null,
+): number {
+  return allowances(scenario, timings, maxLatencyMs)(jobName);
+}
+
+function allowances(
+  scenario: Scenario,
+  timings: ResolvedTimings,
+  maxLatencyMs: number,
+): (jobName: string | null) => number {
+  const attempt = new Map<string, number>();
+  const timeouts = new Map(scenario.jobs.map((job) => [job.name, job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS]));
+  const note = (name: string, durationMs: number | undefined) => {
+    const ms = Math.min(durationMs ?? 0, timeouts.get(name) ?? DEFAULT_JOB_TIMEOUT_MS);
+    attempt.set(name, Math.max(attempt.get(name) ?? 0, ms));
+  };
+  for (const job of scenario.jobs) note(job.name, job.durationMs);
+  for (const action of scenario.actions) if (action.type === 'setJob') note(action.job, action.durationMs);
+  const longest = Math.max(0, ...attempt.values());
+  const fixed = timings.pollIntervalMs + ATTEMPT_ROUND_TRIPS * maxLatencyMs;
+  return (jobName) => fixed + (jobName !== null && attempt.has(jobName) ? attempt.get(jobName)! : longest);
 }

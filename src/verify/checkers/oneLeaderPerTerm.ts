@@ -212,16 +212,19 @@ function overlapsPastSlack(
   for (const overlap of overlaps) {
     if (overlap.pastSlackAt === undefined) continue;
     const writes = deposedWrites(overlap, lease, fenced, cron);
-    const instead =
-      overlap.otherHolder !== null ? `named ${overlap.otherHolder}` : 'had expired (nobody took it over)';
-    const why = overlap.lostAfterValidWrite
-      ? `a leader that lost a valid lease learns it within ${slack.afterLossMs} ms (one heartbeat interval and its answer)`
-      : `its own write at ${Math.round(overlap.write!.vt)} left the lease already expired, so it never held it ` +
-        `(allowed: ${slack.withoutLeaseMs} ms of answer latency)`;
     const takeover = lease.changes.find(
       (change) =>
         change.vt >= overlap.from && change.vt <= overlap.to && change.row.holder === overlap.otherHolder,
     );
+    const expiredFirst = takeover === undefined || takeover.vt > overlap.from;
+    const instead =
+      takeover === undefined
+        ? 'had expired (nobody took it over)'
+        : `${expiredFirst ? `had expired, and from ${Math.round(takeover.vt)} ` : ''}named ${overlap.otherHolder}`;
+    const why = overlap.lostAfterValidWrite
+      ? `a leader that lost a valid lease learns it within ${slack.afterLossMs} ms (one heartbeat interval and its answer)`
+      : `its own write at ${Math.round(overlap.write!.vt)} left the lease already expired, so it never held it ` +
+        `(allowed: ${slack.withoutLeaseMs} ms of answer latency)`;
     found.push(
       candidate(
         `${overlap.server} acted as leader (term ${overlap.term}) for ${Math.round(overlap.actingMs)} ms from ` +
