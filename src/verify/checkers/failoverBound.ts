@@ -36,7 +36,7 @@ const CAUSE_TEXT: Record<LossCause, string> = {
 interface Loss {
   leadership: Leadership;
   cause: LossCause;
-  /** The entry at which it stopped leading: the action, its `crashed` or `processEnded`, its `steppedDown`. */
+  /** Where it stopped leading: the action, its `crashed` or `processEnded`, or its `steppedDown`. */
   at: TraceEntry;
   next?: EventEntry<'elected'>;
   cameBack: boolean;
@@ -63,9 +63,10 @@ interface Loss {
  * leadershipTimeoutMs + heartbeatIntervalMs + 50 ms. With no election at all, the bound is broken if the
  * run went past it. A loss is judged only if another server with jobs (or, after a step-down, the same
  * one) was running, not stopping, paused or cut off, from the loss to the deadline (or to the successor's
- * election, if sooner): otherwise no new leader was possible. Every measured delay is in `measurements.failoverMs`; `leaderLosses` counts the
- * losses, `ownDeaths`, `stepDowns` and `unreleasedStops` the new kinds among them. Leadership that
- * comes back for good once the faults end is I8's (leadership liveness).
+ * election, if sooner): otherwise no new leader was possible. Every measured delay is in
+ * `measurements.failoverMs`; `leaderLosses` counts the losses, and `ownDeaths`, `stepDowns` and
+ * `unreleasedStops` some kinds among them. That leadership comes back for good once the faults end is
+ * I8's to judge (leadership liveness).
  */
 export class FailoverBound implements InvariantReducer {
   readonly id = 'I5';

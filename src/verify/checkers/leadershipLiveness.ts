@@ -23,8 +23,9 @@ import {
  *
  * Words, all from the simulator's one derivation of server state (ServerStateFold, through the fold's
  * spans): a server *leads* from its `elected` until it steps down, releases, its process ends or starts
- * stopping (`isLeading`); it is a *candidate* while it is running (not stopping), not paused, not cut off,
- * and has jobs (`canLead`). The run is *leaderless* while no server leads.
+ * stopping (`isLeading`), except while it is paused or cut off (it holds its term then, but can neither
+ * renew the lease nor fire a tick); it is a *candidate* while it is running (not stopping), not paused,
+ * not cut off, and has jobs (`canLead`). The run is *leaderless* while no server leads.
  *
  * - **When the faults end**: at the heal (`healedAt`), or, for a run that did not heal (`heal: false`,
  *   the page before its liveness phase, a prefix), at the last applied fault action (crash, stop, restart,
@@ -59,7 +60,7 @@ export class LeadershipLiveness implements InvariantReducer {
   private fold!: RunFold;
   private scenario!: Scenario;
   private timings!: ResolvedTimings;
-  /** Lease renewals (`elected`, `heartbeat`) and releases, in trace order: what the lease was at each moment. */
+  /** Lease renewals (`elected`, `heartbeat`) and releases, in trace order: what the lease was when. */
   private readonly leaseWrites: EventEntry<'elected' | 'heartbeat' | 'released'>[] = [];
   private lastFault: TraceEntry | undefined;
   /** The coordinator's own crash, per server, until its process ends. */
@@ -127,7 +128,8 @@ export class LeadershipLiveness implements InvariantReducer {
         'I8',
         [],
         measurements,
-        `no server could lead after the faults ended at ${faultsEnd} (every server was down, stopping, paused, cut off or without jobs)`,
+        `no server could lead after the faults ended at ${faultsEnd} (every server was down, stopping, ` +
+          'paused, cut off or without jobs)',
         'candidateAfterFaults',
       );
     }

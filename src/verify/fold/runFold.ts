@@ -149,7 +149,7 @@ export class RunFold {
     return this.spans.candidacySpans();
   }
 
-  /** Every server's spans of leadership (the simulator's `isLeading`), server by server, each in order. */
+  /** Every server's spans of leadership (`isLeading`, not paused or cut off), server by server, in order. */
   leadershipSpans(): readonly StateSpan[] {
     return this.spans.leadershipSpans();
   }

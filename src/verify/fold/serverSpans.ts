@@ -3,7 +3,7 @@ import { canLead, isLeading, ServerStateFold, type ServerState } from '../../sim
 import type { TraceEntry } from '../../sim/trace/trace';
 import type { Span } from './entries';
 
-/** A span of one server's state, with the entries that opened and closed it (null: the run's start, or still open). */
+/** A span of one server's state, with the entries that opened and closed it (null: the run's start, or open). */
 export interface StateSpan extends Span {
   server: string;
   opened: TraceEntry | null;
@@ -13,8 +13,10 @@ export interface StateSpan extends Span {
 /**
  * Each server's pauses, candidacy (the spans in which it could lead and run jobs: running, not stopping,
  * paused or cut off, with jobs) and leadership (elected until it steps down, releases, or its process ends
- * or starts stopping: `isLeading`), as spans of virtual time. The state itself is the simulator's one
- * derivation (ServerStateFold); this only notes where `paused`, `canLead` and `isLeading` change.
+ * or starts stopping: `isLeading`; and not paused or cut off meanwhile, since a leader that cannot reach
+ * the database holds its term but leads nothing), as spans of virtual time. The state itself is the
+ * simulator's one derivation (ServerStateFold); this only notes where `paused`, `canLead` and `isLeading`
+ * change.
  */
 export class ServerSpans {
   private readonly pauses = new Map<string, StateSpan[]>();
@@ -63,7 +65,7 @@ export class ServerSpans {
     return [...this.candidacy.values()].flat();
   }
 
-  /** Every server's leadership spans, server by server, each in order. */
+  /** Every server's leadership spans (leading, not paused or cut off), server by server, each in order. */
   leadershipSpans(): readonly StateSpan[] {
     return [...this.leadership.values()].flat();
   }
@@ -77,7 +79,8 @@ export class ServerSpans {
     const server = state.id;
     this.toggle(this.candidacy, this.openCandidacy, server, canLead(state), vt, entry);
     this.toggle(this.pauses, this.openPause, server, state.paused, vt, entry);
-    this.toggle(this.leadership, this.openLeadership, server, isLeading(state), vt, entry);
+    const acting = isLeading(state) && !state.paused && !state.cutOff;
+    this.toggle(this.leadership, this.openLeadership, server, acting, vt, entry);
   }
 
   private toggle(
