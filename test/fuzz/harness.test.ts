@@ -3,7 +3,15 @@ import { describe, expect, it } from 'vitest';
 import { parseScenarioJson, ScenarioError } from '../../src/scenario';
 import { MAX_LINK_SCENARIO_BYTES } from '../../src/scenario/limits';
 import { RunBudgetError } from '../../src/sim';
-import { fuzzLinkCase, fuzzText, FuzzCrash, REAL_TARGETS, type FuzzTargets, type Outcome } from './harness';
+import {
+  fuzzLinkCase,
+  fuzzScenarioCase,
+  fuzzText,
+  FuzzCrash,
+  REAL_TARGETS,
+  type FuzzTargets,
+  type Outcome,
+} from './harness';
 import { linkFragment, type LinkCase } from './linkMutations';
 import { scenarioText, type ScenarioCase } from './mutations';
 import { EXAMPLES } from './examples';
@@ -140,6 +148,39 @@ describe('the judge of links', () => {
     const outcome = await fuzzLinkCase(cut, SETTINGS);
     expect(outcome.kind).toBe('rejected');
     expect(outcome.kind === 'rejected' && outcome.where[0]).toMatch(/^link: .*damaged/);
+  });
+});
+
+describe('the known failures', () => {
+  // When this fails, the fault is fixed: remove its entry from knownFailures.ts so that the suite judges
+  // those cases again.
+  it('dispose-without-transport still happens: the bad-crontab example, its hazard switched off, healed', async () => {
+    const bad = EXAMPLES.findIndex((example) => example.file === 'hazard-bad-crontab.json');
+    const recipe = { type: 'setHazards', atMs: { kind: 'value' as const, value: 0 }, server: { defined: 0 } };
+    const scenarioCase: ScenarioCase = {
+      example: bad,
+      mutations: [
+        {
+          op: 'addAction',
+          index: 0,
+          action: {
+            ...recipe,
+            job: { defined: 0 },
+            fields: { hazards: { kind: 'value', value: [] } },
+            extraKeys: false,
+          },
+        },
+      ],
+      edits: [],
+      run: true,
+    };
+    const outcome = await fuzzScenarioCase(scenarioCase, {
+      ...SETTINGS,
+      untilMs: 3_000,
+      heal: true,
+      maxEvents: 200_000,
+    });
+    expect(outcome).toEqual({ kind: 'known', id: 'dispose-without-transport' });
   });
 });
 

@@ -7,6 +7,9 @@ export class FuzzTally {
   accepted = 0;
   ran = 0;
   budget = 0;
+  crashes = 0;
+  /** Cases that ended in each known failure (knownFailures.ts). */
+  readonly known = new Map<string, number>();
   /** Cases that named each normalised path (a case naming a path twice counts once). */
   readonly rejectedAt = new Map<string, number>();
 
@@ -29,7 +32,15 @@ export class FuzzTally {
         this.accepted++;
         this.budget++;
         break;
+      case 'known':
+        this.known.set(outcome.id, (this.known.get(outcome.id) ?? 0) + 1);
+        break;
     }
+  }
+
+  crashed(): void {
+    this.cases++;
+    this.crashes++;
   }
 
   /** The `count` paths most rejections named, most first. */
