@@ -102,7 +102,9 @@ function judge(
   const crons = scheduleCrons(scenario, added);
   const policies = schedulePolicies(result);
   const ticks = collectTicks(run, end, firedEntries);
-  if (crons.size === 0 && ticks.size === 0) return skippedReport('I4', 'no cron schedule was set');
+  if (crons.size === 0 && ticks.size === 0) {
+    return skippedReport('I4', 'no cron schedule was set', undefined, 'cronTick');
+  }
   const windowMs = decisionWindowMs(timings);
   // A tick counts after the last fired one when some server could lead throughout its decision window.
   const decidable = (tick: number) => {
@@ -182,15 +184,23 @@ function judge(
 
   let skippedTotal = 0;
   for (const { count } of skipped.values()) skippedTotal += count;
-  return makeReport('I4', candidates, {
-    schedules: ticks.size,
-    firedTicks: fired,
-    skippedTicks: skippedTotal,
-    duplicatedTicks: duplicatedAll.sort((a, b) => a - b),
-    missingTicks: missingAll.sort((a, b) => a - b),
-    ...(unreadable > 0 ? { unreadableSchedules: unreadable } : {}),
-    ...measurements,
-  });
+  const judged = fired > 0 || skippedTotal > 0 || missingAll.length > 0 || candidates.length > 0;
+  const reason = judged ? undefined : 'no cron tick was due while a server could fire it';
+  return makeReport(
+    'I4',
+    candidates,
+    {
+      schedules: ticks.size,
+      firedTicks: fired,
+      skippedTicks: skippedTotal,
+      duplicatedTicks: duplicatedAll.sort((a, b) => a - b),
+      missingTicks: missingAll.sort((a, b) => a - b),
+      ...(unreadable > 0 ? { unreadableSchedules: unreadable } : {}),
+      ...measurements,
+    },
+    reason,
+    reason === undefined ? undefined : 'cronTick',
+  );
 }
 
 interface TickJobs {

@@ -87,6 +87,7 @@ export class ExactlyOnceClaim implements InvariantReducer {
     }
     ranked.sort((a, b) => a.rank - b.rank);
     const jobs = [...this.jobs.values()];
+    const skipped = this.claims === 0 && ranked.length === 0 ? 'no job was claimed' : undefined;
     return makeReport(
       'I1',
       ranked.map((item) => item.found),
@@ -96,6 +97,8 @@ export class ExactlyOnceClaim implements InvariantReducer {
         disturbedJobs: jobs.filter((state) => state.disturbed).length,
         unprovenOverlaps: unproven,
       },
+      skipped,
+      skipped === undefined ? undefined : 'claim',
     );
   }
 

@@ -62,7 +62,7 @@ export class NothingLost implements InvariantReducer {
 
   finish(end: RunEnd): InvariantReport {
     if (end.healedAt === null) {
-      return skippedReport('I2', 'the run did not heal, so its jobs could not all finish');
+      return skippedReport('I2', 'the run did not heal, so its jobs could not all finish', undefined, 'heal');
     }
     return judge(
       this.fold,

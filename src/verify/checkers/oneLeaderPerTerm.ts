@@ -89,7 +89,7 @@ export class OneLeaderPerTerm implements InvariantReducer {
       maxTerm: Math.max(0, ...elections.map((entry) => entry.term)),
     };
     if (elections.length === 0 && this.scenario.mode === 'single') {
-      return skippedReport('I3', 'single-server mode: no leader election', measurements);
+      return skippedReport('I3', 'single-server mode: no leader election', measurements, 'leaderElection');
     }
     const slack = overlapSlack(this.scenario, this.timings, run.maxLatencyMs);
     const overlaps = leaseOverlaps(
