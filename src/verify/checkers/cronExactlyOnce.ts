@@ -384,7 +384,7 @@ function missingCandidate(
   // A tick after the last fired one is known missing once its decision window has passed.
   const atVt = afterEntry?.vt ?? run.dbToVt(uncovered) + (between.includes(uncovered) ? 0 : windowMs);
   return candidate(
-    `schedule ${key}: ${parts.join('; ')}, but only ${allowed} were reported skipped; first unaccounted tick ${uncovered}`,
+    `schedule ${key}: ${parts.join('; ')} but only ${allowed} were reported skipped; first unaccounted tick ${uncovered}`,
     atVt,
     [entryOf(before), afterEntry, ...skips.slice(0, 2)],
   );
