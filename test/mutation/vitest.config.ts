@@ -10,6 +10,10 @@ export default defineConfig({
     environment: 'node',
     include: ['test/core/**/*.test.ts', 'test/db/**/*.test.ts'],
     exclude: [...configDefaults.exclude],
+    // One module graph per worker, not one per test file: a mutant run re-imports nothing, which made
+    // Stryker 2.5x faster per mutant here. Core's tests share no module state (each builds its own
+    // cluster and database), and the scores came out the same with and without.
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },
