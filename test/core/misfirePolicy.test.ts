@@ -3,19 +3,22 @@
  * at start with the option's path instead of firing the wrong ticks after an outage.
  */
 import { describe, expect, test } from 'vitest';
-import { InvalidOptionError, JobRegistry, type MisfirePolicy } from '../../src/core';
+import { InvalidOptionError, JobRegistry, type JobDefinition, type MisfirePolicy } from '../../src/core';
 
-const job = (misfire?: unknown) => ({
+/** A job with one schedule; `misfire` is whatever a caller wrote there, checked or not. */
+const job = (misfire?: unknown): JobDefinition => ({
   name: 'report',
   run: () => {},
-  schedules: [{ cron: '* * * * * *', ...(misfire === undefined ? {} : { misfire }) }],
+  schedules: [
+    { cron: '* * * * * *', ...(misfire === undefined ? {} : { misfire: misfire as MisfirePolicy }) },
+  ],
 });
 
 /** The coordinator-wide policy, as `misfire` in the options. */
 const withDefault = (misfire: unknown) => () =>
   new JobRegistry([job()], { misfire: misfire as MisfirePolicy });
 /** One schedule's own policy. */
-const withSchedule = (misfire: unknown) => () => new JobRegistry([job(misfire) as never]);
+const withSchedule = (misfire: unknown) => () => new JobRegistry([job(misfire)]);
 
 describe('misfire policies are checked where they are written', () => {
   test('every documented policy is accepted, with and without a threshold, at the smallest allowed values', () => {
