@@ -182,6 +182,48 @@ describe('the known failures', () => {
     });
     expect(outcome).toEqual({ kind: 'known', id: 'dispose-without-transport' });
   });
+
+  it('schedule-key-recursion still happens: schedule params nested 5,000 deep', async () => {
+    const clockSkew = EXAMPLES.findIndex((example) => example.file === 'clock-skew.json');
+    // jobs[0].schedules[0] of clock-skew.json: jobs is its 7th key, schedules the 3rd of the job.
+    const jobs = Object.keys(EXAMPLES[clockSkew]!.value as object).indexOf('jobs');
+    const scenarioCase: ScenarioCase = {
+      example: clockSkew,
+      mutations: [
+        {
+          op: 'addKey',
+          at: [jobs, 0, 2, 0],
+          key: 'params',
+          value: { kind: 'nested', depth: 5_000, shape: 'object' },
+        },
+      ],
+      edits: [],
+      run: false,
+    };
+    expect(scenarioText(scenarioCase)).toContain('"params":{"a":{"a":');
+    expect(await fuzzScenarioCase(scenarioCase, SETTINGS)).toEqual({
+      kind: 'known',
+      id: 'schedule-key-recursion',
+    });
+  });
+
+  it('cron-quoted-whole still happens: a cron of 100,000 characters gives a message twice as long', async () => {
+    const clockSkew = EXAMPLES.findIndex((example) => example.file === 'clock-skew.json');
+    const jobs = Object.keys(EXAMPLES[clockSkew]!.value as object).indexOf('jobs');
+    const scenarioCase: ScenarioCase = {
+      example: clockSkew,
+      // jobs[0].schedules[0].cron: the schedule's only key.
+      mutations: [
+        { op: 'replace', at: [jobs, 0, 2, 0, 0], value: { kind: 'long', unit: 'a', length: 100_000 } },
+      ],
+      edits: [],
+      run: false,
+    };
+    expect(await fuzzScenarioCase(scenarioCase, SETTINGS)).toEqual({
+      kind: 'known',
+      id: 'cron-quoted-whole',
+    });
+  });
 });
 
 describe('the real decoder on a bomb', () => {

@@ -35,6 +35,17 @@ export const KNOWN_FAILURES: readonly KnownFailure[] = [
       /^a ScenarioError of \d+ characters$/.test(crash.what) &&
       /invalid cron expression/.test(causeMessage(crash)),
   },
+  {
+    id: 'schedule-key-recursion',
+    tracked: 'issue 9 section 4 (no crash on any input), found by the fuzz suite; routed by the hub',
+    fault:
+      "src/scenario/validation/crossChecks.ts keyOf (the duplicate-schedule check) hands a schedule's raw params to src/core/scheduleKey.ts, whose JSON.stringify recurses: params nested about 5,000 deep in jobs[].schedules[] or an addSchedule throw RangeError: Maximum call stack size exceeded from parseScenarioJson, before the depth cap is reported",
+    matches: (crash) =>
+      crash.stage === 'parse' &&
+      crash.cause instanceof RangeError &&
+      /Maximum call stack/.test(crash.cause.message) &&
+      /scheduleKey/.test(crash.cause.stack ?? ''),
+  },
 ];
 
 export function knownFailureOf(crash: FuzzCrash): KnownFailure | undefined {
