@@ -282,3 +282,83 @@ describe('stopping a server with jobs running', () => {
     expect(table(c)).toEqual([{ status: 'completed', attempts: 2, lastError: null }]);
   });
 });
+
+describe('a server that dies or stalls with a claim', () => {
+  test('a job on its last attempt whose server dies is dead-lettered when the claim is reclaimed, not run again', async () => {
+    const log = new RunLog(() => cluster!.time);
+    const c = await servers(
+      ['a', 'b'],
+      [
+        {
+          name: 'once',
+          maxAttempts: 1,
+          run: async (p, ctx) => (log.record(ctx, p), await ctx.sleep(20_000)),
+        },
+        { name: 'nudge', run: () => {} },
+      ],
+      { claimLeaseMs: 6_000 },
+    );
+    const id = await c.server('a').coordinator.enqueue('once');
+    await c.run(100);
+    const victim = log.runs[0]!.server;
+    c.crash(victim);
+    await c.run(8 * SECOND);
+    const survivor = victim === 'a' ? 'b' : 'a';
+    await c.server(survivor).coordinator.enqueue('nudge'); // a claim by anyone reclaims expired claims
+    await c.run(2 * SECOND);
+    expect(c.ofType('reclaimed')).toEqual([
+      expect.objectContaining({ serverId: survivor, jobId: id, previousHolder: victim, outcome: 'dead' }),
+    ]);
+    expect(log.runs).toHaveLength(1);
+    expect(c.rows('SELECT status FROM distributedJobs WHERE id = ?', [Number(id)])).toEqual([
+      { status: 'dead' },
+    ]);
+  });
+
+  test("a stalled server's failure after its claim was taken over is refused, and the job's retry stands", async () => {
+    const c = await servers(
+      ['a', 'b'],
+      [
+        {
+          name: 'stall',
+          maxAttempts: 3,
+          run: async (_p, ctx) => {
+            await ctx.sleep(ctx.attempt === 1 ? 15_000 : 100);
+            if (ctx.attempt === 1) throw new Error('late failure');
+          },
+        },
+      ],
+      { claimLeaseMs: 6_000 },
+    );
+    await c.server('a').coordinator.enqueue('stall');
+    await c.run(100);
+    const first = c.ofType('claimed')[0]!.serverId;
+    c.server(first).clock.pause();
+    await c.run(12 * SECOND); // the other server reclaims it and completes attempt 2
+    c.server(first).clock.resume();
+    await c.run(10 * SECOND);
+    expect(c.ofType('failed')).toEqual([
+      expect.objectContaining({
+        serverId: first,
+        attempt: 1,
+        outcome: 'rejected',
+        error: 'Error: late failure',
+      }),
+    ]);
+    // The row keeps why attempt 1 ended (its lease ran out), not the refused late failure.
+    expect(table(c)).toEqual([
+      { status: 'completed', attempts: 2, lastError: `claim lease expired: ${first} stopped renewing` },
+    ]);
+  });
+
+  test('a job that rejects fails like one that throws, with its error', async () => {
+    const c = await servers(
+      ['a'],
+      [{ name: 'rejects', maxAttempts: 1, run: () => Promise.reject(new RangeError('no such thing')) }],
+    );
+    await c.server('a').coordinator.enqueue('rejects');
+    await c.run(SECOND);
+    expect(table(c)).toEqual([{ status: 'dead', attempts: 1, lastError: 'RangeError: no such thing' }]);
+    expect(c.ofType('failed')).toEqual([expect.objectContaining({ outcome: 'dead', attempt: 1 })]);
+  });
+});

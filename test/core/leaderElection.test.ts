@@ -103,3 +103,16 @@ describe('stopping', () => {
     expect(c.server('a').coordinator.term).toBeNull();
   });
 });
+
+describe('a leader that cannot reach the database', () => {
+  test('a stop that cannot free the lease reports the error and says it released nothing', async () => {
+    const c = await servers(['a']);
+    c.server('a').connection.sever('network down');
+    const report = await c.server('a').coordinator.stop();
+    expect(report.releasedLeadership).toBe(false);
+    expect(c.ofType('released')).toEqual([]);
+    expect(c.ofType('error')).toContainEqual(
+      expect.objectContaining({ where: 'release', error: expect.stringContaining('network down') }),
+    );
+  });
+});
