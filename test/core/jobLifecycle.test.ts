@@ -14,9 +14,14 @@ afterEach(async () => {
   cluster = undefined;
 });
 
-async function servers(ids: string[], jobs: readonly JobDefinition[], serverOptions = {}) {
+async function servers(
+  ids: string[],
+  jobs: readonly JobDefinition[],
+  serverOptions = {},
+  clock: { offsetMs?: number } = {},
+) {
   cluster = await TestCluster.create({ jobs, serverOptions });
-  for (const id of ids) await cluster.addServer(id);
+  for (const id of ids) await cluster.addServer(id, clock);
   await cluster.run(100);
   return cluster;
 }
@@ -176,7 +181,7 @@ describe('a job that runs long', () => {
 });
 
 describe('what a job is told', () => {
-  test('its id, name, attempt, allowed attempts and server; and it can enqueue more work', async () => {
+  test("its id, name, attempt, allowed attempts, server and the server's clock; and it can enqueue more work", async () => {
     const contexts: unknown[] = [];
     const c = await servers(
       ['a'],
@@ -193,12 +198,16 @@ describe('what a job is told', () => {
               serverId: ctx.serverId,
               tickAt: ctx.tickAt,
               cancelled: ctx.cancelled,
+              // The server's own clock, 5 s ahead of the cluster's here.
+              clockAhead: ctx.now() - cluster!.time.now(),
             });
             await ctx.enqueue('child', { from: ctx.jobId });
           },
         },
         { name: 'child', run: (p) => void contexts.push(p) },
       ],
+      {},
+      { offsetMs: 5_000 },
     );
     const id = await c.server('a').coordinator.enqueue('parent');
     await c.run(2 * SECOND);
@@ -211,6 +220,7 @@ describe('what a job is told', () => {
         serverId: 'a',
         tickAt: undefined,
         cancelled: false,
+        clockAhead: 5_000,
       },
       { from: id },
     ]);
@@ -280,6 +290,9 @@ describe('stopping a server with jobs running', () => {
       ['b', 2],
     ]);
     expect(table(c)).toEqual([{ status: 'completed', attempts: 2, lastError: null }]);
+    // The abandoned run ended on a's side long ago in its eyes: its late end is not reported as anything.
+    expect(c.ofType('completed').map((event) => event.serverId)).toEqual(['b']);
+    expect(c.ofType('completionRejected')).toEqual([]);
   });
 });
 
@@ -361,4 +374,24 @@ describe('a server that dies or stalls with a claim', () => {
     expect(table(c)).toEqual([{ status: 'dead', attempts: 1, lastError: 'RangeError: no such thing' }]);
     expect(c.ofType('failed')).toEqual([expect.objectContaining({ outcome: 'dead', attempt: 1 })]);
   });
+});
+
+test('a row nobody can read is reported as a dead failure naming the job and why', async () => {
+  const c = await servers(['a'], [{ name: 'j', run: () => {} }]);
+  await c
+    .server('a')
+    .connection.run(
+      "INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts) VALUES ('j', '[1]', 0, 0, 3)",
+    );
+  await c.server('a').coordinator.enqueue('j');
+  await c.run(SECOND);
+  expect(c.ofType('failed')).toEqual([
+    expect.objectContaining({
+      jobName: 'j',
+      attempt: 1,
+      outcome: 'dead',
+      error: expect.stringMatching(/params/),
+    }),
+  ]);
+  expect(c.ofType('completed')).toHaveLength(1);
 });
