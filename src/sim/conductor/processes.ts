@@ -65,10 +65,21 @@ export class Processes {
       hazards,
       jobs: structuredClone(this.jobs),
     };
+    // The process is made before its host is put in place: a factory that throws (in this thread, a
+    // coordinator refusing its configuration, say a bad cron once H13 is off) leaves the server as it was,
+    // ended, and the action that started it is recorded as failed. Registered first, the host stood as
+    // "running" with no process, and whatever reached it next (an enqueue, the run's dispose) threw a
+    // TypeError (found by the fuzz suite). What the process asks for while it is made waits until its host
+    // is in place, and is then heard in order, as before.
+    const heard: { host?: Host; early: FromServer[] } = { early: [] };
+    const transport = this.setup.transport(config, time.now(), (message) => {
+      if (heard.host) network.onRequest(heard.host, generation, message);
+      else heard.early.push(message);
+    });
     const host: Host = {
       spec,
       state: newServerState(spec.id, { withoutJobs: spec.withoutJobs ?? false, generation }),
-      transport: undefined as unknown as Host['transport'],
+      transport,
       link: newLink(db.connect(spec.id)),
       nextCommand: 1,
       clock,
@@ -76,9 +87,8 @@ export class Processes {
       restartWhenStopped: false,
     };
     hosts.set(host);
-    host.transport = this.setup.transport(config, time.now(), (message) =>
-      network.onRequest(host, generation, message),
-    );
+    heard.host = host;
+    for (const message of heard.early) network.onRequest(host, generation, message);
     observation.record(spec.id, {
       source: 'process',
       type: 'processStarted',
