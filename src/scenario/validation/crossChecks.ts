@@ -32,9 +32,12 @@ const objectsIn = (value: unknown): [Loose, number][] =>
     : [];
 const isWhole = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 
-/** The raw params may be anything here; the key only has to tell apart what the engine would. */
-const keyOf = (job: string, cron: string, params: unknown) =>
-  scheduleKey(job, cron, params as JsonObject | undefined);
+/**
+ * The key core stores a schedule under, for the duplicate check: only for params that passed their caps
+ * (checkSchedule says), since the key is their JSON text and JSON.stringify recurses (params nested 5,000
+ * deep overflowed the stack here before the depth cap was reported, found by the fuzz suite).
+ */
+const keyOf = (job: string, cron: string, params: JsonObject | undefined) => scheduleKey(job, cron, params);
 
 function cronProblem(cron: string, timezone: string): string | undefined {
   try {
@@ -140,34 +143,48 @@ export class CrossCheck {
       }
       this.jobs.set(job.name, path);
       for (const [schedule, at] of objectsIn(job.schedules)) {
-        this.checkSchedule(schedule, `${path}.schedules[${at}]`);
-        if (typeof schedule.cron === 'string')
-          this.schedules.set(keyOf(job.name, schedule.cron, schedule.params), `${path}.schedules[${at}]`);
+        const checked = this.checkSchedule(schedule, `${path}.schedules[${at}]`);
+        if (checked)
+          this.schedules.set(keyOf(job.name, checked.cron, checked.params), `${path}.schedules[${at}]`);
       }
     }
   }
 
-  private checkSchedule(schedule: Loose, path: string): void {
+  /**
+   * A schedule's cron and params (a job's, or an addSchedule's), with the caps an enqueue's params get.
+   * Returns them when they may be keyed for the duplicate check: a string cron and params that are absent
+   * or a plain object within the caps; anything else is reported here or by the shape check.
+   */
+  private checkSchedule(
+    schedule: Loose,
+    path: string,
+  ): { cron: string; params: JsonObject | undefined } | undefined {
     if (typeof schedule.cron === 'string' && !this.acceptBadCron) {
       const problem = cronProblem(schedule.cron, this.timezone);
       if (problem) this.add(`${path}.cron`, problem);
     }
-    if (isPlainObject(schedule.params)) this.checkParams(schedule.params, `${path}.params`, 1);
+    const params = schedule.params;
+    const keyable =
+      params === undefined || (isPlainObject(params) && this.checkParams(params, `${path}.params`, 1));
+    if (typeof schedule.cron !== 'string' || !keyable) return undefined;
+    return { cron: schedule.cron, params: params as JsonObject | undefined };
   }
 
   /**
    * Plain JSON, within the depth and size caps; `copies` is how many jobs will hold it (an enqueue's
-   * count), for the cap on all params together.
+   * count), for the cap on all params together. Returns whether it is within the depth and size caps of
+   * one params object (and so may be walked with recursion, as JSON.stringify does).
    */
-  private checkParams(params: Loose, path: string, copies: number): void {
+  private checkParams(params: Loose, path: string, copies: number): boolean {
     const found = findNonJson(params, path, MAX_PARAMS_DEPTH);
-    if (found) return this.add(found.path, `expected plain JSON, got ${found.reason}`);
+    if (found) {
+      this.add(found.path, `expected plain JSON, got ${found.reason}`);
+      return false;
+    }
     const chars = JSON.stringify(params).length;
     if (chars > MAX_PARAMS_CHARS) {
-      return this.add(
-        path,
-        `expected params of at most ${MAX_PARAMS_CHARS} characters as JSON, got ${chars}`,
-      );
+      this.add(path, `expected params of at most ${MAX_PARAMS_CHARS} characters as JSON, got ${chars}`);
+      return false;
     }
     const before = this.paramsChars;
     this.paramsChars += chars * copies;
@@ -177,6 +194,7 @@ export class CrossCheck {
         `expected every job's params together to hold at most ${MAX_TOTAL_PARAMS_CHARS} characters as JSON, got ${this.paramsChars} with these (${chars} x ${copies} jobs)`,
       );
     }
+    return true;
   }
 
   /** Server ids from the start; returns them, in the order listed. */
@@ -321,9 +339,9 @@ export class CrossCheck {
 
   private checkAddSchedule(action: Loose, path: string): void {
     const known = this.jobRef(action.job, `${path}.job`);
-    this.checkSchedule(action, path);
-    if (!known || typeof action.cron !== 'string') return;
-    const key = keyOf(action.job as string, action.cron, action.params);
+    const checked = this.checkSchedule(action, path);
+    if (!known || !checked) return;
+    const key = keyOf(action.job as string, checked.cron, checked.params);
     const first = this.schedules.get(key);
     if (first !== undefined) {
       this.add(
