@@ -179,7 +179,7 @@ export class PlaygroundSession {
   }
 
   /**
-   * I1-I6 on the run so far, from checkers fed the trace as it grows (cheap enough for every frame). I2
+   * I1-I8 on the run so far (I7 as last verified by replay), from checkers fed the trace as it grows (cheap enough for every frame). I2
    * (nothing lost) waits until the cluster has been free of faults long enough.
    */
   invariants(): LiveInvariant[] {
@@ -197,14 +197,18 @@ export class PlaygroundSession {
       healedAt: healed ? this.conductor.epoch + quiet : null,
     };
     const reports = checker.reports(end).map((report) => live(report, this.conductor.epoch));
-    const i2 = reports[1];
+    const i2 = reports.find((report) => report.id === 'I2');
     if (i2 && !healed) {
       i2.skipped =
         quiet === null
           ? 'checked once every fault has ended (heal all) and the cluster has run for a while'
           : `checked at ${formatSeconds(quiet + liveness)}, once the cluster has run ${formatSeconds(liveness)} without faults`;
     }
-    reports.push(
+    // In id order: I7 (judged by replay, on demand) between I6 and I8.
+    const i8 = reports.findIndex((report) => report.id === 'I8');
+    reports.splice(
+      i8 === -1 ? reports.length : i8,
+      0,
       this.determinism ?? {
         id: 'I7',
         title: TITLES.I7,

@@ -76,6 +76,7 @@ describe('RunChecker: the checkers as reducers over one fold, fed as the run goe
       ['I4', true],
       ['I5', true],
       ['I6', true],
+      ['I8', true],
     ]);
   });
 });

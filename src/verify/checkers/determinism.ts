@@ -43,7 +43,13 @@ export function checkDeterminism(a: RunResult, b: RunResult): InvariantReport {
     );
   }
   if (a.seed !== b.seed || JSON.stringify(a.scenario) !== JSON.stringify(b.scenario)) {
-    return makeReport('I7', [], measurements, 'the two runs are not of the same scenario and seed');
+    return makeReport(
+      'I7',
+      [],
+      measurements,
+      'the two runs are not of the same scenario and seed',
+      'sameRun',
+    );
   }
   return makeReport('I7', [], measurements);
 }

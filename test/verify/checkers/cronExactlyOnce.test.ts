@@ -21,6 +21,7 @@ describe('I4 cron exactly once', () => {
       run.row(id, 'completed', { name: 'tick', scheduleKey: KEY, tickAt: id * 1_000, term: 1 });
       run.final.jobCronTicks.push({ scheduleKey: KEY, tickAt: id * 1_000, jobId: id, term: 1 });
     }
+    run.endedAt = 3_500; // no later tick was due yet
     const report = checkCronExactlyOnce(run.build());
     expect(report).toMatchObject({
       id: 'I4',
@@ -62,6 +63,7 @@ describe('I4 cron exactly once', () => {
       const before = run.cronFired(2_000, 'a', KEY, 2_000, '2');
       const skip = run.event(5_000, 'b', { type: 'cronSkipped', scheduleKey: KEY, count: skipped });
       const after = run.cronFired(5_000, 'b', KEY, 5_000, '3', 2);
+      run.endedAt = 5_500; // the run ends before the next tick is due
       return { run, before, skip, after };
     };
     const { run, before, skip, after } = build(1);

@@ -72,13 +72,15 @@ describe('I5 failover bound', () => {
     expect(report.measurements).toMatchObject({ failoverMs: [], leaderCameBack: 1 });
   });
 
-  it('does not count the crash of a server that no longer led', () => {
+  it('counts a step-down as the loss, not the later crash of a server that no longer led', () => {
     const run = new RunBuilder();
     run.elected(0, 'a', 1);
     run.event(400, 'a', { type: 'steppedDown', term: 1, reason: 'heartbeat failed' });
     run.action(500, { type: 'crash', server: 'a' });
+    run.elected(3_000, 'b', 2);
     const report = checkFailoverBound(run.build());
-    expect(report.skipped).toBe('no leader was crashed, paused or cut off');
+    expect(report).toMatchObject({ ok: true, measurements: { leaderLosses: 1, stepDowns: 1 } });
+    expect(report.skipped).toBeUndefined();
   });
 });
 

@@ -66,7 +66,8 @@ describe('I2 nothing lost', () => {
     const report = checkNothingLost(run.build());
     expect(report.ok).toBe(false);
     expect(report.violation?.message).toBe(
-      '2 job(s) unfinished at the end of the run (queued: 2; claimed: 3)',
+      '2 job(s) unfinished at the end of the run (queued: 2; claimed: 3), due before the last 1020 ms in which ' +
+        'one attempt could still be under way; the oldest queued one became due 50000 ms before the end',
     );
     expect(report.violation?.atVt).toBe(50_000);
     expect(report.measurements).toMatchObject({ unfinished: 2, lost: 0 });
@@ -89,7 +90,10 @@ describe('I2 nothing lost', () => {
     gone.row(5, 'queued', { enqueuedBy: 'b', attempts: 1, createdAt: 30 });
     gone.endedAt = 100_000;
     const report = checkNothingLost(gone.build());
-    expect(report.violation?.message).toBe('1 job(s) unfinished at the end of the run (queued: 5)');
+    expect(report.violation?.message).toBe(
+      '1 job(s) unfinished at the end of the run (queued: 5), due before the last 1020 ms in which one attempt ' +
+        'could still be under way; the oldest queued one became due 99970 ms before the end',
+    );
     expect(report.measurements).toMatchObject({ carriedByNewRows: 1, lost: 0 });
   });
 

@@ -16,6 +16,7 @@ describe('I3 one leader per term', () => {
     run.cronFired(5_000, 'b', KEY, 5_000, '2', 2);
     run.row(1, 'completed', { scheduleKey: KEY, tickAt: 1_000, term: 1, createdAt: 1_000 });
     run.row(2, 'completed', { scheduleKey: KEY, tickAt: 5_000, term: 2, createdAt: 5_000, enqueuedBy: 'b' });
+    run.endedAt = 5_000; // b's lease, read at 4001, is still valid
     const report = checkOneLeaderPerTerm(run.build());
     expect(report).toMatchObject({ id: 'I3', ok: true, measurements: { elections: 2, maxTerm: 2 } });
   });
@@ -44,7 +45,9 @@ describe('I3 one leader per term', () => {
 
     const late = new RunBuilder();
     late.elected(100, 'a', 2, 90);
+    late.event(3_000, 'a', { type: 'steppedDown', term: 2, reason: 'lost the lease' });
     late.elected(5_000, 'b', 1, 50); // read the lease at 50, its answer held by a pause
+    late.endedAt = 5_000;
     expect(checkOneLeaderPerTerm(late.build()).ok).toBe(true);
   });
 
@@ -52,7 +55,10 @@ describe('I3 one leader per term', () => {
     const run = new RunBuilder();
     run.elected(0, 'a', 1);
     const newer = run.elected(4_000, 'b', 2, 3_990);
+    // a learns at its next heartbeat, within the slack I3 allows; b's lease is valid to the end.
+    run.event(4_000, 'a', { type: 'steppedDown', term: 1, reason: 'lost the lease' });
     run.row(1, 'queued', { scheduleKey: KEY, tickAt: 4_000, term: 1, createdAt: 4_500 });
+    run.endedAt = 4_500;
     const report = checkOneLeaderPerTerm(run.build());
     expect(report.ok).toBe(false);
     expect(report.violation?.message).toBe(
@@ -90,8 +96,11 @@ describe('I3 one leader per term', () => {
   it('reports a heartbeat under an old term that provably ran after the newer term began', () => {
     const run = new RunBuilder();
     run.elected(0, 'a', 1);
+    run.heartbeat(1_000, 'a', 1); // its lease is valid until 4000
     const newer = run.elected(4_000, 'b', 2);
     const beat = run.heartbeat(4_200, 'a', 1);
+    run.event(4_300, 'a', { type: 'steppedDown', term: 1, reason: 'lost the lease' });
+    run.endedAt = 4_300;
     const report = checkOneLeaderPerTerm(run.build());
     expect(report.violation?.message).toBe(
       'a wrote a heartbeat under term 1 at 4200, after term 2 began (b elected at 4000)',
@@ -107,6 +116,8 @@ describe('I3 one leader per term', () => {
     run.elected(4_002, 'b', 2);
     run.action(6_000, { type: 'resume', server: 'a' });
     run.heartbeat(6_000, 'a', 1); // written at 1000, just before the pause
+    run.event(6_500, 'a', { type: 'steppedDown', term: 1, reason: 'lost the lease' }); // its next heartbeat
+    run.endedAt = 6_500;
     expect(checkOneLeaderPerTerm(run.build()).ok).toBe(true);
   });
 });
