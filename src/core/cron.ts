@@ -3,6 +3,21 @@
    what time it is (no Date.now(), no argument-less new Date()). */
 import { Cron } from 'croner';
 
+/** Characters of an expression an error quotes before it cuts it short. */
+const QUOTED_CHARS = 60;
+
+/**
+ * A cron expression quoted for an error message: whole when short, else its first 60 characters, "..."
+ * and its length (found by the fuzz suite: a 5 MB expression, quoted whole twice, gave a 10 MB error).
+ */
+export function quoteCron(expression: string): string {
+  if (expression.length <= QUOTED_CHARS) return JSON.stringify(expression);
+  let shown = expression.slice(0, QUOTED_CHARS);
+  // Never end on the first half of a character written as two UTF-16 units.
+  if (/[\uD800-\uDBFF]$/.test(shown)) shown = shown.slice(0, -1);
+  return `${JSON.stringify(`${shown}...`)} (${expression.length} characters)`;
+}
+
 /**
  * A compiled cron expression (5 or 6 fields, seconds allowed) evaluated in one time zone.
  * Instants are milliseconds on whichever clock the caller uses; this class never reads a clock.
@@ -26,7 +41,7 @@ export class CronExpression {
       .filter((field) => field !== '');
     if (!expression.trim().startsWith('@') && fields.length !== 5 && fields.length !== 6) {
       throw new Error(
-        `cron expression ${JSON.stringify(expression)} has ${fields.length} fields; it needs 5 (minute first) or 6 (seconds first)`,
+        `cron expression ${quoteCron(expression)} has ${fields.length} fields; it needs 5 (minute first) or 6 (seconds first)`,
       );
     }
     // For UTC, a fixed offset gives croner's same answers without Intl.DateTimeFormat, 35x faster.

@@ -34,6 +34,11 @@ export const MAX_ACTIONS = 10_000;
 export const MAX_JOBS = 1_000;
 /** Cron schedules in all: every job's `schedules` plus every `addSchedule`. */
 export const MAX_SCHEDULES = 1_000;
+/**
+ * One cron expression, in characters. Every list a crontab may hold (all 60 seconds, "0,1,...,59", is 170
+ * characters) fits; a longer one is refused before it is compiled or quoted (a 5 MB cron gave a 10 MB error).
+ */
+export const MAX_CRON_CHARS = 200;
 /** Jobs enqueued by all the `enqueue` actions together (their `count`s added up): one full-size enqueue. */
 export const MAX_TOTAL_JOBS = MAX_ENQUEUE_COUNT;
 /** One `params` object, as JSON text (each enqueued job holds a copy in its row, its trace entries and memory). */

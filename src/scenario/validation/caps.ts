@@ -1,6 +1,14 @@
 import { CronExpression } from '../../core/cron';
 import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
-import { MAX_ACTIONS, MAX_DURATION_MS, MAX_JOBS, MAX_SCHEDULES, MAX_SERVERS, MAX_WAKEUPS } from '../limits';
+import {
+  MAX_ACTIONS,
+  MAX_CRON_CHARS,
+  MAX_DURATION_MS,
+  MAX_JOBS,
+  MAX_SCHEDULES,
+  MAX_SERVERS,
+  MAX_WAKEUPS,
+} from '../limits';
 import { isPlainObject } from './messages';
 import type { ScenarioProblem } from './problems';
 
@@ -86,7 +94,8 @@ export function wakeupRate(scenario: object, timezone: string): WakeupRate {
   consider(setting('pollIntervalMs'), 'coordinator.pollIntervalMs');
   const gaps = new Map<string, number | undefined>();
   const cron = (value: unknown, source: string) => {
-    if (typeof value !== 'string') return;
+    // A cron past its cap is refused by the shape check: not worth compiling for a rate.
+    if (typeof value !== 'string' || value.length > MAX_CRON_CHARS) return;
     if (!gaps.has(value)) gaps.set(value, cronGapMs(value, timezone));
     consider(gaps.get(value), source);
   };

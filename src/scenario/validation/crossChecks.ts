@@ -1,9 +1,10 @@
-import { CronExpression } from '../../core/cron';
+import { CronExpression, quoteCron } from '../../core/cron';
 import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
 import { findNonJson, type JsonObject } from '../../core/json';
 import { scheduleKey } from '../../core/scheduleKey';
 import {
   ID_PATTERN,
+  MAX_CRON_CHARS,
   MAX_DURATION_MS,
   MAX_ENQUEUE_COUNT,
   MAX_PARAMS_CHARS,
@@ -44,7 +45,7 @@ function cronProblem(cron: string, timezone: string): string | undefined {
     new CronExpression(cron, timezone);
     return undefined;
   } catch (error) {
-    return `invalid cron expression ${JSON.stringify(cron)}: ${error instanceof Error ? error.message : String(error)}`;
+    return `invalid cron expression ${quoteCron(cron)}: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
 
@@ -152,22 +153,25 @@ export class CrossCheck {
 
   /**
    * A schedule's cron and params (a job's, or an addSchedule's), with the caps an enqueue's params get.
-   * Returns them when they may be keyed for the duplicate check: a string cron and params that are absent
-   * or a plain object within the caps; anything else is reported here or by the shape check.
+   * Returns them when they may be keyed for the duplicate check: a string cron within its cap and params
+   * that are absent or a plain object within theirs; anything else is reported here or by the shape check.
    */
   private checkSchedule(
     schedule: Loose,
     path: string,
   ): { cron: string; params: JsonObject | undefined } | undefined {
-    if (typeof schedule.cron === 'string' && !this.acceptBadCron) {
-      const problem = cronProblem(schedule.cron, this.timezone);
+    // A cron past its cap is the shape check's to report, and is neither compiled nor keyed here.
+    const cron =
+      typeof schedule.cron === 'string' && schedule.cron.length <= MAX_CRON_CHARS ? schedule.cron : undefined;
+    if (cron !== undefined && !this.acceptBadCron) {
+      const problem = cronProblem(cron, this.timezone);
       if (problem) this.add(`${path}.cron`, problem);
     }
     const params = schedule.params;
     const keyable =
       params === undefined || (isPlainObject(params) && this.checkParams(params, `${path}.params`, 1));
-    if (typeof schedule.cron !== 'string' || !keyable) return undefined;
-    return { cron: schedule.cron, params: params as JsonObject | undefined };
+    if (cron === undefined || !keyable) return undefined;
+    return { cron, params: params as JsonObject | undefined };
   }
 
   /**

@@ -1,8 +1,10 @@
 import * as v from 'valibot';
+import { quoteCron } from '../../core/cron';
 import { HAZARDS, type HazardCode, type HazardName } from '../../core/hazards';
 import {
   DAY,
   HOUR,
+  MAX_CRON_CHARS,
   MAX_DURATION_MS,
   MAX_ENQUEUE_COUNT,
   MAX_LATENCY_MS,
@@ -103,7 +105,18 @@ export const databaseSettings = record('an object of database settings', {
   latencyMs: v.optional(record('an object { "min": ms, "max": ms }', { min: latency, max: latency })),
 });
 
-const cronText = described(v.string(expecting('a cron expression')), 'a cron expression');
+/** At most MAX_CRON_CHARS characters: one past it is quoted cut short, not compiled (see limits.ts). */
+const cronText = described(
+  v.pipe(
+    v.string(expecting('a cron expression')),
+    v.check(
+      (cron) => cron.length <= MAX_CRON_CHARS,
+      (issue) =>
+        `expected a cron expression of at most ${MAX_CRON_CHARS} characters, got ${quoteCron(String(issue.input))}`,
+    ),
+  ),
+  'a cron expression',
+);
 
 export const schedule = record('a schedule object', {
   cron: cronText,
