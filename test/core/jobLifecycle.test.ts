@@ -176,7 +176,9 @@ describe('a job that runs long', () => {
       expect.objectContaining({ outcome: 'dead', error: expect.stringMatching(/hang.*2000 ms/) }),
     ]);
     expect(cancelledAfterTimeout).toBe(true);
+    // Its late end, after the timeout decided, counts for nothing: neither a completion nor a refused one.
     expect(c.ofType('completed')).toEqual([]);
+    expect(c.ofType('completionRejected')).toEqual([]);
   });
 });
 
@@ -394,4 +396,26 @@ test('a row nobody can read is reported as a dead failure naming the job and why
     }),
   ]);
   expect(c.ofType('completed')).toHaveLength(1);
+});
+
+test('due jobs claimed together start in the order they came due, then by id', async () => {
+  const c = await servers(['web'], [{ name: 'j', run: () => {} }], { withoutJobs: true });
+  const now = Number(c.rows('SELECT db_now_ms() AS now')[0]!.now);
+  // Ids 1-4, due out of id order: 3 and 4 first (a tie), then 2, then 1.
+  for (const [i, dueAgo] of [
+    [1, 1_000],
+    [2, 2_000],
+    [3, 3_000],
+    [4, 3_000],
+  ] as const) {
+    await c
+      .server('web')
+      .connection.run(
+        'INSERT INTO distributedJobs (name, params, createdAt, runAt, maxAttempts) VALUES (?, ?, ?, ?, 3)',
+        ['j', JSON.stringify({ i }), now - 5_000, now - dueAgo],
+      );
+  }
+  await c.addServer('worker', { withoutJobs: false, concurrency: 4 });
+  await c.run(SECOND);
+  expect(c.ofType('claimed').map((event) => event.jobId)).toEqual(['3', '4', '2', '1']);
 });
