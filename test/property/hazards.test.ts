@@ -5,8 +5,9 @@
  * the hazard (a fixed seed, at most a few hundred runs), finds a run that breaks the invariant the hazard
  * is about, shrinks it to a few servers and actions, and the shrunk scenario, printed as a scenario file,
  * parsed back and replayed, breaks the same invariant the same way; with the hazard switched off, the same
- * scenario keeps the invariant. Hazards that break no invariant on their own (H3, H5, H6, H12) are
- * documented by what the trace does show, found and shrunk the same way by a property about the trace.
+ * scenario keeps the invariant. Hazards that break no invariant on their own (H3, H12) are documented by
+ * what the trace does show, found and shrunk the same way by a property about the trace; so is H5, which
+ * also breaks I3 (a deposed leader acting a tick longer than it needs to learn that it lost).
  *
  * Print the shrunk scenarios: SHOW_COUNTEREXAMPLES=1 npx vitest run test/property/hazards.test.ts
  */
@@ -304,7 +305,7 @@ describe('the property suite finds each hazard that breaks an invariant, and shr
         const refused = serializeScenario(without(c.code as HazardCode, scenario));
         expect(() => parseScenarioJson(refused)).toThrow(/invalid cron expression "not a cron"/);
       }
-    }, 60_000);
+    }, 240_000); // a hang detector: on a busy 2-core machine a search and its shrink take minutes
   }
 });
 
@@ -347,7 +348,7 @@ async function onAndOff(code: HazardCode, scenario: Scenario, check: TraceCheck)
   };
 }
 
-describe('hazards that break no invariant on their own, and what the trace shows instead', () => {
+describe('what the trace shows of H3, H5 and H12 (H3 and H12 break no invariant on their own; H5 breaks I3)', () => {
   test('H3 wholeSecondLease: no invariant breaks; a crashed leader is replaced up to 1 s later', async () => {
     const options: ScenarioArbitraryOptions = {
       ...SMALL,
@@ -385,7 +386,7 @@ describe('hazards that break no invariant on their own, and what the trace shows
     console.log(
       `H3: takeover after the last heartbeat (database clock), ${on.length} takeovers: on ${Math.min(...on)}-${Math.max(...on)} ms, off ${Math.min(...off)}-${Math.max(...off)} ms`,
     );
-  }, 90_000);
+  }, 240_000); // a hang detector, sized for a busy machine
 
   /** A leader whose write was refused (fenced) steps down within a second, or its process ends. */
   const stepsDownWhenFenced: TraceCheck = (result) => {
@@ -404,14 +405,23 @@ describe('hazards that break no invariant on their own, and what the trace shows
     return undefined;
   };
 
-  test('H5 lateStepDown: no invariant breaks (fencing refuses the deposed leader), but it keeps scheduling a tick longer', async () => {
+  test('H5 lateStepDown: fencing refuses the deposed leader, but it acts as leader a tick longer (I3), and the trace shows it scheduling', async () => {
     const options: ScenarioArbitraryOptions = {
       ...SMALL,
       hazards: ['H5'],
       faults: faults('pause', 'cutOff'),
       alwaysSchedule: true,
     };
-    expect(await findViolation(scenarioArbitrary(options), { numRuns: 100, seed: 5 })).toBeUndefined();
+    // I3 judges the lease on the database clock: a leader that lost its lease may act one heartbeat
+    // interval (and its answer) until it learns; with H5 it learns at its next tick and goes on to the one
+    // after. The invariant that breaks is that one, and only it; without H5 the same scenario keeps it.
+    const broken = await findViolation(scenarioArbitrary(options), { numRuns: 100, seed: 5 });
+    expect(broken, 'no violation with H5 in 100 runs').toBeDefined();
+    expect(broken!.failed.map((report) => report.id)).toEqual(['I3']);
+    expect(broken!.failed[0]!.violation!.message).toMatch(
+      /acted as leader .* while the lease, as the database judged it/,
+    );
+    expect((await checkScenario(without('H5', broken!.scenario))).failed).toEqual([]);
 
     const found = await findTraceViolation(scenarioArbitrary(options), stepsDownWhenFenced, {
       numRuns: 100,
@@ -428,7 +438,7 @@ describe('hazards that break no invariant on their own, and what the trace shows
     const { on, off } = await onAndOff('H5', found!.scenario, stepsDownWhenFenced);
     expect(on).toBe(found!.problem);
     expect(off).toBeUndefined();
-  }, 90_000);
+  }, 240_000); // a hang detector, sized for a busy machine
 
   /** No server's claim fails with the error of its own election: operations fail for their own reasons. */
   const ownErrorsOnly: TraceCheck = (result) => {
@@ -472,5 +482,5 @@ describe('hazards that break no invariant on their own, and what the trace shows
     const { on, off } = await onAndOff('H12', found!.scenario, ownErrorsOnly);
     expect(on).toBe(found!.problem);
     expect(off).toBeUndefined();
-  }, 90_000);
+  }, 240_000); // a hang detector, sized for a busy machine
 });
