@@ -78,6 +78,9 @@ export default defineConfig([
     'test-results/',
     'bench-results/',
     '.vite/',
+    // Stryker's sandbox copy of the project and its reports (npm run test:mutation).
+    '.stryker-tmp/',
+    'reports/',
     'package-lock.json',
   ]),
   js.configs.recommended,

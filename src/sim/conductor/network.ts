@@ -299,10 +299,19 @@ export class Network {
     );
   }
 
-  /** Takes the database lock for the server; the transaction lives until the server says unlock. */
+  /**
+   * Takes the database lock for the server; the transaction lives until the server says unlock. Lock ids
+   * are the server's own, one counter per process (RemoteDatabase), so an id still open is a broken
+   * server: overwriting its entry would strand the open transaction until the transaction timeout.
+   */
   private openLock(host: Host, generation: number, id: number): void {
     const entry: OpenLock = {};
     const locks = host.link.locks;
+    if (locks.has(id)) {
+      throw new Error(
+        `server ${host.spec.id} asked for lock ${id}, which is still open: each lock() has an id of its own`,
+      );
+    }
     locks.set(id, entry);
     host.link.connection
       .lock(
