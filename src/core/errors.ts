@@ -1,3 +1,5 @@
+import { quoteCron } from './cron';
+
 /**
  * Errors the coordinator raises on purpose. Each says what was wrong and where, so that a bad job
  * definition or a bad enqueue fails at the call site with a message a person can act on.
@@ -16,7 +18,8 @@ export class InvalidCronError extends JobDefinitionError {
     readonly cron: string,
     reason: string,
   ) {
-    super(`job "${jobName}": invalid cron expression "${cron}": ${reason}`);
+    // Quoted cut short: an expression of megabytes must not make a message of megabytes.
+    super(`job "${jobName}": invalid cron expression ${quoteCron(cron)}: ${reason}`);
   }
 }
 

@@ -41,3 +41,16 @@ describe('the number of fields of a cron expression', () => {
     expect(() => parseScenario(scenario)).toThrow(/jobs\[0\]\.schedules\[0\]\.cron.*has 7 fields/s);
   });
 });
+
+test('a cron of a megabyte is quoted cut short in the error, which stays a few hundred characters', () => {
+  const huge = `${'61,'.repeat(400_000)}1 * * * * *`;
+  let message = '';
+  try {
+    defineJob({ name: 'huge', schedules: [{ cron: huge }], run: () => undefined });
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  expect(message).toMatch(/^job "huge": invalid cron expression "61,61,61,/);
+  expect(message).toContain(`(${huge.length} characters)`);
+  expect(message.length).toBeLessThan(1_000);
+});
