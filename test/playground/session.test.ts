@@ -267,7 +267,9 @@ describe('playground session', () => {
       // The skewed leader's scheduler aims at the next second after its new now (as croner does) and fires
       // again ticks it fired before; deposed through its late heartbeat, it goes on acting as leader (late
       // step-down) while the lease names another server, and its writes land (no fencing).
-      expect(red[0]!.message).toMatch(/acted as leader \(term 1\) .* while the lease, as the database judged it/);
+      expect(red[0]!.message).toMatch(
+        /acted as leader \(term 1\) .* while the lease, as the database judged it/,
+      );
       expect(red[0]!.message).toMatch(/ landed$/);
       const fired = new Map<number, number>();
       for (const entry of session.trace())
