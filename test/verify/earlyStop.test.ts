@@ -9,7 +9,7 @@ import { RunBuilder } from './checkers/build';
  * Early stop, on the verify side. This stands in for runScenario's `onEntries` hook as its contract says
  * (entries as they come, in steps; true ends the run, whose result is the run so far; the real hook is
  * tested in test/sim/runScenarioEntries.test.ts), over a hand-built run in which a violation is judged at once: a second claim while the first is live, proven by the first holder's
- * completion at seq 4, then a long quiet tail of heartbeats.
+ * completion at seq 8, then a long quiet tail of heartbeats.
  */
 function overlappingClaims(): RunResult {
   const run = new RunBuilder();
@@ -17,8 +17,11 @@ function overlappingClaims(): RunResult {
   run.enqueued(10, 'a', '1');
   run.claimed(100, 'a', '1', 1);
   run.claimed(200, 'b', '1', 2);
+  // a renews its lease all along (its 3 s lease must not lapse: that would be an I3 overlap of its own).
+  for (let vt = 1_000; vt < 5_000; vt += 1_000) run.heartbeat(vt, 'a', 1);
   run.completed(5_000, 'a', '1', 1);
   for (let vt = 6_000; vt < 60_000; vt += 1_000) run.heartbeat(vt, 'a', 1);
+  run.endedAt = 59_500; // within the last heartbeat's lease
   return run.build();
 }
 
