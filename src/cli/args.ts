@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../scenario/schema';
+import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../scenario/schema.js';
 
 export const USAGE = `Usage: npm run simulate -- <scenario.json> [options]
 

@@ -1,8 +1,8 @@
-import { ServerStateFold } from '../sim/trace/serverState';
-import type { TraceEntry } from '../sim/trace/trace';
-import type { ActionType, ServerSpec } from '../scenario/types';
-import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
-import type { LeadershipEvent, TimelineItem } from './summary';
+import { ServerStateFold } from '../sim/trace/serverState.js';
+import type { TraceEntry } from '../sim/trace/trace.js';
+import type { ActionType, ServerSpec } from '../scenario/types.js';
+import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime.js';
+import type { LeadershipEvent, TimelineItem } from './summary.js';
 
 /**
  * Who led when, from elections, step-downs, releases, process ends and the faults that explain them, as the

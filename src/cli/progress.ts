@@ -1,4 +1,4 @@
-import { seconds } from './summaryText';
+import { seconds } from './summaryText.js';
 
 export interface Progress {
   update(elapsedMs: number, endMs: number): void;

@@ -2,15 +2,15 @@ import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import type { RunResult } from '../sim/runResult';
-import type { Scenario } from '../scenario/types';
-import { parseScenarioJson, ScenarioError } from '../scenario/schema';
-import { historyToEdn, toJepsenHistory } from '../verify/jepsenHistory';
-import { traceToJson } from '../sim/trace/trace';
-import { parseArgs, USAGE, UsageError, type CliOptions } from './args';
-import { noProgress, progressLine } from './progress';
-import { summarise, type InvariantReport } from './summary';
-import { summaryLines } from './summaryText';
+import type { RunResult } from '../sim/runResult.js';
+import type { Scenario } from '../scenario/types.js';
+import { parseScenarioJson, ScenarioError } from '../scenario/schema.js';
+import { historyToEdn, toJepsenHistory } from '../verify/jepsenHistory.js';
+import { traceToJson } from '../sim/trace/trace.js';
+import { parseArgs, USAGE, UsageError, type CliOptions } from './args.js';
+import { noProgress, progressLine } from './progress.js';
+import { summarise, type InvariantReport } from './summary.js';
+import { summaryLines } from './summaryText.js';
 
 /** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json] [--max-events N]`. */
 
@@ -95,14 +95,14 @@ function checkOutputPath(flag: string, path: string | undefined): void {
 
 /** What the command runs: the engine and the invariant checkers, loaded only once the arguments are good. */
 export interface Engine {
-  runScenario: (typeof import('../sim/runScenario'))['runScenario'];
+  runScenario: (typeof import('../sim/runScenario.js'))['runScenario'];
   checkAll: (result: RunResult) => readonly InvariantReport[];
 }
 
 async function loadEngine(): Promise<Engine> {
   const [{ runScenario }, { checkAll }] = await Promise.all([
-    import('../sim/runScenario'),
-    import('../verify/checkers'),
+    import('../sim/runScenario.js'),
+    import('../verify/checkers/index.js'),
   ]);
   return { runScenario, checkAll };
 }

@@ -1,9 +1,9 @@
-import type { InvariantReport } from '../verify/checkers';
-import { DISTRIBUTED_JOBS } from '../core';
-import type { RunResult } from '../sim/runResult';
-import type { TraceEntry } from '../sim/trace/trace';
-import { leadershipTimeline } from './leadershipTimeline';
-import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
+import type { InvariantReport } from '../verify/checkers/index.js';
+import { DISTRIBUTED_JOBS } from '../core/index.js';
+import type { RunResult } from '../sim/runResult.js';
+import type { TraceEntry } from '../sim/trace/trace.js';
+import { leadershipTimeline } from './leadershipTimeline.js';
+import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime.js';
 
 export type { InvariantReport };
 

@@ -1,17 +1,17 @@
-import type { InvariantReport } from '../verify/checkers';
-import { entryDetails } from '../sim/trace/entryText';
-import type { TraceEntry } from '../sim/trace/trace';
-import { humanizeInstants } from '../verify/instants';
-import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime';
-import { DISTRIBUTED_JOBS } from '../core';
-import type { RunResult } from '../sim/runResult';
+import type { InvariantReport } from '../verify/checkers/index.js';
+import { entryDetails } from '../sim/trace/entryText.js';
+import type { TraceEntry } from '../sim/trace/trace.js';
+import { humanizeInstants } from '../verify/instants.js';
+import { DEFAULT_EPOCH_MS } from '../sim/time/virtualTime.js';
+import { DISTRIBUTED_JOBS } from '../core/index.js';
+import type { RunResult } from '../sim/runResult.js';
 import {
   summarise,
   type JobCounts,
   type RunSummary,
   type SummaryContext,
   type TimelineItem,
-} from './summary';
+} from './summary.js';
 
 /** The summary as the lines `npm run simulate` prints: run, leadership, jobs, invariants with their evidence. */
 

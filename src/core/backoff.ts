@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors';
+import { InvalidOptionError } from './errors.js';
 
 /** Exponential backoff between attempts of a failing job: base * factor^(attempt-1), capped, with jitter. */
 export interface BackoffPolicy {

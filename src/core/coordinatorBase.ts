@@ -1,9 +1,9 @@
-import { describeError } from './errors';
-import { Emitter, type StopReport } from './events';
-import { hazardsOn, resolveHazards, type HazardSelection, type Hazards } from './hazards';
-import { JobRegistry, type CronScheduleDefinition } from './job';
-import type { JobWorker } from './jobWorker';
-import { checkCommonOptions, type JobCoordinatorOptions } from './options';
+import { describeError } from './errors.js';
+import { Emitter, type StopReport } from './events.js';
+import { hazardsOn, resolveHazards, type HazardSelection, type Hazards } from './hazards.js';
+import { JobRegistry, type CronScheduleDefinition } from './job.js';
+import type { JobWorker } from './jobWorker.js';
+import { checkCommonOptions, type JobCoordinatorOptions } from './options.js';
 
 export type CoordinatorState = 'idle' | 'running' | 'stopping' | 'stopped' | 'crashed';
 

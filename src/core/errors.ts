@@ -1,4 +1,4 @@
-import { quoteCron } from './cron';
+import { quoteCron } from './cron.js';
 
 /**
  * Errors the coordinator raises on purpose. Each says what was wrong and where, so that a bad job

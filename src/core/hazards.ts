@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './errors';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * The reference implementation's weaknesses, each one a switch that puts its behaviour back.

@@ -9,20 +9,20 @@ export type {
   SqlParams,
   SqlValue,
   Transaction,
-} from './ports';
-export { defineJob, JobRegistry, checkParams, DEFAULT_MAX_ATTEMPTS, DEFAULT_JOB_TIMEOUT_MS } from './job';
-export type { JobDefinition, JobContext, CronScheduleDefinition } from './job';
-export type { Json, JsonObject } from './json';
-export { JobQueue } from './jobQueue';
-export type { QueuedJob } from './jobQueue';
-export { SingleServerJobCoordinator, type JobCoordinator, type CoordinatorState } from './jobCoordinator';
-export type { JobCoordinatorOptions } from './options';
+} from './ports.js';
+export { defineJob, JobRegistry, checkParams, DEFAULT_MAX_ATTEMPTS, DEFAULT_JOB_TIMEOUT_MS } from './job.js';
+export type { JobDefinition, JobContext, CronScheduleDefinition } from './job.js';
+export type { Json, JsonObject } from './json.js';
+export { JobQueue } from './jobQueue.js';
+export type { QueuedJob } from './jobQueue.js';
+export { SingleServerJobCoordinator, type JobCoordinator, type CoordinatorState } from './jobCoordinator.js';
+export type { JobCoordinatorOptions } from './options.js';
 export {
   DistributedJobCoordinator,
   DISTRIBUTED_DEFAULTS,
   type DistributedJobCoordinatorOptions,
-} from './distributed/distributedJobCoordinator';
-export { MIGRATIONS, migrate } from './distributed/migrations';
+} from './distributed/distributedJobCoordinator.js';
+export { MIGRATIONS, migrate } from './distributed/migrations.js';
 export {
   DISTRIBUTED_JOBS,
   JOB_CRON_TICKS,
@@ -32,7 +32,7 @@ export {
   LEAD_JOB_COORDINATORS,
   TABLES,
   type JobStatus,
-} from './distributed/sql/tables';
+} from './distributed/sql/tables.js';
 export {
   HAZARDS,
   resolveHazards,
@@ -40,12 +40,12 @@ export {
   type HazardCode,
   type HazardSelection,
   type Hazards,
-} from './hazards';
-export { DEFAULT_MISFIRE_POLICY, planTicks, type MisfirePolicy } from './misfire';
-export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff';
-export { CronExpression } from './cron';
-export type { CoordinatorEvent, CoordinatorEventBody, EventSink, StopReport } from './events';
-export { FencedWriteError } from './distributed/fencing';
+} from './hazards.js';
+export { DEFAULT_MISFIRE_POLICY, planTicks, type MisfirePolicy } from './misfire.js';
+export { DEFAULT_BACKOFF, backoffDelay, type BackoffPolicy } from './backoff.js';
+export { CronExpression } from './cron.js';
+export type { CoordinatorEvent, CoordinatorEventBody, EventSink, StopReport } from './events.js';
+export { FencedWriteError } from './distributed/fencing.js';
 export {
   InvalidCronError,
   InvalidOptionError,
@@ -53,4 +53,4 @@ export {
   JobDefinitionError,
   JobTimeoutError,
   UnknownJobError,
-} from './errors';
+} from './errors.js';

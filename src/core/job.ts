@@ -1,15 +1,15 @@
-import { CronExpression } from './cron';
-import { DEFAULT_BACKOFF, validateBackoff, type BackoffPolicy } from './backoff';
+import { CronExpression } from './cron.js';
+import { DEFAULT_BACKOFF, validateBackoff, type BackoffPolicy } from './backoff.js';
 import {
   InvalidCronError,
   InvalidOptionError,
   InvalidParamsError,
   JobDefinitionError,
   UnknownJobError,
-} from './errors';
-import { findNonJson, type JsonObject } from './json';
-import { DEFAULT_MISFIRE_POLICY, validateMisfirePolicy, type MisfirePolicy } from './misfire';
-import { scheduleKey } from './scheduleKey';
+} from './errors.js';
+import { findNonJson, type JsonObject } from './json.js';
+import { DEFAULT_MISFIRE_POLICY, validateMisfirePolicy, type MisfirePolicy } from './misfire.js';
+import { scheduleKey } from './scheduleKey.js';
 
 /** What a running job sees besides its params. */
 export interface JobContext {

@@ -1,14 +1,14 @@
-import { CoordinatorBase, type CoordinatorState } from './coordinatorBase';
-import type { StopReport } from './events';
-import type { HazardSelection, Hazards } from './hazards';
-import type { CronScheduleDefinition } from './job';
-import { JobQueue } from './jobQueue';
-import { JobScheduler } from './jobScheduler';
-import { JobWorker } from './jobWorker';
-import type { JsonObject } from './json';
-import { LocalJobSource } from './localJobSource';
-import { MemoryTickLedger } from './memoryTickLedger';
-import type { JobCoordinatorOptions } from './options';
+import { CoordinatorBase, type CoordinatorState } from './coordinatorBase.js';
+import type { StopReport } from './events.js';
+import type { HazardSelection, Hazards } from './hazards.js';
+import type { CronScheduleDefinition } from './job.js';
+import { JobQueue } from './jobQueue.js';
+import { JobScheduler } from './jobScheduler.js';
+import { JobWorker } from './jobWorker.js';
+import type { JsonObject } from './json.js';
+import { LocalJobSource } from './localJobSource.js';
+import { MemoryTickLedger } from './memoryTickLedger.js';
+import type { JobCoordinatorOptions } from './options.js';
 
 export type { CoordinatorState };
 

@@ -1,9 +1,9 @@
-import { FencedWriteError } from './distributed/fencing';
-import { describeError, InvalidCronError } from './errors';
-import type { Emitter } from './events';
-import type { Clock } from './ports';
-import { Sleeper } from './sleeper';
-import type { TickLedger } from './tickLedger';
+import { FencedWriteError } from './distributed/fencing.js';
+import { describeError, InvalidCronError } from './errors.js';
+import type { Emitter } from './events.js';
+import type { Clock } from './ports.js';
+import { Sleeper } from './sleeper.js';
+import type { TickLedger } from './tickLedger.js';
 
 export interface JobSchedulerOptions {
   clock: Clock;

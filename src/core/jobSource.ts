@@ -1,4 +1,4 @@
-import type { JsonObject } from './json';
+import type { JsonObject } from './json.js';
 
 /**
  * One attempt of one job, handed to the worker by a source. The source knows how the job is held (an

@@ -1,11 +1,11 @@
-import { backoffDelay } from './backoff';
-import { describeError, JobTimeoutError, UnknownJobError } from './errors';
-import type { Emitter, StopReport } from './events';
-import { DEFAULT_JOB_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, type JobContext, type JobRegistry } from './job';
-import type { ClaimedJob, JobSource } from './jobSource';
-import type { JsonObject } from './json';
-import type { CancelTimer, Clock, Entropy } from './ports';
-import { Sleeper } from './sleeper';
+import { backoffDelay } from './backoff.js';
+import { describeError, JobTimeoutError, UnknownJobError } from './errors.js';
+import type { Emitter, StopReport } from './events.js';
+import { DEFAULT_JOB_TIMEOUT_MS, DEFAULT_MAX_ATTEMPTS, type JobContext, type JobRegistry } from './job.js';
+import type { ClaimedJob, JobSource } from './jobSource.js';
+import type { JsonObject } from './json.js';
+import type { CancelTimer, Clock, Entropy } from './ports.js';
+import { Sleeper } from './sleeper.js';
 
 export interface JobWorkerOptions {
   clock: Clock;

@@ -1,8 +1,8 @@
-import { JobQueue, type QueuedJob } from './jobQueue';
-import type { ClaimedJob, JobSource, TakeResult } from './jobSource';
-import type { Clock } from './ports';
-import type { Emitter } from './events';
-import { describeError } from './errors';
+import { JobQueue, type QueuedJob } from './jobQueue.js';
+import type { ClaimedJob, JobSource, TakeResult } from './jobSource.js';
+import type { Clock } from './ports.js';
+import type { Emitter } from './events.js';
+import { describeError } from './errors.js';
 
 interface WaitingRetry {
   job: QueuedJob;

@@ -1,9 +1,9 @@
-import type { CronExpression } from './cron';
-import { InvalidCronError } from './errors';
-import type { Emitter } from './events';
-import type { CompiledSchedule } from './job';
-import { planTicks } from './misfire';
-import type { TickLedger } from './tickLedger';
+import type { CronExpression } from './cron.js';
+import { InvalidCronError } from './errors.js';
+import type { Emitter } from './events.js';
+import type { CompiledSchedule } from './job.js';
+import { planTicks } from './misfire.js';
+import type { TickLedger } from './tickLedger.js';
 
 /** Compiles a schedule's cron; under hazard H13 an invalid one surfaces here, inside the loop. */
 export function cronOf(schedule: CompiledSchedule): CronExpression {

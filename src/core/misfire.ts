@@ -1,5 +1,5 @@
-import type { CronExpression } from './cron';
-import { InvalidOptionError } from './errors';
+import type { CronExpression } from './cron.js';
+import { InvalidOptionError } from './errors.js';
 
 /**
  * What to do with cron ticks that were missed: ones found later than `thresholdMs` after their time,

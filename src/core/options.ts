@@ -1,10 +1,10 @@
-import type { BackoffPolicy } from './backoff';
-import { InvalidOptionError } from './errors';
-import type { EventSink } from './events';
-import type { HazardSelection } from './hazards';
-import type { JobDefinition } from './job';
-import type { MisfirePolicy } from './misfire';
-import type { Clock, Entropy } from './ports';
+import type { BackoffPolicy } from './backoff.js';
+import { InvalidOptionError } from './errors.js';
+import type { EventSink } from './events.js';
+import type { HazardSelection } from './hazards.js';
+import type { JobDefinition } from './job.js';
+import type { MisfirePolicy } from './misfire.js';
+import type { Clock, Entropy } from './ports.js';
 
 /** What every coordinator needs, in either mode. */
 export interface JobCoordinatorOptions {

@@ -1,4 +1,4 @@
-import type { JsonObject } from './json';
+import type { JsonObject } from './json.js';
 
 /**
  * The key under which the coordinator stores a cron schedule (`jobSchedules`, `jobCronTicks`,

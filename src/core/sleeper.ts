@@ -1,4 +1,4 @@
-import type { CancelTimer, Clock } from './ports';
+import type { CancelTimer, Clock } from './ports.js';
 
 /**
  * A loop's pause that something else can cut short: the worker sleeps until a timer fires or until new

@@ -3,7 +3,7 @@
  * simulation with many servers "database is locked" alone does not say whose problem it is.
  */
 
-import { abbreviateSql } from './sqlText';
+import { abbreviateSql } from './sqlText.js';
 
 /**
  * A stable tag per error kind. `src/core` may not import this room, so it cannot use `instanceof`; it can

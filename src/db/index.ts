@@ -6,9 +6,9 @@ export {
   SQLJS_PRAGMAS,
   SharedSqlJsDatabase,
   type SharedSqlJsDatabaseOptions,
-} from './sharedSqlJsDatabase';
-export { SqlJsConnection } from './sqlJsConnection';
-export type { DatabaseEvent, DatabaseObserver, LockKind } from './events';
+} from './sharedSqlJsDatabase.js';
+export { SqlJsConnection } from './sqlJsConnection.js';
+export type { DatabaseEvent, DatabaseObserver, LockKind } from './events.js';
 export {
   ConnectionLostError,
   DatabaseBusyError,
@@ -19,7 +19,7 @@ export {
   TransactionEndedError,
   TransactionTimeoutError,
   UnsupportedStatementError,
-} from './errors';
-export type { TransactionState } from './transaction';
+} from './errors.js';
+export type { TransactionState } from './transaction.js';
 // Node only when called (it imports `node:module` lazily); browsers pass their own `sqlJs` to `open`.
-export { loadSqlJs } from './loadSqlJs';
+export { loadSqlJs } from './loadSqlJs.js';

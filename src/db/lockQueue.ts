@@ -9,9 +9,9 @@
  * next waiter instead of recursing, so a long queue of statements cannot overflow the stack.
  */
 
-import type { CancelTimer, Clock } from '../core/ports';
-import { DatabaseBusyError } from './errors';
-import type { Emit, LockKind } from './events';
+import type { CancelTimer, Clock } from '../core/ports.js';
+import { DatabaseBusyError } from './errors.js';
+import type { Emit, LockKind } from './events.js';
 
 /** Whoever asks for the lock: a connection. Compared by identity; the name is for messages. */
 export interface LockOwner {

@@ -6,7 +6,7 @@
  * it, as they would be on a real dropped connection.
  */
 
-import type { Emit } from './events';
+import type { Emit } from './events.js';
 
 export interface ListeningConnection {
   readonly name: string;

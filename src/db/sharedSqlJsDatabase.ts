@@ -14,17 +14,17 @@
  */
 
 import type { Database as SqlJsDatabase, SqlJsStatic } from 'sql.js';
-import type { Clock, Row, SqlParams, Transaction } from '../core/ports';
-import { attempt } from './attempt';
-import { ConnectionLostError, DatabaseClosedError } from './errors';
-import { guardObserver, type DatabaseObserver, type Emit } from './events';
-import { loadSqlJs } from './loadSqlJs';
-import { LockQueue } from './lockQueue';
-import { NotificationHub } from './notifications';
-import { SqlJsConnection, type ConnectionHost } from './sqlJsConnection';
-import { SqlRunner } from './sqlRunner';
-import { OpenTransaction } from './transaction';
-import { BEGIN_TRANSACTION, COMMIT_TRANSACTION, ROLLBACK_TRANSACTION } from './transactionSql';
+import type { Clock, Row, SqlParams, Transaction } from '../core/ports.js';
+import { attempt } from './attempt.js';
+import { ConnectionLostError, DatabaseClosedError } from './errors.js';
+import { guardObserver, type DatabaseObserver, type Emit } from './events.js';
+import { loadSqlJs } from './loadSqlJs.js';
+import { LockQueue } from './lockQueue.js';
+import { NotificationHub } from './notifications.js';
+import { SqlJsConnection, type ConnectionHost } from './sqlJsConnection.js';
+import { SqlRunner } from './sqlRunner.js';
+import { OpenTransaction } from './transaction.js';
+import { BEGIN_TRANSACTION, COMMIT_TRANSACTION, ROLLBACK_TRANSACTION } from './transactionSql.js';
 
 export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 5_000;

@@ -6,7 +6,7 @@
  * the work, because the lock, the transaction and the listeners are shared by all connections.
  */
 
-import type { Database, Row, SqlParams, Transaction } from '../core/ports';
+import type { Database, Row, SqlParams, Transaction } from '../core/ports.js';
 
 /** What a connection asks of its database. Implemented privately by `SharedSqlJsDatabase`. */
 export interface ConnectionHost {

@@ -7,9 +7,9 @@
  */
 
 import type { Database as SqlJsDatabase, SqlValue as SqlJsValue, Statement } from 'sql.js';
-import type { Row, SqlParams } from '../core/ports';
-import { messageOf, SqlError, UnsupportedStatementError } from './errors';
-import { classifySql, obviouslySingleStatement, type SqlTraits } from './sqlText';
+import type { Row, SqlParams } from '../core/ports.js';
+import { messageOf, SqlError, UnsupportedStatementError } from './errors.js';
+import { classifySql, obviouslySingleStatement, type SqlTraits } from './sqlText.js';
 
 /**
  * - `transaction`: inside `lock()`, through `tx`;

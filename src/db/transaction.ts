@@ -7,17 +7,17 @@
  * must fail loudly instead of writing outside any transaction.
  */
 
-import type { SqlParams, Transaction } from '../core/ports';
-import { attempt } from './attempt';
+import type { SqlParams, Transaction } from '../core/ports.js';
+import { attempt } from './attempt.js';
 import {
   ConnectionLostError,
   DatabaseClosedError,
   TransactionEndedError,
   TransactionTimeoutError,
-} from './errors';
-import type { LockTicket } from './lockQueue';
-import type { SqlJsConnection } from './sqlJsConnection';
-import type { SqlRunner } from './sqlRunner';
+} from './errors.js';
+import type { LockTicket } from './lockQueue.js';
+import type { SqlJsConnection } from './sqlJsConnection.js';
+import type { SqlRunner } from './sqlRunner.js';
 
 /**
  * - `active`: holds the lock, statements run;

@@ -1,4 +1,4 @@
-import type { Action } from './types';
+import type { Action } from './types.js';
 
 /** An action in a few words, for the timeline's tooltips, the event log and the CLI. */
 export function describeAction(action: Action): string {

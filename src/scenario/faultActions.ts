@@ -1,4 +1,4 @@
-import type { ActionBody } from './types';
+import type { ActionBody } from './types.js';
 
 /** The actions that break (or mend) the cluster: processes, connections, clocks. Everyday actions are the rest. */
 export type FaultAction = Extract<

@@ -1,12 +1,12 @@
 import * as v from 'valibot';
-import { MAX_PROBLEMS_KEPT } from './limits';
-import { jsonErrorOffset, lineAndColumn } from './jsonSyntax';
-import type { Scenario } from './types';
-import { listCapProblems } from './validation/caps';
-import { CrossCheck, type CrossCheckOptions } from './validation/crossChecks';
-import { isPlainObject } from './validation/messages';
-import { inFileOrder, problemOf, ScenarioError, type ScenarioProblem } from './validation/problems';
-import { scenarioSchema } from './validation/scenarioSchema';
+import { MAX_PROBLEMS_KEPT } from './limits.js';
+import { jsonErrorOffset, lineAndColumn } from './jsonSyntax.js';
+import type { Scenario } from './types.js';
+import { listCapProblems } from './validation/caps.js';
+import { CrossCheck, type CrossCheckOptions } from './validation/crossChecks.js';
+import { isPlainObject } from './validation/messages.js';
+import { inFileOrder, problemOf, ScenarioError, type ScenarioProblem } from './validation/problems.js';
+import { scenarioSchema } from './validation/scenarioSchema.js';
 
 /**
  * Reading a scenario written by a person or printed by a shrinker, and saying what is wrong with it in terms

@@ -1,6 +1,6 @@
-import { KEY_ORDER } from './keyOrder';
-import type { Scenario } from './types';
-import { isPlainObject } from './validation/messages';
+import { KEY_ORDER } from './keyOrder.js';
+import type { Scenario } from './types.js';
+import { isPlainObject } from './validation/messages.js';
 
 /**
  * Printing a scenario as a clean file, the form the page saves, the shrinker prints and `scenarios/` holds,

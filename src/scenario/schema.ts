@@ -22,10 +22,10 @@ export {
   MAX_WAKEUPS,
   SEED_MAX,
   SEED_MIN,
-} from './limits';
-export { parseScenario, parseScenarioJson, type ParseOptions } from './parse';
-export { wakeupRate, wakeups, type WakeupRate } from './validation/caps';
-export { serializeScenario } from './print';
-export { describeValue } from './validation/messages';
-export { ScenarioError, type ScenarioProblem } from './validation/problems';
-export { ACTION_TYPES } from './validation/scenarioSchema';
+} from './limits.js';
+export { parseScenario, parseScenarioJson, type ParseOptions } from './parse.js';
+export { wakeupRate, wakeups, type WakeupRate } from './validation/caps.js';
+export { serializeScenario } from './print.js';
+export { describeValue } from './validation/messages.js';
+export { ScenarioError, type ScenarioProblem } from './validation/problems.js';
+export { ACTION_TYPES } from './validation/scenarioSchema.js';

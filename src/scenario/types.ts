@@ -1,6 +1,6 @@
 import type * as v from 'valibot';
-import type { HazardCode, HazardName } from '../core/hazards';
-import type { MisfirePolicy } from '../core/misfire';
+import type { HazardCode, HazardName } from '../core/hazards.js';
+import type { MisfirePolicy } from '../core/misfire.js';
 import type {
   action,
   coordinatorSettings,
@@ -10,7 +10,7 @@ import type {
   misfirePolicy,
   scenarioSchema,
   serverSpec,
-} from './validation/scenarioSchema';
+} from './validation/scenarioSchema.js';
 
 /**
  * The scenario format's types, derived from its valibot schema (`validation/scenarioSchema.ts`), which is

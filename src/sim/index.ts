@@ -2,8 +2,8 @@
  * The simulator's public API: virtual time, the conductor, the server transports and the trace. The scenario
  * format is in src/scenario, the checkers in src/verify, the playground's backend in src/playground.
  */
-export { runScenario, type RunOptions } from './runScenario';
-export { RunBudgetError, defaultMaxEvents, type RunBudgetKind, type RunProgress } from './runBudget';
+export { runScenario, type RunOptions } from './runScenario.js';
+export { RunBudgetError, defaultMaxEvents, type RunBudgetKind, type RunProgress } from './runBudget.js';
 export {
   Conductor,
   type ConductorOptions,
@@ -12,7 +12,7 @@ export {
   type ProcessState,
   type HealPlan,
   type NetworkOptions,
-} from './conductor/conductor';
+} from './conductor/conductor.js';
 export {
   ServerStateFold,
   newServerState,
@@ -22,25 +22,25 @@ export {
   hasEnded,
   serverStatesOf,
   type ServerState,
-} from './trace/serverState';
-export type { RunResult, ResolvedTimings } from './runResult';
-export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace/trace';
+} from './trace/serverState.js';
+export type { RunResult, ResolvedTimings } from './runResult.js';
+export { Trace, traceToJson, type TraceEntry, type TraceBody, type TraceStamp } from './trace/trace.js';
 export {
   inThreadTransport,
   ServerHost,
   type ServerTransport,
   type TransportFactory,
-} from './server/transport';
+} from './server/transport.js';
 export {
   workerTransport,
   type SpawnedWorker,
   type PortEndpoint,
   type ToServerWorker,
   type FromServerWorker,
-} from './server/workerTransport';
-export type { ServerConfig, ToServer, FromServer, Command } from './server/protocol';
-export { ServerRuntime } from './server/serverRuntime';
-export { VirtualTime, DEFAULT_EPOCH_MS, type TimerBatch, type TimerCallback } from './time/virtualTime';
-export { serverClock, type ServerClock } from './time/serverClock';
-export { databaseClock, type DatabaseClock } from './time/databaseClock';
-export { SeededEntropy, deriveSeed } from './seededEntropy';
+} from './server/workerTransport.js';
+export type { ServerConfig, ToServer, FromServer, Command } from './server/protocol.js';
+export { ServerRuntime } from './server/serverRuntime.js';
+export { VirtualTime, DEFAULT_EPOCH_MS, type TimerBatch, type TimerCallback } from './time/virtualTime.js';
+export { serverClock, type ServerClock } from './time/serverClock.js';
+export { databaseClock, type DatabaseClock } from './time/databaseClock.js';
+export { SeededEntropy, deriveSeed } from './seededEntropy.js';

@@ -1,5 +1,5 @@
-import { cronGapMs, wakeupRate, wakeups } from '../scenario/validation/caps';
-import type { Scenario } from '../scenario/types';
+import { cronGapMs, wakeupRate, wakeups } from '../scenario/validation/caps.js';
+import type { Scenario } from '../scenario/types.js';
 
 /**
  * Every run has a budget, so that no input makes it run on for hours: a number of trace entries

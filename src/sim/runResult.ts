@@ -1,6 +1,6 @@
-import type { Row } from '../core/ports';
-import type { Scenario } from '../scenario/types';
-import type { TraceEntry } from './trace/trace';
+import type { Row } from '../core/ports.js';
+import type { Scenario } from '../scenario/types.js';
+import type { TraceEntry } from './trace/trace.js';
 
 /** The timings every server ran with, after defaults. */
 export interface ResolvedTimings {

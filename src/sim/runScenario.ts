@@ -1,8 +1,8 @@
-import { Conductor, type ConductorOptions } from './conductor/conductor';
-import { defaultMaxEvents, eventBudgetReachedIn, RunBudgetError, type RunProgress } from './runBudget';
-import type { ResolvedTimings, RunResult } from './runResult';
-import type { TraceEntry } from './trace/trace';
-import type { Scenario } from '../scenario/types';
+import { Conductor, type ConductorOptions } from './conductor/conductor.js';
+import { defaultMaxEvents, eventBudgetReachedIn, RunBudgetError, type RunProgress } from './runBudget.js';
+import type { ResolvedTimings, RunResult } from './runResult.js';
+import type { TraceEntry } from './trace/trace.js';
+import type { Scenario } from '../scenario/types.js';
 
 export interface RunOptions extends ConductorOptions {
   /** Stops the run here (ms since its start) instead of at the scenario's `durationMs`. */

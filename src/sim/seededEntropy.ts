@@ -1,5 +1,5 @@
 import { unsafeUniformIntDistribution, xoroshiro128plus, type RandomGenerator } from 'pure-rand';
-import type { Entropy } from '../core/ports';
+import type { Entropy } from '../core/ports.js';
 
 /**
  * A seed for one part of a run (a server process, say) from the run's seed and the part's name: the same

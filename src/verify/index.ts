@@ -11,8 +11,8 @@ export {
   type InvariantReport,
   type Precondition,
   type Violation,
-} from './checkers';
-export { RunChecker, invariantReducers } from './runChecker';
-export type { CheckContext, InvariantReducer, RunEnd } from './fold/reducer';
-export { toJepsenHistory, historyToEdn, type HistoryOp } from './jepsenHistory';
-export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties';
+} from './checkers/index.js';
+export { RunChecker, invariantReducers } from './runChecker.js';
+export type { CheckContext, InvariantReducer, RunEnd } from './fold/reducer.js';
+export { toJepsenHistory, historyToEdn, type HistoryOp } from './jepsenHistory.js';
+export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties.js';

@@ -1,6 +1,6 @@
-import { isEvent, isProcess } from './fold/entries';
-import { foldTrace } from './fold/runFold';
-import type { RunResult } from '../sim/runResult';
+import { isEvent, isProcess } from './fold/entries.js';
+import { foldTrace } from './fold/runFold.js';
+import type { RunResult } from '../sim/runResult.js';
 
 /**
  * A run as a Jepsen-style history (the format of Jepsen and Elle): invocations and their completions.

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
-import { checkAll, type InvariantId, type InvariantReport } from './checkers';
-import { RunChecker } from './runChecker';
-import { DEFAULT_EPOCH_MS, runScenario, type RunOptions } from '../sim';
-import type { RunResult } from '../sim/runResult';
-import type { Scenario } from '../scenario/types';
-import { serializeScenario } from '../scenario/schema';
+import { checkAll, type InvariantId, type InvariantReport } from './checkers/index.js';
+import { RunChecker } from './runChecker.js';
+import { DEFAULT_EPOCH_MS, runScenario, type RunOptions } from '../sim/index.js';
+import type { RunResult } from '../sim/runResult.js';
+import type { Scenario } from '../scenario/types.js';
+import { serializeScenario } from '../scenario/schema.js';
 
 /**
  * Reusable property helpers: run a scenario and check every invariant (I1-I6 and I8 on one run; I7, determinism,

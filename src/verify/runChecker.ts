@@ -1,14 +1,14 @@
-import type { Scenario } from '../scenario/types';
-import type { ResolvedTimings } from '../sim/runResult';
-import { CronExactlyOnce } from './checkers/cronExactlyOnce';
-import { ExactlyOnceClaim } from './checkers/exactlyOnceClaim';
-import { FailoverBound } from './checkers/failoverBound';
-import { GracefulHandover } from './checkers/gracefulHandover';
-import { LeadershipLiveness } from './checkers/leadershipLiveness';
-import { NothingLost } from './checkers/nothingLost';
-import { OneLeaderPerTerm } from './checkers/oneLeaderPerTerm';
-import { FoldRunner } from './fold/foldRunner';
-import type { InvariantReducer } from './fold/reducer';
+import type { Scenario } from '../scenario/types.js';
+import type { ResolvedTimings } from '../sim/runResult.js';
+import { CronExactlyOnce } from './checkers/cronExactlyOnce.js';
+import { ExactlyOnceClaim } from './checkers/exactlyOnceClaim.js';
+import { FailoverBound } from './checkers/failoverBound.js';
+import { GracefulHandover } from './checkers/gracefulHandover.js';
+import { LeadershipLiveness } from './checkers/leadershipLiveness.js';
+import { NothingLost } from './checkers/nothingLost.js';
+import { OneLeaderPerTerm } from './checkers/oneLeaderPerTerm.js';
+import { FoldRunner } from './fold/foldRunner.js';
+import type { InvariantReducer } from './fold/reducer.js';
 
 /** The reducers of I1-I6 and I8, fresh, in invariant order (I7, determinism, needs two runs). */
 export function invariantReducers(): InvariantReducer[] {

@@ -1,6 +1,6 @@
-import type { ClaimedJob } from '../jobSource';
-import type { JsonObject } from '../json';
-import type { RowOf } from './sql/statement';
+import type { ClaimedJob } from '../jobSource.js';
+import type { JsonObject } from '../json.js';
+import type { RowOf } from './sql/statement.js';
 
 /** A job held through the shared table: a claim (with its token), or under hazard H8 a deleted row's copy. */
 export interface DatabaseClaim extends ClaimedJob {

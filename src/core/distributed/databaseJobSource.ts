@@ -1,13 +1,13 @@
-import { describeError } from '../errors';
-import type { Emitter } from '../events';
-import type { Hazards } from '../hazards';
-import type { ClaimedJob, JobSource, TakeResult } from '../jobSource';
-import type { Clock, Database, Entropy, Transaction } from '../ports';
-import { Sleeper } from '../sleeper';
-import { parseParams, toClaim, type DatabaseClaim } from './claimRows';
-import { insertFailedCopy, insertReleasedCopy, takeByDeleting } from './deleteOnClaim';
-import type { Locked } from './serverLock';
-import { SELECT_DB_NOW } from './sql/clockSql';
+import { describeError } from '../errors.js';
+import type { Emitter } from '../events.js';
+import type { Hazards } from '../hazards.js';
+import type { ClaimedJob, JobSource, TakeResult } from '../jobSource.js';
+import type { Clock, Database, Entropy, Transaction } from '../ports.js';
+import { Sleeper } from '../sleeper.js';
+import { parseParams, toClaim, type DatabaseClaim } from './claimRows.js';
+import { insertFailedCopy, insertReleasedCopy, takeByDeleting } from './deleteOnClaim.js';
+import type { Locked } from './serverLock.js';
+import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
   CLAIM_ORDER,
   claimDue,
@@ -21,9 +21,9 @@ import {
   SELECT_EXPIRED_CLAIMS,
   SELECT_NEXT_DUE,
   type ClaimOrder,
-} from './sql/distributedJobsSql';
-import { queryRows, runStatement } from './sql/statement';
-import { CHANNELS } from './sql/tables';
+} from './sql/distributedJobsSql.js';
+import { queryRows, runStatement } from './sql/statement.js';
+import { CHANNELS } from './sql/tables.js';
 
 /** Notified whenever the shared table gains due work. */
 export const JOBS_CHANNEL = CHANNELS.jobs;

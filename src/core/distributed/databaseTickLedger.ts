@@ -1,21 +1,21 @@
-import type { Emitter } from '../events';
-import type { CompiledSchedule, JobRegistry } from '../job';
-import { cronOf } from '../memoryTickLedger';
-import { planTicks } from '../misfire';
-import type { TickLedger } from '../tickLedger';
-import { JOBS_CHANNEL } from './databaseJobSource';
-import { asFenced } from './fencing';
-import type { Locked } from './serverLock';
-import { SELECT_DB_NOW } from './sql/clockSql';
+import type { Emitter } from '../events.js';
+import type { CompiledSchedule, JobRegistry } from '../job.js';
+import { cronOf } from '../memoryTickLedger.js';
+import { planTicks } from '../misfire.js';
+import type { TickLedger } from '../tickLedger.js';
+import { JOBS_CHANNEL } from './databaseJobSource.js';
+import { asFenced } from './fencing.js';
+import type { Locked } from './serverLock.js';
+import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
   ADVANCE_SCHEDULE_CURSOR,
   INSERT_FIRED_TICK,
   INSERT_SCHEDULE_CURSOR,
   SELECT_FIRED_TICK,
   SELECT_SCHEDULE_CURSOR,
-} from './sql/cronTicksSql';
-import { INSERT_TICK_JOB } from './sql/distributedJobsSql';
-import { queryRows, runStatement } from './sql/statement';
+} from './sql/cronTicksSql.js';
+import { INSERT_TICK_JOB } from './sql/distributedJobsSql.js';
+import { queryRows, runStatement } from './sql/statement.js';
 
 /**
  * Cron ticks decided on the database's clock and recorded in the database, one transaction per look:

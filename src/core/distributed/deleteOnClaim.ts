@@ -1,13 +1,13 @@
-import type { SqlExecutor, Transaction } from '../ports';
-import { parseParams, toClaim, type DatabaseClaim } from './claimRows';
-import { SELECT_DB_NOW } from './sql/clockSql';
+import type { SqlExecutor, Transaction } from '../ports.js';
+import { parseParams, toClaim, type DatabaseClaim } from './claimRows.js';
+import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
   deleteDue,
   INSERT_FAILED_COPY,
   INSERT_RELEASED_COPY,
   type ClaimOrder,
-} from './sql/distributedJobsSql';
-import { queryRows, runStatement } from './sql/statement';
+} from './sql/distributedJobsSql.js';
+import { queryRows, runStatement } from './sql/statement.js';
 
 /**
  * Hazard H8, the reference's take: due rows are deleted as they are claimed, so nothing remains of a job

@@ -1,4 +1,4 @@
-import type { Hazards } from '../hazards';
+import type { Hazards } from '../hazards.js';
 
 /**
  * Fencing (Kleppmann's fencing token): every write a leader makes as leader carries its term, and the

@@ -1,12 +1,12 @@
-import { describeError } from '../errors';
-import type { Emitter } from '../events';
-import type { Hazards } from '../hazards';
-import type { Clock, Database } from '../ports';
-import { Sleeper } from '../sleeper';
-import { isFenced } from './fencing';
-import { EXACT_LEASE, WHOLE_SECOND_LEASE } from './leaseArithmetic';
-import type { Locked } from './serverLock';
-import { SELECT_DB_NOW } from './sql/clockSql';
+import { describeError } from '../errors.js';
+import type { Emitter } from '../events.js';
+import type { Hazards } from '../hazards.js';
+import type { Clock, Database } from '../ports.js';
+import { Sleeper } from '../sleeper.js';
+import { isFenced } from './fencing.js';
+import { EXACT_LEASE, WHOLE_SECOND_LEASE } from './leaseArithmetic.js';
+import type { Locked } from './serverLock.js';
+import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
   insertFirstLease,
   RELEASE_LEASE,
@@ -17,9 +17,9 @@ import {
   SELECT_LEASE,
   takeOverLease,
   type HeartbeatExpression,
-} from './sql/leaseSql';
-import { queryRows, runStatement } from './sql/statement';
-import { CHANNELS } from './sql/tables';
+} from './sql/leaseSql.js';
+import { queryRows, runStatement } from './sql/statement.js';
+import { CHANNELS } from './sql/tables.js';
 
 export const LEADER_CHANNEL = CHANNELS.leader;
 

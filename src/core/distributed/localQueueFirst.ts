@@ -1,6 +1,6 @@
-import type { ClaimedJob, JobSource, TakeResult } from '../jobSource';
-import type { JsonObject } from '../json';
-import type { LocalJobSource } from '../localJobSource';
+import type { ClaimedJob, JobSource, TakeResult } from '../jobSource.js';
+import type { JsonObject } from '../json.js';
+import type { LocalJobSource } from '../localJobSource.js';
 
 /**
  * Hazard H10, the reference's per-server queue in front of the shared table: jobs enqueued on a server

@@ -1,5 +1,5 @@
-import type { Database, Transaction } from '../ports';
-import { FENCE_TRIGGERS } from './fencing';
+import type { Database, Transaction } from '../ports.js';
+import { FENCE_TRIGGERS } from './fencing.js';
 import {
   CREATE_DISTRIBUTED_JOBS,
   CREATE_DISTRIBUTED_JOBS_CLAIMS_INDEX,
@@ -10,8 +10,8 @@ import {
   CREATE_LEAD_JOB_COORDINATORS,
   RECORD_MIGRATION,
   SELECT_APPLIED_MIGRATIONS,
-} from './sql/schemaSql';
-import { queryRows, runStatement } from './sql/statement';
+} from './sql/schemaSql.js';
+import { queryRows, runStatement } from './sql/statement.js';
 
 /**
  * The distributed mode's schema, as numbered migrations. Each runs once per database, inside the

@@ -1,4 +1,4 @@
-import type { Database, Transaction } from '../ports';
+import type { Database, Transaction } from '../ports.js';
 
 export type Locked = <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>;
 

@@ -1,5 +1,5 @@
-import type { MisfirePolicy } from '../../core/misfire';
-import type { HazardList } from '../types';
+import type { MisfirePolicy } from '../../core/misfire.js';
+import type { HazardList } from '../types.js';
 
 /**
  * What a property suite can ask of the scenario generator, the defaults it gets otherwise, and the few fixed

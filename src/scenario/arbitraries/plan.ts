@@ -6,7 +6,7 @@ import {
   type Range,
   type Resolved,
   type ScenarioArbitraryOptions,
-} from './options';
+} from './options.js';
 
 /**
  * The plan: what fast-check actually draws and shrinks. Every part is an independent record whose numbers

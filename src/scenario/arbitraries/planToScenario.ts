@@ -1,6 +1,6 @@
-import { SCENARIO_VERSION, type Action, type JobModel, type Scenario, type ServerSpec } from '../types';
-import { resolve, RESTART_AFTER_STOP_MS, SERVER_IDS, type ScenarioArbitraryOptions } from './options';
-import type { ScenarioPlan } from './plan';
+import { SCENARIO_VERSION, type Action, type JobModel, type Scenario, type ServerSpec } from '../types.js';
+import { resolve, RESTART_AFTER_STOP_MS, SERVER_IDS, type ScenarioArbitraryOptions } from './options.js';
+import type { ScenarioPlan } from './plan.js';
 
 /**
  * From plan to scenario: expands each episode into its actions (a pause and its resume, a crash and its

@@ -1,4 +1,4 @@
-import { FAULT_KINDS, type FaultKind, type ScenarioArbitraryOptions } from './options';
+import { FAULT_KINDS, type FaultKind, type ScenarioArbitraryOptions } from './options.js';
 
 /** Named mixes of faults, for the invariant suites and the soak. */
 

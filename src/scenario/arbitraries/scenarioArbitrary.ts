@@ -1,8 +1,8 @@
 import type fc from 'fast-check';
-import type { Scenario } from '../types';
-import type { ScenarioArbitraryOptions } from './options';
-import { planArbitrary } from './plan';
-import { planToScenario } from './planToScenario';
+import type { Scenario } from '../types.js';
+import type { ScenarioArbitraryOptions } from './options.js';
+import { planArbitrary } from './plan.js';
+import { planToScenario } from './planToScenario.js';
 
 /**
  * fast-check arbitraries that draw whole scenarios (the format of ../types.ts) for the property suites.
@@ -57,7 +57,7 @@ export {
   type FaultKind,
   type Range,
   type ScenarioArbitraryOptions,
-} from './options';
-export { planArbitrary, type Episode, type PlannedServer, type ScenarioPlan } from './plan';
-export { planToScenario } from './planToScenario';
-export { FAULT_PROFILES, onlyFaults, PROFILE_DESCRIPTIONS, type FaultProfile } from './profiles';
+} from './options.js';
+export { planArbitrary, type Episode, type PlannedServer, type ScenarioPlan } from './plan.js';
+export { planToScenario } from './planToScenario.js';
+export { FAULT_PROFILES, onlyFaults, PROFILE_DESCRIPTIONS, type FaultProfile } from './profiles.js';

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import type { JsonObject } from '../../core/json';
-import { ID_PATTERN } from '../limits';
+import type { JsonObject } from '../../core/json.js';
+import { ID_PATTERN } from '../limits.js';
 import {
   described,
   describeValue,
@@ -9,7 +9,7 @@ import {
   isPlainObject,
   quoteList,
   type Message,
-} from './messages';
+} from './messages.js';
 
 /**
  * The valibot building blocks the scenario schema is made of. Each one states its range in the words its

@@ -1,5 +1,5 @@
-import { CronExpression } from '../../core/cron';
-import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
+import { CronExpression } from '../../core/cron.js';
+import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults.js';
 import {
   MAX_ACTIONS,
   MAX_CRON_CHARS,
@@ -8,9 +8,9 @@ import {
   MAX_SCHEDULES,
   MAX_SERVERS,
   MAX_WAKEUPS,
-} from '../limits';
-import { isPlainObject } from './messages';
-import type { ScenarioProblem } from './problems';
+} from '../limits.js';
+import { isPlainObject } from './messages.js';
+import type { ScenarioProblem } from './problems.js';
 
 /**
  * The caps on what a scenario may cost (`limits.ts`), in two parts: the lists' lengths, checked before

@@ -1,7 +1,7 @@
-import { CronExpression, quoteCron } from '../../core/cron';
-import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
-import { findNonJson, type JsonObject } from '../../core/json';
-import { scheduleKey } from '../../core/scheduleKey';
+import { CronExpression, quoteCron } from '../../core/cron.js';
+import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults.js';
+import { findNonJson, type JsonObject } from '../../core/json.js';
+import { scheduleKey } from '../../core/scheduleKey.js';
 import {
   ID_PATTERN,
   MAX_CRON_CHARS,
@@ -13,11 +13,11 @@ import {
   MAX_SERVERS,
   MAX_TOTAL_JOBS,
   MAX_TOTAL_PARAMS_CHARS,
-} from '../limits';
-import { eventBudgetProblem } from './caps';
-import { describeValue, isPlainObject } from './messages';
-import type { ScenarioProblem } from './problems';
-import { isTimeZone } from './scenarioSchema';
+} from '../limits.js';
+import { eventBudgetProblem } from './caps.js';
+import { describeValue, isPlainObject } from './messages.js';
+import type { ScenarioProblem } from './problems.js';
+import { isTimeZone } from './scenarioSchema.js';
 
 /**
  * The second pass of checking a scenario: what refers to what (server ids, job names, times within the run,

@@ -1,5 +1,5 @@
 import type * as v from 'valibot';
-import { KEY_ORDER } from '../keyOrder';
+import { KEY_ORDER } from '../keyOrder.js';
 
 /** More than this many problems in one file are counted, not listed: the first ones are usually the cause. */
 const MAX_PROBLEMS_LISTED = 30;

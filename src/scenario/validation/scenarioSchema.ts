@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { quoteCron } from '../../core/cron';
-import { HAZARDS, type HazardCode, type HazardName } from '../../core/hazards';
+import { quoteCron } from '../../core/cron.js';
+import { HAZARDS, type HazardCode, type HazardName } from '../../core/hazards.js';
 import {
   DAY,
   HOUR,
@@ -11,10 +11,10 @@ import {
   MAX_OFFSET_MS,
   SEED_MAX,
   SEED_MIN,
-} from '../limits';
-import { SCENARIO_VERSION } from '../types';
-import { decimal, flag, id, jsonObject, list, oneOf, record, strict, text, wholeNumber } from './blocks';
-import { described, describeValue, expecting, isPlainObject, quoteList } from './messages';
+} from '../limits.js';
+import { SCENARIO_VERSION } from '../types.js';
+import { decimal, flag, id, jsonObject, list, oneOf, record, strict, text, wholeNumber } from './blocks.js';
+import { described, describeValue, expecting, isPlainObject, quoteList } from './messages.js';
 
 /**
  * The shape of a scenario file, and the one definition of the format: `types.ts` derives the TypeScript

@@ -1,26 +1,26 @@
-import type { CancelTimer } from '../../core/ports';
-import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults';
+import type { CancelTimer } from '../../core/ports.js';
+import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults.js';
 import type { SqlJsStatic } from 'sql.js';
-import { SharedSqlJsDatabase } from '../../db';
-import type { Action, ActionBody, Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../runResult';
-import { inThreadTransport, type TransportFactory } from '../server/transport';
-import { databaseClock, type DatabaseClock } from '../time/databaseClock';
-import { DEFAULT_EPOCH_MS, VirtualTime } from '../time/virtualTime';
-import type { ServerSnapshot } from '../trace/serverState';
-import type { Trace } from '../trace/trace';
-import { isFault } from '../../scenario/faultActions';
-import { EventBudgetReached } from '../runBudget';
-import { Faults, type HealPlan } from './faults';
-import { Hosts } from './hosts';
-import { Network, networkOptions } from './network';
-import { Observation, type ClusterSnapshot } from './observation';
-import { Processes } from './processes';
+import { SharedSqlJsDatabase } from '../../db/index.js';
+import type { Action, ActionBody, Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../runResult.js';
+import { inThreadTransport, type TransportFactory } from '../server/transport.js';
+import { databaseClock, type DatabaseClock } from '../time/databaseClock.js';
+import { DEFAULT_EPOCH_MS, VirtualTime } from '../time/virtualTime.js';
+import type { ServerSnapshot } from '../trace/serverState.js';
+import type { Trace } from '../trace/trace.js';
+import { isFault } from '../../scenario/faultActions.js';
+import { EventBudgetReached } from '../runBudget.js';
+import { Faults, type HealPlan } from './faults.js';
+import { Hosts } from './hosts.js';
+import { Network, networkOptions } from './network.js';
+import { Observation, type ClusterSnapshot } from './observation.js';
+import { Processes } from './processes.js';
 
-export type { ProcessState, ServerSnapshot } from '../trace/serverState';
-export type { ClusterSnapshot } from './observation';
-export type { HealPlan } from './faults';
-export type { NetworkOptions } from './network';
+export type { ProcessState, ServerSnapshot } from '../trace/serverState.js';
+export type { ClusterSnapshot } from './observation.js';
+export type { HealPlan } from './faults.js';
+export type { NetworkOptions } from './network.js';
 
 export interface ConductorOptions {
   /** Overrides the scenario's seed. */

@@ -1,12 +1,12 @@
-import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job';
-import type { FaultAction } from '../../scenario/faultActions';
-import type { Action, ActionBody, JobModel, Scenario } from '../../scenario/types';
-import type { ResolvedTimings } from '../runResult';
-import type { DatabaseClock } from '../time/databaseClock';
-import type { VirtualTime } from '../time/virtualTime';
-import type { Host, Hosts } from './hosts';
-import type { Network } from './network';
-import type { Processes } from './processes';
+import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job.js';
+import type { FaultAction } from '../../scenario/faultActions.js';
+import type { Action, ActionBody, JobModel, Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings } from '../runResult.js';
+import type { DatabaseClock } from '../time/databaseClock.js';
+import type { VirtualTime } from '../time/virtualTime.js';
+import type { Host, Hosts } from './hosts.js';
+import type { Network } from './network.js';
+import type { Processes } from './processes.js';
 
 /** What heal() would do now: the actions to apply, and the servers to restart once their stop is over. */
 export interface HealPlan {

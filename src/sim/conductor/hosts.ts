@@ -1,8 +1,8 @@
-import type { HazardList, ServerSpec } from '../../scenario/types';
-import type { ServerTransport } from '../server/transport';
-import type { ServerClock } from '../time/serverClock';
-import type { ServerState } from '../trace/serverState';
-import type { ServerLink } from './network';
+import type { HazardList, ServerSpec } from '../../scenario/types.js';
+import type { ServerTransport } from '../server/transport.js';
+import type { ServerClock } from '../time/serverClock.js';
+import type { ServerState } from '../trace/serverState.js';
+import type { ServerLink } from './network.js';
 
 /**
  * The conductor's side of one server id, shared by its four parts: what the trace tells of the server

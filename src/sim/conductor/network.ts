@@ -1,10 +1,10 @@
-import type { CancelTimer, Row, Transaction } from '../../core/ports';
-import type { SqlJsConnection } from '../../db';
-import { DEFAULT_LATENCY_MS, type Scenario } from '../../scenario/types';
-import { toWireError, type FromServer, type ToServer } from '../server/protocol';
-import { deriveSeed, SeededEntropy } from '../seededEntropy';
-import type { VirtualTime } from '../time/virtualTime';
-import type { Host } from './hosts';
+import type { CancelTimer, Row, Transaction } from '../../core/ports.js';
+import type { SqlJsConnection } from '../../db/index.js';
+import { DEFAULT_LATENCY_MS, type Scenario } from '../../scenario/types.js';
+import { toWireError, type FromServer, type ToServer } from '../server/protocol.js';
+import { deriveSeed, SeededEntropy } from '../seededEntropy.js';
+import type { VirtualTime } from '../time/virtualTime.js';
+import type { Host } from './hosts.js';
 
 /**
  * Every knob of the simulated network in one record, seeded, after TigerBeetle's packet simulator: the

@@ -1,23 +1,23 @@
-import type { Row } from '../../core/ports';
+import type { Row } from '../../core/ports.js';
 import {
   DISTRIBUTED_JOBS,
   JOB_CRON_TICKS,
   JOB_SCHEDULES,
   LEAD_JOB_COORDINATORS,
-} from '../../core/distributed/sql/tables';
+} from '../../core/distributed/sql/tables.js';
 
 const JOBS = DISTRIBUTED_JOBS.table;
 const JOB = DISTRIBUTED_JOBS.columns;
-import type { SharedSqlJsDatabase } from '../../db';
-import type { DatabaseEvent } from '../../db/events';
-import type { Scenario } from '../../scenario/types';
-import type { FromServer } from '../server/protocol';
-import type { ResolvedTimings, RunResult } from '../runResult';
-import type { DatabaseClock } from '../time/databaseClock';
-import type { VirtualTime } from '../time/virtualTime';
-import { applyCoordinatorEvent, serverSnapshot, type ServerSnapshot } from '../trace/serverState';
-import { Trace, type TraceBody } from '../trace/trace';
-import type { Host, Hosts } from './hosts';
+import type { SharedSqlJsDatabase } from '../../db/index.js';
+import type { DatabaseEvent } from '../../db/events.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { FromServer } from '../server/protocol.js';
+import type { ResolvedTimings, RunResult } from '../runResult.js';
+import type { DatabaseClock } from '../time/databaseClock.js';
+import type { VirtualTime } from '../time/virtualTime.js';
+import { applyCoordinatorEvent, serverSnapshot, type ServerSnapshot } from '../trace/serverState.js';
+import { Trace, type TraceBody } from '../trace/trace.js';
+import type { Host, Hosts } from './hosts.js';
 
 export interface ClusterSnapshot {
   /** Virtual ms since the start of the run. */

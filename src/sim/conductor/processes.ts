@@ -1,14 +1,14 @@
-import type { SharedSqlJsDatabase } from '../../db';
-import type { ActionBody, HazardList, JobModel, Scenario, ServerSpec } from '../../scenario/types';
-import type { Command, FromServer, ServerConfig } from '../server/protocol';
-import type { TransportFactory } from '../server/transport';
-import { deriveSeed } from '../seededEntropy';
-import { serverClock } from '../time/serverClock';
-import { DEFAULT_EPOCH_MS, type VirtualTime } from '../time/virtualTime';
-import { endProcess as endState, hasEnded, newServerState } from '../trace/serverState';
-import type { Host, Hosts } from './hosts';
-import { newLink, type Network } from './network';
-import type { Observation } from './observation';
+import type { SharedSqlJsDatabase } from '../../db/index.js';
+import type { ActionBody, HazardList, JobModel, Scenario, ServerSpec } from '../../scenario/types.js';
+import type { Command, FromServer, ServerConfig } from '../server/protocol.js';
+import type { TransportFactory } from '../server/transport.js';
+import { deriveSeed } from '../seededEntropy.js';
+import { serverClock } from '../time/serverClock.js';
+import { DEFAULT_EPOCH_MS, type VirtualTime } from '../time/virtualTime.js';
+import { endProcess as endState, hasEnded, newServerState } from '../trace/serverState.js';
+import type { Host, Hosts } from './hosts.js';
+import { newLink, type Network } from './network.js';
+import type { Observation } from './observation.js';
 
 /** The actions about what the servers run rather than about faults. */
 export type WorkloadAction = Extract<

@@ -1,7 +1,7 @@
-import type { CoordinatorEvent } from '../../core/events';
-import type { JsonObject } from '../../core/json';
-import type { Row, SqlParams } from '../../core/ports';
-import type { CoordinatorSettings, HazardList, JobModel } from '../../scenario/types';
+import type { CoordinatorEvent } from '../../core/events.js';
+import type { JsonObject } from '../../core/json.js';
+import type { Row, SqlParams } from '../../core/ports.js';
+import type { CoordinatorSettings, HazardList, JobModel } from '../../scenario/types.js';
 
 /**
  * The messages between the conductor and one simulated server.

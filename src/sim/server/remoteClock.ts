@@ -1,5 +1,5 @@
-import type { CancelTimer, Clock } from '../../core/ports';
-import type { FromServer } from './protocol';
+import type { CancelTimer, Clock } from '../../core/ports.js';
+import type { FromServer } from './protocol.js';
 
 /**
  * A server's clock inside the server process. It cannot ask the conductor the time synchronously, so it

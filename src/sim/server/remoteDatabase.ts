@@ -1,5 +1,5 @@
-import type { Database, Row, SqlParams, Transaction } from '../../core/ports';
-import { fromWireError, type FromServer, type ToServer } from './protocol';
+import type { Database, Row, SqlParams, Transaction } from '../../core/ports.js';
+import { fromWireError, type FromServer, type ToServer } from './protocol.js';
 
 type Pending = { resolve: (value: { rows: Row[]; changes: number }) => void; reject: (error: Error) => void };
 

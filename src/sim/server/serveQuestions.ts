@@ -1,10 +1,10 @@
-import { toWireError } from './protocol';
+import { toWireError } from './protocol.js';
 import {
   describeQuestion,
   type FromServerWorker,
   type PortEndpoint,
   type ToServerWorker,
-} from './workerTransport';
+} from './workerTransport.js';
 
 /**
  * The worker's side of the port (workers/server.worker.ts): answers the conductor's questions one at a

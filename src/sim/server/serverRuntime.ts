@@ -1,12 +1,12 @@
-import { DistributedJobCoordinator } from '../../core/distributed/distributedJobCoordinator';
-import { SingleServerJobCoordinator, type JobCoordinator } from '../../core/jobCoordinator';
-import type { CoordinatorEvent } from '../../core/events';
-import type { Command, FromServer, ServerConfig, ToServer } from './protocol';
-import { toWireError } from './protocol';
-import { RemoteClock } from './remoteClock';
-import { RemoteDatabase } from './remoteDatabase';
-import { SeededEntropy } from '../seededEntropy';
-import { simulatedJobs, type JobBehaviour } from './simulatedJobs';
+import { DistributedJobCoordinator } from '../../core/distributed/distributedJobCoordinator.js';
+import { SingleServerJobCoordinator, type JobCoordinator } from '../../core/jobCoordinator.js';
+import type { CoordinatorEvent } from '../../core/events.js';
+import type { Command, FromServer, ServerConfig, ToServer } from './protocol.js';
+import { toWireError } from './protocol.js';
+import { RemoteClock } from './remoteClock.js';
+import { RemoteDatabase } from './remoteDatabase.js';
+import { SeededEntropy } from '../seededEntropy.js';
+import { simulatedJobs, type JobBehaviour } from './simulatedJobs.js';
 
 /**
  * One simulated server process: a real coordinator from src/core, on a clock and a database that answer

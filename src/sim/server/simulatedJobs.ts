@@ -1,6 +1,6 @@
-import type { JobDefinition } from '../../core/job';
-import type { Entropy } from '../../core/ports';
-import type { JobModel } from '../../scenario/types';
+import type { JobDefinition } from '../../core/job.js';
+import type { Entropy } from '../../core/ports.js';
+import type { JobModel } from '../../scenario/types.js';
 
 /** The knobs of a simulated job that can change while the run goes on. */
 export interface JobBehaviour {

@@ -1,6 +1,6 @@
-import type { FromServer, ServerConfig, ToServer } from './protocol';
-import { ServerRuntime } from './serverRuntime';
-import { settle } from '../time/settle';
+import type { FromServer, ServerConfig, ToServer } from './protocol.js';
+import { ServerRuntime } from './serverRuntime.js';
+import { settle } from '../time/settle.js';
 
 /** How the conductor reaches one server process. */
 export interface ServerTransport {

@@ -1,6 +1,6 @@
-import type { FromServer, ServerConfig, ToServer, WireError } from './protocol';
-import { fromWireError } from './protocol';
-import type { TransportFactory } from './transport';
+import type { FromServer, ServerConfig, ToServer, WireError } from './protocol.js';
+import { fromWireError } from './protocol.js';
+import type { TransportFactory } from './transport.js';
 
 /**
  * What crosses the port between the conductor and a server's worker (workers/server.worker.ts). A plain

@@ -1,5 +1,5 @@
-import type { Clock } from '../../core/ports';
-import type { VirtualTime } from './virtualTime';
+import type { Clock } from '../../core/ports.js';
+import type { VirtualTime } from './virtualTime.js';
 
 /** The database's clock: virtual time plus a skew. Timers are plain virtual durations. */
 export interface DatabaseClock extends Clock {

@@ -1,5 +1,5 @@
-import type { CancelTimer, Clock } from '../../core/ports';
-import type { VirtualTime } from './virtualTime';
+import type { CancelTimer, Clock } from '../../core/ports.js';
+import type { VirtualTime } from './virtualTime.js';
 
 /** A server's clock: virtual time, scaled by a drift rate, plus an offset. */
 export interface ServerClock extends Clock {

@@ -12,14 +12,14 @@
  * scheduling API the simulation uses is the barrier in `./settle`.
  */
 
-import type { CancelTimer, Clock } from '../../core/ports';
-import { settle } from './settle';
-import { TimerQueue, type TimerBatch, type TimerCallback, type TimerEntry } from './timerQueue';
+import type { CancelTimer, Clock } from '../../core/ports.js';
+import { settle } from './settle.js';
+import { TimerQueue, type TimerBatch, type TimerCallback, type TimerEntry } from './timerQueue.js';
 
-export type { TimerBatch, TimerCallback } from './timerQueue';
+export type { TimerBatch, TimerCallback } from './timerQueue.js';
 // The derived clocks have files of their own; they stay importable from here.
-export { serverClock, type ServerClock } from './serverClock';
-export { databaseClock, type DatabaseClock } from './databaseClock';
+export { serverClock, type ServerClock } from './serverClock.js';
+export { databaseClock, type DatabaseClock } from './databaseClock.js';
 
 /** `Date.UTC(2026, 0, 1)`, written as a literal because `src/sim` may not touch `Date`. */
 export const DEFAULT_EPOCH_MS = 1_767_225_600_000;

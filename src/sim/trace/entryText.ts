@@ -1,5 +1,5 @@
-import { describeAction } from '../../scenario/describeAction';
-import type { TraceEntry } from './trace';
+import { describeAction } from '../../scenario/describeAction.js';
+import type { TraceEntry } from './trace.js';
 
 /** Fields every entry has: views show them in columns of their own, so an entry's text leaves them out. */
 const STAMP = new Set(['seq', 'vt', 'db', 'server', 'term', 'type', 'source', 'local']);

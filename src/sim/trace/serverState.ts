@@ -1,6 +1,6 @@
-import type { CoordinatorEventBody } from '../../core/events';
-import type { HazardList, ServerSpec } from '../../scenario/types';
-import type { TraceEntry } from './trace';
+import type { CoordinatorEventBody } from '../../core/events.js';
+import type { HazardList, ServerSpec } from '../../scenario/types.js';
+import type { TraceEntry } from './trace.js';
 
 /**
  * The one derivation of a server's state from what its run records. The conductor keeps its mirror of each

@@ -1,6 +1,6 @@
-import type { CoordinatorEventBody } from '../../core/events';
-import type { DatabaseEvent } from '../../db/events';
-import type { Action } from '../../scenario/types';
+import type { CoordinatorEventBody } from '../../core/events.js';
+import type { DatabaseEvent } from '../../db/events.js';
+import type { Action } from '../../scenario/types.js';
 
 /**
  * One observable event of a run. Every entry carries virtual time, database time, the server it concerns

@@ -1,7 +1,7 @@
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, type EventEntry } from '../fold/entries';
-import type { RunFold } from '../fold/runFold';
-import { candidate, type Candidate } from './types';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, type EventEntry } from '../fold/entries.js';
+import type { RunFold } from '../fold/runFold.js';
+import { candidate, type Candidate } from './types.js';
 
 /** A claim of a job, from its `claimed` to its end (if any). */
 export interface Claim {

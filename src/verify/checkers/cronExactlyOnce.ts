@@ -1,16 +1,16 @@
-import { scheduleKey } from '../../core/scheduleKey';
-import { CronExpression } from '../../core/cron';
-import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire';
-import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables';
-import type { Scenario } from '../../scenario/types';
-import type { RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, num, str, type ActionEntry, type EventEntry } from '../fold/entries';
-import { checkWith } from '../fold/foldRunner';
-import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
-import type { ResolvedTimings } from '../../sim/runResult';
-import { FAILOVER_SLACK_MS } from './failoverBound';
+import { scheduleKey } from '../../core/scheduleKey.js';
+import { CronExpression } from '../../core/cron.js';
+import { DEFAULT_MISFIRE_POLICY, type MisfirePolicy } from '../../core/misfire.js';
+import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, num, str, type ActionEntry, type EventEntry } from '../fold/entries.js';
+import { checkWith } from '../fold/foldRunner.js';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
+import type { ResolvedTimings } from '../../sim/runResult.js';
+import { FAILOVER_SLACK_MS } from './failoverBound.js';
 import {
   candidate,
   listText,
@@ -18,7 +18,7 @@ import {
   skippedReport,
   type Candidate,
   type InvariantReport,
-} from './types';
+} from './types.js';
 
 /** Ticks expected between a schedule's first and last fired tick are listed up to this many. */
 const MAX_EXPECTED_TICKS = 200_000;

@@ -1,6 +1,6 @@
-import type { RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { candidate, makeReport, type InvariantReport } from './types';
+import type { RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { candidate, makeReport, type InvariantReport } from './types.js';
 
 /**
  * I7 determinism: two runs of one scenario and seed give the same trace, entry by entry as JSON lines

@@ -1,11 +1,11 @@
-import type { RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, type EventEntry } from '../fold/entries';
-import type { CheckContext, InvariantReducer } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
-import { checkWith } from '../fold/foldRunner';
-import { Overlap, tokenText, type Claim } from './claimOverlap';
-import { candidate, makeReport, type Candidate, type InvariantReport } from './types';
+import type { RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, type EventEntry } from '../fold/entries.js';
+import type { CheckContext, InvariantReducer } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
+import { checkWith } from '../fold/foldRunner.js';
+import { Overlap, tokenText, type Claim } from './claimOverlap.js';
+import { candidate, makeReport, type Candidate, type InvariantReport } from './types.js';
 
 /**
  * I1 exactly-once claim.

@@ -1,11 +1,11 @@
-import type { Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, type EventEntry } from '../fold/entries';
-import { checkWith } from '../fold/foldRunner';
-import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
-import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
+import type { Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, type EventEntry } from '../fold/entries.js';
+import { checkWith } from '../fold/foldRunner.js';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
+import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types.js';
 
 /** Slack over the bound for database latency, ms. */
 export const FAILOVER_SLACK_MS = 50;

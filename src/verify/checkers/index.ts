@@ -1,23 +1,23 @@
-import type { RunResult } from '../../sim/runResult';
-import { RunChecker } from '../runChecker';
-import { checkCronExactlyOnce } from './cronExactlyOnce';
-import { checkExactlyOnceClaim } from './exactlyOnceClaim';
-import { checkFailoverBound } from './failoverBound';
-import { checkGracefulHandover } from './gracefulHandover';
-import { checkLeadershipLiveness } from './leadershipLiveness';
-import { checkNothingLost } from './nothingLost';
-import { checkOneLeaderPerTerm } from './oneLeaderPerTerm';
-import type { InvariantReport } from './types';
+import type { RunResult } from '../../sim/runResult.js';
+import { RunChecker } from '../runChecker.js';
+import { checkCronExactlyOnce } from './cronExactlyOnce.js';
+import { checkExactlyOnceClaim } from './exactlyOnceClaim.js';
+import { checkFailoverBound } from './failoverBound.js';
+import { checkGracefulHandover } from './gracefulHandover.js';
+import { checkLeadershipLiveness } from './leadershipLiveness.js';
+import { checkNothingLost } from './nothingLost.js';
+import { checkOneLeaderPerTerm } from './oneLeaderPerTerm.js';
+import type { InvariantReport } from './types.js';
 
-export { checkCronExactlyOnce } from './cronExactlyOnce';
-export { checkDeterminism } from './determinism';
-export { checkExactlyOnceClaim } from './exactlyOnceClaim';
-export { checkFailoverBound, FAILOVER_SLACK_MS } from './failoverBound';
-export { checkGracefulHandover, HANDOVER_BOUND_MS } from './gracefulHandover';
-export { checkLeadershipLiveness } from './leadershipLiveness';
-export { checkNothingLost } from './nothingLost';
-export { checkOneLeaderPerTerm } from './oneLeaderPerTerm';
-export { TITLES, type InvariantId, type InvariantReport, type Precondition, type Violation } from './types';
+export { checkCronExactlyOnce } from './cronExactlyOnce.js';
+export { checkDeterminism } from './determinism.js';
+export { checkExactlyOnceClaim } from './exactlyOnceClaim.js';
+export { checkFailoverBound, FAILOVER_SLACK_MS } from './failoverBound.js';
+export { checkGracefulHandover, HANDOVER_BOUND_MS } from './gracefulHandover.js';
+export { checkLeadershipLiveness } from './leadershipLiveness.js';
+export { checkNothingLost } from './nothingLost.js';
+export { checkOneLeaderPerTerm } from './oneLeaderPerTerm.js';
+export { TITLES, type InvariantId, type InvariantReport, type Precondition, type Violation } from './types.js';
 
 /**
  * The checkers that judge one run, in invariant order, each on its own fold of the trace (checkAll runs

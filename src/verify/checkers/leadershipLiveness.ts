@@ -1,13 +1,13 @@
-import { isFault } from '../../scenario/faultActions';
-import type { Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, type EventEntry, type ProcessEntry, type Span } from '../fold/entries';
-import { checkWith } from '../fold/foldRunner';
-import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
-import type { StateSpan } from '../fold/serverSpans';
-import { FAILOVER_SLACK_MS } from './failoverBound';
+import { isFault } from '../../scenario/faultActions.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, type EventEntry, type ProcessEntry, type Span } from '../fold/entries.js';
+import { checkWith } from '../fold/foldRunner.js';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
+import type { StateSpan } from '../fold/serverSpans.js';
+import { FAILOVER_SLACK_MS } from './failoverBound.js';
 import {
   candidate,
   listText,
@@ -15,7 +15,7 @@ import {
   skippedReport,
   type Candidate,
   type InvariantReport,
-} from './types';
+} from './types.js';
 
 /**
  * I8 leadership liveness: once the faults end, a server that can lead does lead, within the failover

@@ -1,14 +1,14 @@
-import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job';
-import { jobNameOfScheduleKey } from '../../core/scheduleKey';
-import type { Row } from '../../core/ports';
-import { DISTRIBUTED_JOBS } from '../../core/distributed/sql/tables';
-import type { Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, num, str, type ProcessEntry } from '../fold/entries';
-import { checkWith } from '../fold/foldRunner';
-import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
+import { DEFAULT_JOB_TIMEOUT_MS } from '../../core/job.js';
+import { jobNameOfScheduleKey } from '../../core/scheduleKey.js';
+import type { Row } from '../../core/ports.js';
+import { DISTRIBUTED_JOBS } from '../../core/distributed/sql/tables.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, num, str, type ProcessEntry } from '../fold/entries.js';
+import { checkWith } from '../fold/foldRunner.js';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
 import {
   candidate,
   listText,
@@ -16,7 +16,7 @@ import {
   skippedReport,
   type Candidate,
   type InvariantReport,
-} from './types';
+} from './types.js';
 
 /**
  * I2 nothing lost, checked only on runs that healed (`healedAt` not null).

@@ -1,17 +1,17 @@
-import type { Row } from '../../core/ports';
-import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables';
-import type { Scenario } from '../../scenario/types';
-import type { RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, num, str, type EventEntry } from '../fold/entries';
-import { checkWith } from '../fold/foldRunner';
-import { LeaderTenures } from '../fold/leaderTenures';
-import { leaseOverlaps, type LeaseOverlap, type OverlapSlack } from '../fold/leaseOverlap';
-import { LeaseTimeline } from '../fold/leaseTimeline';
-import type { ResolvedTimings } from '../../sim/runResult';
-import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer';
-import type { RunFold } from '../fold/runFold';
-import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types';
+import type { Row } from '../../core/ports.js';
+import { DISTRIBUTED_JOBS, JOB_CRON_TICKS } from '../../core/distributed/sql/tables.js';
+import type { Scenario } from '../../scenario/types.js';
+import type { RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, num, str, type EventEntry } from '../fold/entries.js';
+import { checkWith } from '../fold/foldRunner.js';
+import { LeaderTenures } from '../fold/leaderTenures.js';
+import { leaseOverlaps, type LeaseOverlap, type OverlapSlack } from '../fold/leaseOverlap.js';
+import { LeaseTimeline } from '../fold/leaseTimeline.js';
+import type { ResolvedTimings } from '../../sim/runResult.js';
+import type { CheckContext, InvariantReducer, RunEnd } from '../fold/reducer.js';
+import type { RunFold } from '../fold/runFold.js';
+import { candidate, makeReport, skippedReport, type Candidate, type InvariantReport } from './types.js';
 
 /**
  * I3 one leader per term. Times are compared on virtual time, converted from the database clock where a

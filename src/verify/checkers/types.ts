@@ -1,4 +1,4 @@
-import type { TraceEntry } from '../../sim/trace/trace';
+import type { TraceEntry } from '../../sim/trace/trace.js';
 
 export type InvariantId = 'I1' | 'I2' | 'I3' | 'I4' | 'I5' | 'I6' | 'I7' | 'I8';
 

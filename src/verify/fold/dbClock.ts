@@ -1,5 +1,5 @@
-import type { TraceEntry } from '../../sim/trace/trace';
-import type { EventEntry } from './entries';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import type { EventEntry } from './entries.js';
 
 /** Differences of the database skew below this are rounding, not a change. */
 const SKEW_TOLERANCE_MS = 0.001;

@@ -1,6 +1,6 @@
-import type { CoordinatorEventBody } from '../../core/events';
-import type { Action, ActionType } from '../../scenario/types';
-import type { TraceEntry, TraceStamp } from '../../sim/trace/trace';
+import type { CoordinatorEventBody } from '../../core/events.js';
+import type { Action, ActionType } from '../../scenario/types.js';
+import type { TraceEntry, TraceStamp } from '../../sim/trace/trace.js';
 
 /** Narrowed kinds of trace entry, the guards that pick them out, and the readers of table columns. */
 

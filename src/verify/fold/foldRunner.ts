@@ -1,9 +1,9 @@
-import type { Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { TITLES, type InvariantId, type InvariantReport } from '../checkers/types';
-import type { InvariantReducer, RunEnd } from './reducer';
-import { RunFold } from './runFold';
+import type { Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { TITLES, type InvariantId, type InvariantReport } from '../checkers/types.js';
+import type { InvariantReducer, RunEnd } from './reducer.js';
+import { RunFold } from './runFold.js';
 
 /**
  * Reducers fed a run's trace as it grows, over one fold that derives what they share (RunChecker, in

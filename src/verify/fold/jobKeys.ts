@@ -1,5 +1,5 @@
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, isProcess, type EventEntry } from './entries';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, isProcess, type EventEntry } from './entries.js';
 
 /**
  * Which job each job event is about, entry by entry: the database id, or `id@server` (`#generation` after

@@ -1,7 +1,7 @@
-import type { ServerSpec } from '../../scenario/types';
-import { isLeading, ServerStateFold, type ServerState } from '../../sim/trace/serverState';
-import type { TraceEntry } from '../../sim/trace/trace';
-import type { Span } from './entries';
+import type { ServerSpec } from '../../scenario/types.js';
+import { isLeading, ServerStateFold, type ServerState } from '../../sim/trace/serverState.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import type { Span } from './entries.js';
 
 /**
  * One server's leadership under one term, as its state says (ServerState `isLeading`: it holds the term

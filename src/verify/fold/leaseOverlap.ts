@@ -1,6 +1,6 @@
-import type { DbClock } from './dbClock';
-import type { LeaderTenures, Tenure } from './leaderTenures';
-import type { LeaseTimeline, LeaseWrite } from './leaseTimeline';
+import type { DbClock } from './dbClock.js';
+import type { LeaderTenures, Tenure } from './leaderTenures.js';
+import type { LeaseTimeline, LeaseWrite } from './leaseTimeline.js';
 
 /**
  * A stretch in which a server acted as leader while its leadership was not valid as the database judges

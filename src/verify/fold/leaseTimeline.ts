@@ -1,8 +1,8 @@
-import { resolveHazards } from '../../core/hazards';
-import type { HazardList, Scenario } from '../../scenario/types';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { isEvent, type EventEntry } from './entries';
-import type { RunFold } from './runFold';
+import { resolveHazards } from '../../core/hazards.js';
+import type { HazardList, Scenario } from '../../scenario/types.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { isEvent, type EventEntry } from './entries.js';
+import type { RunFold } from './runFold.js';
 
 /** The lease row (`leadJobCoordinators`) as the trace shows it: its holder, term and last heartbeat (db ms). */
 export interface LeaseRow {

@@ -1,8 +1,8 @@
-import type { Scenario } from '../../scenario/types';
-import type { ResolvedTimings, RunResult } from '../../sim/runResult';
-import type { TraceEntry } from '../../sim/trace/trace';
-import type { Candidate, InvariantId, InvariantReport } from '../checkers/types';
-import type { RunFold } from './runFold';
+import type { Scenario } from '../../scenario/types.js';
+import type { ResolvedTimings, RunResult } from '../../sim/runResult.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import type { Candidate, InvariantId, InvariantReport } from '../checkers/types.js';
+import type { RunFold } from './runFold.js';
 
 /** What a checker knows before the first entry: the run's scenario and timings, and the fold it reads. */
 export interface CheckContext {

@@ -1,11 +1,11 @@
-import type { ActionType, Scenario } from '../../scenario/types';
-import { DEFAULT_LATENCY_MS } from '../../scenario/types';
-import type { TraceEntry } from '../../sim/trace/trace';
-import { DbClock } from './dbClock';
-import { isActionEntry, isEvent, refuses, type ActionEntry, type EventEntry, type Span } from './entries';
-import { JobKeys } from './jobKeys';
-import type { ServerState } from '../../sim/trace/serverState';
-import { ServerSpans, type StateSpan } from './serverSpans';
+import type { ActionType, Scenario } from '../../scenario/types.js';
+import { DEFAULT_LATENCY_MS } from '../../scenario/types.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import { DbClock } from './dbClock.js';
+import { isActionEntry, isEvent, refuses, type ActionEntry, type EventEntry, type Span } from './entries.js';
+import { JobKeys } from './jobKeys.js';
+import type { ServerState } from '../../sim/trace/serverState.js';
+import { ServerSpans, type StateSpan } from './serverSpans.js';
 
 /**
  * The one fold over a run's trace. Entry by entry it derives what every checker needs beyond the raw

@@ -1,7 +1,7 @@
-import type { ServerSpec } from '../../scenario/types';
-import { canLead, isLeading, ServerStateFold, type ServerState } from '../../sim/trace/serverState';
-import type { TraceEntry } from '../../sim/trace/trace';
-import type { Span } from './entries';
+import type { ServerSpec } from '../../scenario/types.js';
+import { canLead, isLeading, ServerStateFold, type ServerState } from '../../sim/trace/serverState.js';
+import type { TraceEntry } from '../../sim/trace/trace.js';
+import type { Span } from './entries.js';
 
 /** A span of one server's state, with the entries that opened and closed it (null: the run's start, or open). */
 export interface StateSpan extends Span {

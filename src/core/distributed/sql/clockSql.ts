@@ -1,4 +1,4 @@
-import { statement } from './statement';
+import { statement } from './statement.js';
 
 /**
  * The database's clock, read on its own. SQL never reads the host's clock: `db_now_ms()` is the one "now"

@@ -1,4 +1,4 @@
-import { statement } from './statement';
+import { statement } from './statement.js';
 
 /**
  * Every statement on the cron tick record: `jobSchedules` (per schedule, a cursor: every tick at or

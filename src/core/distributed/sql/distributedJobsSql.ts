@@ -1,4 +1,4 @@
-import { statement } from './statement';
+import { statement } from './statement.js';
 
 /**
  * Every statement on `distributedJobs`, the shared job table: enqueueing, claiming, settling and renewing

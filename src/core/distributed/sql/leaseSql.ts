@@ -1,6 +1,6 @@
-import type { SqlValue } from '../../ports';
-import { DB_NOW } from './clockSql';
-import { statement } from './statement';
+import type { SqlValue } from '../../ports.js';
+import { DB_NOW } from './clockSql.js';
+import { statement } from './statement.js';
 
 /**
  * Every statement on `leadJobCoordinators`, the leader's lease (one row, id = 1).

@@ -1,4 +1,4 @@
-import { statement } from './statement';
+import { statement } from './statement.js';
 
 /**
  * The schema of the distributed mode: one CREATE per table and index, and the bookkeeping of the

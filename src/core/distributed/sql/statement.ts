@@ -1,4 +1,4 @@
-import type { Row, SqlExecutor, SqlValue } from '../../ports';
+import type { Row, SqlExecutor, SqlValue } from '../../ports.js';
 
 /**
  * A SQL statement with the types of its `?` parameters and of the columns it returns, so that a caller
