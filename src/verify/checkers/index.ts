@@ -17,7 +17,13 @@ export { checkGracefulHandover, HANDOVER_BOUND_MS } from './gracefulHandover.js'
 export { checkLeadershipLiveness } from './leadershipLiveness.js';
 export { checkNothingLost } from './nothingLost.js';
 export { checkOneLeaderPerTerm } from './oneLeaderPerTerm.js';
-export { TITLES, type InvariantId, type InvariantReport, type Precondition, type Violation } from './types.js';
+export {
+  TITLES,
+  type InvariantId,
+  type InvariantReport,
+  type Precondition,
+  type Violation,
+} from './types.js';
 
 /**
  * The checkers that judge one run, in invariant order, each on its own fold of the trace (checkAll runs
