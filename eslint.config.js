@@ -192,7 +192,7 @@ export default defineConfig([
             ...leaving('src/verify', ['db', 'playground', 'ui', 'cli']),
             {
               // The public API (runScenario, to run what it checks), the trace and the run's result, and no more.
-              regex: '^(\\.\\./)+sim/(?!(index|trace|runResult)(/|$|\\.ts$))',
+              regex: '^(\\.\\./)+sim/(?!(index|trace|runResult)(/|$|\\.(ts|js)$))',
               message:
                 "src/verify reads what a run recorded (src/sim/trace, src/sim/runResult) and runs scenarios through src/sim's public API; the simulator's internals are not its business (docs/architecture.md).",
             },

@@ -1,6 +1,7 @@
 import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../scenario/schema.js';
 
-export const USAGE = `Usage: npm run simulate -- <scenario.json> [options]
+export const USAGE = `Usage: coordinator-sim <scenario.json> [options]
+       (in this repository: npm run simulate -- <scenario.json> [options])
 
 Runs a scenario in the deterministic simulation, checks the invariants and prints a summary.
 
@@ -9,7 +10,10 @@ Options:
   --until T         stop the scenario at T instead of its durationMs: 90s, 10m, 1h, 1500ms or ms
   --no-heal         end right there, without the liveness phase that heals every fault first
                     (invariant I2, nothing lost, is then skipped)
-  --json            print { scenario, seed, summary, invariants } as JSON instead of text
+  --json            print the report as JSON instead of text: { schemaVersion, scenario, seed, summary,
+                    invariants, wall }, described by schemas/simulation-report.schema.json; all but
+                    wall (the wall-clock figures) is the same on every run of one scenario and seed
+  --output FILE     write the report (text, or JSON with --json) to FILE instead of stdout
   --trace FILE      also write the full trace, one entry per line, as JSON to FILE
   --history FILE    also write a Jepsen-style history (invoke/ok/fail/info operations) as EDN to FILE
   --max-events N    stop with exit 4 once the trace holds more than N entries (default: derived from
@@ -17,26 +21,31 @@ Options:
   --max-wall T      stop with exit 4 after T of wall time: 60s, 10m, 1h (default: no limit)
   --debug           print the stack of an unexpected error, not only its message
   -h, --help        show this help
+  --version         print the version of coordinator-sim
 
 Exit status: 0 every invariant passed (or was skipped), 1 an invariant failed,
-2 bad arguments or a bad scenario file, 3 the simulation itself failed (or an unexpected error),
+2 bad arguments or a bad scenario file (or an output file that cannot be written),
+3 the simulation itself failed (or an unexpected error),
 4 the run went over its budget (--max-events, --max-wall).`;
 
 export interface CliOptions {
   scenarioPath: string;
-  seed?: number;
-  untilMs?: number;
+  seed?: number | undefined;
+  untilMs?: number | undefined;
   heal: boolean;
   json: boolean;
-  tracePath?: string;
-  historyPath?: string;
-  maxEvents?: number;
-  maxWallMs?: number;
+  /** Where the report goes instead of stdout. */
+  outputPath?: string | undefined;
+  tracePath?: string | undefined;
+  historyPath?: string | undefined;
+  maxEvents?: number | undefined;
+  maxWallMs?: number | undefined;
   /** Unexpected errors are printed with their stack. */
-  debug?: boolean;
+  debug?: boolean | undefined;
 }
 
-export type ParsedArgs = { help: true } | ({ help: false } & CliOptions);
+export type ParsedArgs =
+  { help: true } | { help: false; version: true } | ({ help: false; version?: false } & CliOptions);
 
 /** A command line that cannot run; the message is one line, fit to print as is. */
 export class UsageError extends Error {
@@ -83,8 +92,16 @@ export function parseSeed(text: string): number {
   return seed;
 }
 
-const WITH_VALUE = new Set(['--seed', '--until', '--trace', '--history', '--max-events', '--max-wall']);
-const SWITCHES = new Set(['--json', '--no-heal', '--debug', '--help', '-h']);
+const WITH_VALUE = new Set([
+  '--seed',
+  '--until',
+  '--output',
+  '--trace',
+  '--history',
+  '--max-events',
+  '--max-wall',
+]);
+const SWITCHES = new Set(['--json', '--no-heal', '--debug', '--help', '-h', '--version']);
 
 /** Reads the command line (without `node` and the script); throws UsageError with a one-line message. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
@@ -107,6 +124,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
       throw new UsageError(`unknown flag ${name} (see --help)`);
     }
     if (name === '--help' || name === '-h') return { help: true };
+    if (name === '--version') return { help: false, version: true };
     if (seen.has(name)) throw new UsageError(`${name} is given twice`);
     seen.add(name);
     if (SWITCHES.has(name)) {
@@ -120,7 +138,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     values.set(name, value);
   }
   if (positional.length === 0) {
-    throw new UsageError('missing the scenario file: npm run simulate -- <scenario.json> (see --help)');
+    throw new UsageError('missing the scenario file: coordinator-sim <scenario.json> (see --help)');
   }
   if (positional.length > 1) {
     throw new UsageError(`one scenario file at a time, got ${positional.length}: ${positional.join(' ')}`);
@@ -136,6 +154,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     ...(until !== undefined && { untilMs: parseDuration(until) }),
     heal: !seen.has('--no-heal'),
     json: seen.has('--json'),
+    ...(values.has('--output') && { outputPath: values.get('--output') }),
     ...(values.has('--trace') && { tracePath: values.get('--trace') }),
     ...(values.has('--history') && { historyPath: values.get('--history') }),
     ...(maxEvents !== undefined && { maxEvents: parseMaxEvents(maxEvents) }),

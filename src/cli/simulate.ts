@@ -1,4 +1,13 @@
-import { existsSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+#!/usr/bin/env node
+import {
+  accessSync,
+  constants,
+  existsSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -8,13 +17,19 @@ import { parseScenarioJson, ScenarioError } from '../scenario/schema.js';
 import { historyToEdn, toJepsenHistory } from '../verify/jepsenHistory.js';
 import { traceToJson } from '../sim/trace/trace.js';
 import { parseArgs, USAGE, UsageError, type CliOptions } from './args.js';
+import { EXIT } from './exitCodes.js';
 import { noProgress, progressLine } from './progress.js';
+import { simulationReport } from './report.js';
 import { summarise, type InvariantReport } from './summary.js';
 import { summaryLines } from './summaryText.js';
+import { packageVersion } from './version.js';
 
-/** `npm run simulate -- <scenario.json> [--seed N] [--until 10m] [--json] [--trace out.json] [--max-events N]`. */
+/**
+ * The command `coordinator-sim <scenario.json> [options]` (`npm run simulate -- ...` in this repository):
+ * compiled to dist/cli/simulate.js it runs with plain node, as the package's bin.
+ */
 
-export const EXIT = { ok: 0, invariantFailed: 1, usage: 2, crashed: 3, overBudget: 4 } as const;
+export { EXIT };
 
 export interface Io {
   out(text: string): void;
@@ -43,6 +58,9 @@ const REFUSALS = new Set([
 ]);
 
 class Refused extends Error {}
+
+/** A file the command was asked to write and could not: exit 2, like an output folder that does not exist. */
+class OutputError extends Error {}
 
 /** Reads and checks the scenario file; every failure is a one-line (or one-block) Refused. */
 export function loadScenario(path: string): Scenario {
@@ -85,11 +103,27 @@ function stackOf(error: unknown): string {
   return inner instanceof Error && inner.stack ? `\n${inner.stack}` : '';
 }
 
+/** Refuses, before the run, an output path that cannot be written, so that a long run is not lost at its end. */
 function checkOutputPath(flag: string, path: string | undefined): void {
   if (path === undefined) return;
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) {
     throw new Refused(`${flag}: the folder ${folder} does not exist`);
+  }
+  const exists = existsSync(path);
+  if (exists && statSync(path).isDirectory()) throw new Refused(`${flag}: ${path} is a folder, not a file`);
+  try {
+    accessSync(exists ? path : folder, constants.W_OK);
+  } catch {
+    throw new Refused(`${flag}: cannot write ${path}: permission denied`);
+  }
+}
+
+function writeOutput(flag: string, path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new OutputError(`${flag}: cannot write ${path}: ${oneLine(error)}`);
   }
 }
 
@@ -126,15 +160,16 @@ async function simulate(options: CliOptions, scenario: Scenario, io: Io, engine:
   }
   const wallMs = Math.round(io.now() - startedAt);
   const reports = checkAll(result);
-  if (options.tracePath) writeFileSync(options.tracePath, traceToJson(result.trace));
-  if (options.historyPath) writeFileSync(options.historyPath, historyToEdn(toJepsenHistory(result)));
-  const context = { file: options.scenarioPath, wallMs, untilMs: options.untilMs };
-  if (options.json) {
-    const summary = summarise(result, reports, context);
-    io.out(`${JSON.stringify({ scenario, seed: result.seed, summary, invariants: reports }, null, 2)}\n`);
-  } else {
-    io.out(`${summaryLines(result, reports, context).join('\n')}\n`);
+  if (options.tracePath) writeOutput('--trace', options.tracePath, traceToJson(result.trace));
+  if (options.historyPath) {
+    writeOutput('--history', options.historyPath, historyToEdn(toJepsenHistory(result)));
   }
+  const context = { file: options.scenarioPath, wallMs, untilMs: options.untilMs };
+  const text = options.json
+    ? `${JSON.stringify(simulationReport(scenario, summarise(result, reports, context), reports, wallMs), null, 2)}\n`
+    : `${summaryLines(result, reports, context).join('\n')}\n`;
+  if (options.outputPath === undefined) io.out(text);
+  else writeOutput('--output', options.outputPath, text);
   return reports.some((report) => !report.ok && !report.skipped) ? EXIT.invariantFailed : EXIT.ok;
 }
 
@@ -159,8 +194,13 @@ export async function main(
       io.out(`${USAGE}\n`);
       return EXIT.ok;
     }
+    if (parsed.version) {
+      io.out(`${packageVersion()}\n`);
+      return EXIT.ok;
+    }
     options = parsed;
     scenario = loadScenario(options.scenarioPath);
+    checkOutputPath('--output', options.outputPath);
     checkOutputPath('--trace', options.tracePath);
     checkOutputPath('--history', options.historyPath);
   } catch (error) {
@@ -175,6 +215,10 @@ export async function main(
   } catch (error) {
     const name = error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof OutputError) {
+      io.err(`simulate: ${error.message}\n`);
+      return EXIT.usage;
+    }
     if (REFUSALS.has(name)) {
       io.err(`simulate: the scenario was refused: ${name}: ${message}\n`);
       return EXIT.usage;

@@ -9,13 +9,13 @@ export type { InvariantReport };
 
 export interface SummaryContext {
   /** Where the scenario was read from. */
-  file?: string;
+  file?: string | undefined;
   /** Wall-clock time the run took. */
-  wallMs?: number;
+  wallMs?: number | undefined;
   /** Where the scenario's faults stopped (`--until`), when not at its durationMs. */
-  untilMs?: number;
+  untilMs?: number | undefined;
   /** Virtual time at the start of the run; trace times are counted from it. */
-  startedAt?: number;
+  startedAt?: number | undefined;
 }
 
 export type LeadershipEvent =
@@ -37,10 +37,10 @@ export interface TimelineItem {
   atMs: number;
   server: string;
   event: LeadershipEvent;
-  term?: number;
+  term?: number | undefined;
   /** The term it held as leader when its process ended. */
-  wasLeading?: number;
-  detail?: string;
+  wasLeading?: number | undefined;
+  detail?: string | undefined;
 }
 
 export interface JobCounts {

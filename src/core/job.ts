@@ -38,20 +38,20 @@ export interface JobContext {
 export interface CronScheduleDefinition {
   /** 5 fields, or 6 with seconds first; evaluated in the coordinator's time zone. */
   cron: string;
-  params?: JsonObject;
+  params?: JsonObject | undefined;
   /** Overrides the coordinator's misfire policy for this schedule. */
-  misfire?: MisfirePolicy;
+  misfire?: MisfirePolicy | undefined;
 }
 
 export interface JobDefinition {
   name: string;
   run(params: JsonObject, context: JobContext): unknown;
-  schedules?: readonly CronScheduleDefinition[];
+  schedules?: readonly CronScheduleDefinition[] | undefined;
   /** Attempts before the job is kept as dead. Default 5. */
-  maxAttempts?: number;
+  maxAttempts?: number | undefined;
   /** An attempt that has not settled by then counts as failed. Default 60 s. */
-  timeoutMs?: number;
-  backoff?: Partial<BackoffPolicy>;
+  timeoutMs?: number | undefined;
+  backoff?: Partial<BackoffPolicy> | undefined;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 5;
@@ -148,12 +148,12 @@ export class JobRegistry {
   constructor(
     definitions: readonly JobDefinition[],
     options: {
-      timezone?: string;
-      misfire?: MisfirePolicy;
+      timezone?: string | undefined;
+      misfire?: MisfirePolicy | undefined;
       /** Hazard H13: keep invalid cron expressions and fail when the scheduler evaluates them. */
-      acceptBadCron?: boolean;
-      maxAttempts?: number;
-      backoff?: Partial<BackoffPolicy>;
+      acceptBadCron?: boolean | undefined;
+      maxAttempts?: number | undefined;
+      backoff?: Partial<BackoffPolicy> | undefined;
     } = {},
   ) {
     const timezone = (this.timezone = options.timezone ?? 'UTC');

@@ -27,9 +27,9 @@ export interface JobCoordinator {
   /** Starts scheduler and worker (or, distributed, election and claims). Calling it again does nothing. */
   start(): Promise<void>;
   /** Stops scheduling and claiming, lets running jobs finish within the grace period, reports the rest. */
-  stop(options?: { graceMs?: number }): Promise<StopReport>;
+  stop(options?: { graceMs?: number | undefined }): Promise<StopReport>;
   /** The seed's alias of stop(). */
-  destroy(options?: { graceMs?: number }): Promise<StopReport>;
+  destroy(options?: { graceMs?: number | undefined }): Promise<StopReport>;
   /** Adds a job to the queue; rejects at once for an unknown job or params that are not plain JSON. */
   enqueue(name: string, params?: JsonObject): Promise<string>;
   /** Exactly these hazards on from now on. */

@@ -6,7 +6,7 @@ export interface QueuedJob {
   params: JsonObject;
   /** Attempts already made: 0 for a fresh job. */
   attempts: number;
-  tickAt?: number;
+  tickAt?: number | undefined;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface JobSchedulerOptions {
    * Longest sleep between looks, so that a clock that jumps or drifts is noticed soon. The reference looks
    * every second; so do we, but we also wake exactly when the next tick is due.
    */
-  maxSleepMs?: number;
+  maxSleepMs?: number | undefined;
   /**
    * The database refused a write: this server is no longer leader. Returns whether the loop should end
    * (it should; hazard H5 keeps a deposed leader's scheduler running until its next election tick).

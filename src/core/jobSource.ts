@@ -20,7 +20,7 @@ export interface ClaimedJob {
 export interface TakeResult {
   jobs: ClaimedJob[];
   /** How long until a job that is waiting (a retry after backoff) becomes due, when the source knows. */
-  nextDueInMs?: number;
+  nextDueInMs?: number | undefined;
 }
 
 export interface JobSource {

@@ -10,9 +10,9 @@ import { InvalidOptionError } from './errors.js';
  * Ticks found in time always fire.
  */
 export type MisfirePolicy =
-  | { kind: 'skip'; thresholdMs?: number }
-  | { kind: 'fireOnce'; thresholdMs?: number }
-  | { kind: 'backfill'; limit: number; thresholdMs?: number };
+  | { kind: 'skip'; thresholdMs?: number | undefined }
+  | { kind: 'fireOnce'; thresholdMs?: number | undefined }
+  | { kind: 'backfill'; limit: number; thresholdMs?: number | undefined };
 
 export const DEFAULT_MISFIRE_POLICY: MisfirePolicy = { kind: 'backfill', limit: 100, thresholdMs: 5_000 };
 const DEFAULT_THRESHOLD_MS = 5_000;

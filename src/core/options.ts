@@ -14,21 +14,21 @@ export interface JobCoordinatorOptions {
   entropy: Entropy;
   jobs: readonly JobDefinition[];
   /** A server that only enqueues: no scheduler, no worker (the seed's `--without-jobs`). */
-  withoutJobs?: boolean;
+  withoutJobs?: boolean | undefined;
   /** Jobs run at the same time on this server. Default 4. */
-  concurrency?: number;
+  concurrency?: number | undefined;
   /** Time zone of cron expressions. Default UTC, so that a schedule means the same on every server. */
-  timezone?: string;
+  timezone?: string | undefined;
   /** What happens to cron ticks that were missed. Default: backfill the latest 100. */
-  misfire?: MisfirePolicy;
+  misfire?: MisfirePolicy | undefined;
   /** Attempts before a failing job is kept as dead, unless the job says otherwise. Default 5. */
-  maxAttempts?: number;
-  backoff?: Partial<BackoffPolicy>;
+  maxAttempts?: number | undefined;
+  backoff?: Partial<BackoffPolicy> | undefined;
   /** How long a graceful stop lets running jobs finish. Default 10 s. */
-  stopGraceMs?: number;
+  stopGraceMs?: number | undefined;
   /** The reference's weaknesses to put back on purpose. Default: none. */
-  hazards?: HazardSelection;
-  onEvent?: EventSink;
+  hazards?: HazardSelection | undefined;
+  onEvent?: EventSink | undefined;
 }
 
 export function checkRange(

@@ -22,8 +22,17 @@ export type SqlValue = number | string | null | Uint8Array;
 export type SqlParams = readonly SqlValue[];
 export type Row = Record<string, SqlValue>;
 
+/**
+ * Which SQL a database speaks. The coordinator's statements are one text each, except where the two differ
+ * (types, triggers, `FOR UPDATE SKIP LOCKED`): there a statement carries its PostgreSQL text too, and the
+ * statement helpers pick the text by the executor's dialect (`src/core/distributed/sql/statement.ts`).
+ */
+export type SqlDialect = 'sqlite' | 'postgres';
+
 /** Runs statements. A statement outside a transaction is atomic on its own. */
 export interface SqlExecutor {
+  /** The SQL this executor speaks; absent means SQLite's (sql.js, a SQLite file). */
+  readonly dialect?: SqlDialect | undefined;
   /** Runs a statement and returns its rows (also for `... RETURNING`). */
   query(sql: string, params?: SqlParams): Promise<Row[]>;
   /** Runs a statement and returns how many rows it changed. */

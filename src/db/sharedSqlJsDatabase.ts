@@ -43,17 +43,17 @@ export interface SharedSqlJsDatabaseOptions {
   /** The database's own clock: `db_now_ms()` reads it and busy timeouts are measured on it. */
   readonly clock: Clock;
   /** How long a waiter may wait for the lock, in database-clock ms. Default 10 000; `Infinity` never gives up. */
-  readonly busyTimeoutMs?: number;
+  readonly busyTimeoutMs?: number | undefined;
   /**
    * How long one `lock()` transaction may hold the lock before it is rolled back for the others, in
    * database-clock ms. Default 5 000; `Infinity` never. A stalled server holding the lock would otherwise
    * stall everyone, its successor's election included.
    */
-  readonly transactionTimeoutMs?: number;
+  readonly transactionTimeoutMs?: number | undefined;
   /** Told about lock waits, grants, releases, rollbacks, timeouts and listener errors. */
-  readonly observer?: DatabaseObserver;
+  readonly observer?: DatabaseObserver | undefined;
   /** A ready sql.js module; without it, sql.js is loaded the Node way (`loadSqlJs`). Browsers pass their own. */
-  readonly sqlJs?: SqlJsStatic;
+  readonly sqlJs?: SqlJsStatic | undefined;
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };

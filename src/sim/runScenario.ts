@@ -6,33 +6,33 @@ import type { Scenario } from '../scenario/types.js';
 
 export interface RunOptions extends ConductorOptions {
   /** Stops the run here (ms since its start) instead of at the scenario's `durationMs`. */
-  untilMs?: number;
+  untilMs?: number | undefined;
   /** Called as the run goes, with the virtual time reached and where it ends. */
-  onProgress?: (elapsedMs: number, endMs: number) => void;
+  onProgress?: ((elapsedMs: number, endMs: number) => void) | undefined;
   /**
    * After the scenario, end every fault and run the liveness phase, so that invariant I2 (nothing lost)
    * can be checked. Default true.
    */
-  heal?: boolean;
+  heal?: boolean | undefined;
   /**
    * Called as the run goes (every second of virtual time while it is given, and once at the end) with the
    * trace entries recorded since the last call and the timings every server runs with. Returning true ends
    * the run there: the result is the run so far (its trace and tables, `endedAt` the time reached,
    * `healedAt` null unless the heal had begun). A property run uses it to stop at the first violation.
    */
-  onEntries?: (entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void;
+  onEntries?: ((entries: readonly TraceEntry[], timings: ResolvedTimings) => boolean | void) | undefined;
   /**
    * The run's event budget, in trace entries: past it the run throws a RunBudgetError (deterministic: the
    * same scenario and seed stop at the same entry). Default: derived from what the scenario can cost
    * (`defaultMaxEvents` in runBudget.ts), so that only a run gone wrong reaches it.
    */
-  maxEvents?: number;
+  maxEvents?: number | undefined;
   /**
    * A wall-time budget in ms, measured with `wallClock` (both or neither: the simulation reads no clock of
    * its own). Checked between steps of a second of virtual time; past it the run throws a RunBudgetError.
    */
-  maxWallMs?: number;
-  wallClock?: () => number;
+  maxWallMs?: number | undefined;
+  wallClock?: (() => number) | undefined;
 }
 
 /** Progress is reported every this much virtual time; runs are cut into steps of it. */

@@ -17,11 +17,11 @@ export type { InvariantId };
 
 export interface CheckOptions {
   /** Invariants whose failure does not count (they are still checked and reported). */
-  ignore?: readonly InvariantId[];
+  ignore?: readonly InvariantId[] | undefined;
   /** When given, only the failure of one of these counts. */
-  only?: readonly InvariantId[];
+  only?: readonly InvariantId[] | undefined;
   /** Passed to runScenario (`heal` defaults to true there: the liveness phase runs). */
-  run?: Omit<RunOptions, 'onProgress'>;
+  run?: Omit<RunOptions, 'onProgress'> | undefined;
   /**
    * End the run as soon as a checker whose failure counts has judged a violation (those that can judge
    * one at the entry where it happens: I1, I3), and report on the run so far. It saves the rest of a
@@ -29,7 +29,7 @@ export interface CheckOptions {
    * violations are judged only at the end of a run (on the database clock, which a later skew can move),
    * and then the run goes to its end and the reports are the same as without.
    */
-  stopAtFirstViolation?: boolean;
+  stopAtFirstViolation?: boolean | undefined;
 }
 
 /** runScenario's `onEntries` hook, which early stop uses (see RunOptions in src/sim/runScenario.ts). */
@@ -156,9 +156,9 @@ export interface FoundViolation {
 
 export interface FindOptions extends CheckOptions {
   numRuns: number;
-  seed?: number;
+  seed?: number | undefined;
   /** Report the first failure as found, without shrinking it. */
-  endOnFailure?: boolean;
+  endOnFailure?: boolean | undefined;
 }
 
 /**

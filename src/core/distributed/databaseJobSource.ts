@@ -86,7 +86,7 @@ export class DatabaseJobSource implements JobSource {
   private async claim(
     tx: Transaction,
     max: number,
-  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number }> {
+  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number | undefined }> {
     const { serverId, claimLeaseMs, entropy, events } = this.options;
     const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
     await this.reclaimExpired(tx, now);

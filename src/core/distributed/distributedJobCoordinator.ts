@@ -27,13 +27,13 @@ export interface DistributedJobCoordinatorOptions extends JobCoordinatorOptions 
   /** This server's connection to the database every server shares. */
   database: Database;
   /** How often the leader renews its lease and followers look at it. Default 5 s. */
-  heartbeatIntervalMs?: number;
+  heartbeatIntervalMs?: number | undefined;
   /** A lease not renewed for longer than this is taken over. Default 15 s. */
-  leadershipTimeoutMs?: number;
+  leadershipTimeoutMs?: number | undefined;
   /** How long a job's claim lives without renewal before the job goes back to the queue. Default 30 s. */
-  claimLeaseMs?: number;
+  claimLeaseMs?: number | undefined;
   /** Longest a worker waits between looks at the table when nothing notifies it. Default 5 s. */
-  pollIntervalMs?: number;
+  pollIntervalMs?: number | undefined;
 }
 
 export { DISTRIBUTED_DEFAULTS };
@@ -53,9 +53,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
   private readonly shared: DatabaseJobSource;
   /** What the worker takes from: this server's memory first (hazard H10), then the shared table. */
   private readonly jobs: LocalQueueFirst;
-  private readonly settings: Required<
-    Pick<DistributedJobCoordinatorOptions, keyof typeof DISTRIBUTED_DEFAULTS>
-  >;
+  private readonly settings: { [K in keyof typeof DISTRIBUTED_DEFAULTS]: number };
   private scheduler: JobScheduler | undefined;
   private schedulerStopping: Promise<void> | undefined;
   private schema: Promise<void> | undefined;

@@ -24,10 +24,10 @@ export type { NetworkOptions } from './network.js';
 
 export interface ConductorOptions {
   /** Overrides the scenario's seed. */
-  seed?: number;
-  transport?: TransportFactory;
+  seed?: number | undefined;
+  transport?: TransportFactory | undefined;
   /** A ready sql.js module (browsers pass their own); Node loads it itself. */
-  sqlJs?: SqlJsStatic;
+  sqlJs?: SqlJsStatic | undefined;
 }
 
 /**

@@ -40,7 +40,7 @@ export class Processes {
   readonly jobs: JobModel[];
   private hazards: HazardList;
   /** Commands sent and not yet answered, by server, process generation and id. */
-  private readonly commands = new Map<string, { command: Command; onDone?: () => void }>();
+  private readonly commands = new Map<string, { command: Command; onDone?: (() => void) | undefined }>();
 
   constructor(private readonly setup: ProcessesSetup) {
     this.jobs = structuredClone(setup.scenario.jobs);

@@ -38,11 +38,11 @@ export interface WireError {
 
 export type Command =
   | { type: 'start' }
-  | { type: 'stop'; graceMs?: number }
+  | { type: 'stop'; graceMs?: number | undefined }
   | { type: 'enqueue'; job: string; params: JsonObject; count: number }
-  | { type: 'setClock'; offsetMs?: number; rate?: number }
-  | { type: 'setJob'; job: string; durationMs?: number; failureRate?: number }
-  | { type: 'addSchedule'; job: string; cron: string; params?: JsonObject }
+  | { type: 'setClock'; offsetMs?: number | undefined; rate?: number | undefined }
+  | { type: 'setJob'; job: string; durationMs?: number | undefined; failureRate?: number | undefined }
+  | { type: 'addSchedule'; job: string; cron: string; params?: JsonObject | undefined }
   | { type: 'setHazards'; hazards: HazardList };
 
 /** Conductor to server. `vt` is the virtual time at which the message is delivered. */

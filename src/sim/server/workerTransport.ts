@@ -20,7 +20,8 @@ export type FromServerWorker =
  */
 export interface ConnectMessage {
   type: 'connect';
-  port: MessagePort;
+  /** A browser MessagePort; typed by what the worker uses of it, so the Node entry points need no DOM lib. */
+  port: PortEndpoint;
 }
 
 /** One end of a port: a browser MessagePort, or a Node one behind a few lines of adapter. */

@@ -38,10 +38,11 @@ function makeBarrier(): Barrier {
     // eslint-disable-next-line no-restricted-globals -- browser fallback for the same barrier, see above
     const channel = new MessageChannel();
     const waiting: (() => void)[] = [];
-    channel.port1.onmessage = () => {
+    channel.port1.addEventListener('message', () => {
       // One message per waiter, delivered in order: resolve the oldest.
       waiting.shift()?.();
-    };
+    });
+    channel.port1.start(); // addEventListener, unlike onmessage, does not start the port by itself
     return (resolve) => {
       waiting.push(resolve);
       channel.port2.postMessage(null);

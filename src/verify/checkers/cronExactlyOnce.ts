@@ -205,7 +205,7 @@ function judge(
 
 interface TickJobs {
   /** Job keys that this tick produced, each with the first entry (if any) and database time it was seen. */
-  jobs: Map<string, { entry?: EventEntry<'cronFired'>; createdAt?: number }>;
+  jobs: Map<string, { entry?: EventEntry<'cronFired'> | undefined; createdAt?: number | undefined }>;
 }
 
 function scheduleCrons(
@@ -250,7 +250,10 @@ function misfireCandidate(
 ): Candidate | undefined {
   const threshold = policy.thresholdMs ?? DEFAULT_MISFIRE_POLICY.thresholdMs ?? 5_000;
   const allowedLate = policy.kind === 'skip' ? 0 : policy.kind === 'fireOnce' ? 1 : policy.limit;
-  const looks = new Map<string, { tick: number; lateMs: number; entry?: EventEntry<'cronFired'> }[]>();
+  const looks = new Map<
+    string,
+    { tick: number; lateMs: number; entry?: EventEntry<'cronFired'> | undefined }[]
+  >();
   for (const [tick, { jobs }] of byTick) {
     for (const { entry, createdAt } of jobs.values()) {
       const decidedAt = createdAt ?? entry?.local;

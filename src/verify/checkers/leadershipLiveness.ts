@@ -66,7 +66,10 @@ export class LeadershipLiveness implements InvariantReducer {
   /** The coordinator's own crash, per server, until its process ends. */
   private readonly ownCrash = new Map<string, EventEntry<'crashed'>>();
   /** How each ended process ended (its last end), per server, until it starts again. */
-  private readonly ends = new Map<string, { ended: ProcessEntry; ownCrash?: EventEntry<'crashed'> }>();
+  private readonly ends = new Map<
+    string,
+    { ended: ProcessEntry; ownCrash?: EventEntry<'crashed'> | undefined }
+  >();
 
   start(context: CheckContext): void {
     ({ fold: this.fold, scenario: this.scenario, timings: this.timings } = context);

@@ -245,7 +245,7 @@ interface JobFacts {
   dead: boolean;
   dropped?: TraceEntry;
   /** The job's last failure (retry) or release, for a claim without a token (H8): the row was re-inserted. */
-  handedOn?: TraceEntry;
+  handedOn?: TraceEntry | undefined;
   /** Its dead-letter failure after a claim without a token (H8), which inserted a dead row. */
   deadHandedOn?: TraceEntry;
 }

@@ -63,16 +63,22 @@ export const RECLAIM_EXPIRED = statement<[runAt: number, now: number]>(`UPDATE d
 
 /**
  * The claim itself: up to `max` due rows become this server's in one statement, each with the token
- * `<prefix>/<id>` and a lease until `claimExpiresAt`, and each attempt counted.
+ * `<prefix>/<id>` and a lease until `claimExpiresAt`, and each attempt counted. On PostgreSQL the rows are
+ * chosen `FOR UPDATE SKIP LOCKED`: a row another statement is writing (a completion, a renewal) is left
+ * for the next claim instead of making this one wait; its `LIMIT` takes the parameter itself.
  */
-export const claimDue = (order: ClaimOrder) =>
-  statement<
+export const claimDue = (order: ClaimOrder) => {
+  const set = `UPDATE distributedJobs
+       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1`;
+  const due = `SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order}`;
+  const returning = 'RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt';
+  return statement<
     [claimedBy: string, tokenPrefix: string, claimExpiresAt: number, now: number, max: number],
     ClaimedColumn | 'claimToken'
-  >(`UPDATE distributedJobs
-       SET status = 'claimed', claimedBy = ?, claimToken = ? || '/' || id, claimExpiresAt = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
-       RETURNING id, name, params, attempts, maxAttempts, claimToken, tickAt, runAt`);
+  >(`${set}\n       WHERE id IN (${due} LIMIT (SELECT ?))\n       ${returning}`, {
+    postgres: `${set}\n       WHERE id IN (${due} LIMIT ? FOR UPDATE SKIP LOCKED)\n       ${returning}`,
+  });
+};
 
 /** A claimed row nobody can run (its params are not a JSON object) is kept as dead, with the reason. */
 export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
@@ -80,9 +86,12 @@ export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
 );
 
 /** When a claim found fewer rows than it asked for: when the next row falls due or the next claim lapses. */
-export const SELECT_NEXT_DUE = statement<[], 'at'>(`SELECT MIN(at) AS at FROM (
-           SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
-           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed')`);
+const NEXT_DUE_TIMES = `SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
+           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed'`;
+/** PostgreSQL 15 wants a name for a subquery in FROM. */
+export const SELECT_NEXT_DUE = statement<[], 'at'>(`SELECT MIN(at) AS at FROM (\n           ${NEXT_DUE_TIMES})`, {
+  postgres: `SELECT MIN(at) AS at FROM (${NEXT_DUE_TIMES}) AS nextDue`,
+});
 
 // Settling a claim: each counts only with the current token.
 
@@ -130,10 +139,14 @@ export const INSERT_SCHEDULED_JOB = statement<
          VALUES (?, ?, db_now_ms(), db_now_ms(), ?, ?, ?, ?, ?) RETURNING id`);
 
 /** Hazard H8: the reference deletes the rows it claims; nothing remains if the server dies. */
-export const deleteDue = (order: ClaimOrder) =>
-  statement<[now: number, max: number], ClaimedColumn>(`DELETE FROM distributedJobs WHERE id IN (
-         SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order} LIMIT (SELECT ?))
-       RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt`);
+export const deleteDue = (order: ClaimOrder) => {
+  const due = `SELECT id FROM distributedJobs WHERE status = 'queued' AND runAt <= ? ORDER BY ${order}`;
+  const returning = 'RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt';
+  return statement<[now: number, max: number], ClaimedColumn>(
+    `DELETE FROM distributedJobs WHERE id IN (\n         ${due} LIMIT (SELECT ?))\n       ${returning}`,
+    { postgres: `DELETE FROM distributedJobs WHERE id IN (${due} LIMIT ? FOR UPDATE SKIP LOCKED) ${returning}` },
+  );
+};
 
 /** Hazard H8: a failed job whose row was deleted on claim comes back as a new row (queued, or dead). */
 export const INSERT_FAILED_COPY = statement<
