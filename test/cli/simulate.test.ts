@@ -46,8 +46,8 @@ describe('parseArgs', () => {
   test.each([
     [['s.json', '--speed', '2'], 'unknown flag --speed (see --help)'],
     [['s.json', '-x'], 'unknown flag -x (see --help)'],
-    [[], 'missing the scenario file: npm run simulate -- <scenario.json> (see --help)'],
-    [['--json'], 'missing the scenario file: npm run simulate -- <scenario.json> (see --help)'],
+    [[], 'missing the scenario file: coordinator-sim <scenario.json> (see --help)'],
+    [['--json'], 'missing the scenario file: coordinator-sim <scenario.json> (see --help)'],
     [['a.json', 'b.json'], 'one scenario file at a time, got 2: a.json b.json'],
     [['s.json', '--seed'], '--seed needs a value (see --help)'],
     [['s.json', '--trace', '--json'], '--trace needs a value (see --help)'],
@@ -394,7 +394,7 @@ describe('the command refuses bad arguments and bad files with exit status 2', (
   test('--help prints the usage and exits 0', () => {
     const run = cli('--help');
     expect(run.status).toBe(0);
-    expect(run.stdout).toMatch(/^Usage: npm run simulate -- <scenario.json> \[options\]/);
+    expect(run.stdout).toMatch(/^Usage: coordinator-sim <scenario.json> \[options\]\n.*npm run simulate -- /);
   });
 });
 
@@ -459,7 +459,14 @@ describe('main, with the engine and stand-in checkers', () => {
     ];
     expect(await main(args, streams, engine)).toBe(1);
     const printed = JSON.parse(out.join('')) as Record<string, unknown>;
-    expect(Object.keys(printed)).toEqual(['scenario', 'seed', 'summary', 'invariants']);
+    expect(Object.keys(printed)).toEqual([
+      'schemaVersion',
+      'scenario',
+      'seed',
+      'summary',
+      'invariants',
+      'wall',
+    ]);
     expect(printed.seed).toBe(3);
     expect(printed.summary).toMatchObject({
       name: 'Two single-server coordinators (H14)',
