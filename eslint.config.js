@@ -135,11 +135,11 @@ export default defineConfig([
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(db|sim|scenario|verify|playground|ui|cli|workers)(/.*)?$',
+              regex: '^(\\.\\./)+(db|sim|scenario|verify|playground|ui|cli|testing|workers)(/.*)?$',
               message: coreImports,
             },
             {
-              regex: '^/?(src/(db|sim|scenario|verify|playground|ui|cli)|workers)(/.*)?$',
+              regex: '^/?(src/(db|sim|scenario|verify|playground|ui|cli|testing)|workers)(/.*)?$',
               message: coreImports,
             },
             { regex: '^node:', message: coreNode },
@@ -157,7 +157,7 @@ export default defineConfig([
       ...roomRules('src/db'),
       'no-restricted-imports': [
         'error',
-        { patterns: leaving('src/db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli']) },
+        { patterns: leaving('src/db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing']) },
       ],
     },
   },
@@ -167,7 +167,7 @@ export default defineConfig([
       ...roomRules('src/sim'),
       'no-restricted-imports': [
         'error',
-        { patterns: leaving('src/sim', ['verify', 'playground', 'ui', 'cli']) },
+        { patterns: leaving('src/sim', ['verify', 'playground', 'ui', 'cli', 'testing']) },
       ],
     },
   },
@@ -177,7 +177,7 @@ export default defineConfig([
       ...roomRules('src/scenario'),
       'no-restricted-imports': [
         'error',
-        { patterns: leaving('src/scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli']) },
+        { patterns: leaving('src/scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli', 'testing']) },
       ],
     },
   },
@@ -189,7 +189,7 @@ export default defineConfig([
         'error',
         {
           patterns: [
-            ...leaving('src/verify', ['db', 'playground', 'ui', 'cli']),
+            ...leaving('src/verify', ['db', 'playground', 'ui', 'cli', 'testing']),
             {
               // The public API (runScenario, to run what it checks), the trace and the run's result, and no more.
               regex: '^(\\.\\./)+sim/(?!(index|trace|runResult)(/|$|\\.(ts|js)$))',
@@ -198,6 +198,17 @@ export default defineConfig([
             },
           ],
         },
+      ],
+    },
+  },
+  {
+    // A suite's harness is as deterministic as the simulation it borrows from: time and ids come from it.
+    files: ['src/testing/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/testing'),
+      'no-restricted-imports': [
+        'error',
+        { patterns: leaving('src/testing', ['scenario', 'verify', 'playground', 'ui', 'cli']) },
       ],
     },
   },

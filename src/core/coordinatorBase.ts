@@ -89,7 +89,7 @@ export abstract class CoordinatorBase {
     return this.starting;
   }
 
-  stop(options: { graceMs?: number } = {}): Promise<StopReport> {
+  stop(options: { graceMs?: number | undefined } = {}): Promise<StopReport> {
     if (this.currentState === 'stopping') return this.stopping!;
     const nothing: StopReport = {
       finished: 0,
@@ -110,7 +110,7 @@ export abstract class CoordinatorBase {
     return this.stopping;
   }
 
-  destroy(options?: { graceMs?: number }): Promise<StopReport> {
+  destroy(options?: { graceMs?: number | undefined }): Promise<StopReport> {
     return this.stop(options);
   }
 

@@ -90,12 +90,13 @@ describe('src/core isolation lint rule', () => {
     expect(await lint(code)).toEqual([]);
   });
 
-  it('applies the same globals to src/sim, src/db, src/scenario and src/verify', async () => {
+  it('applies the same globals to src/sim, src/db, src/scenario, src/verify and src/testing', async () => {
     for (const file of [
       'src/sim/__probe__.ts',
       'src/db/__probe__.ts',
       'src/scenario/__probe__.ts',
       'src/verify/__probe__.ts',
+      'src/testing/__probe__.ts',
     ]) {
       const errors = await errorsOf(
         'export const t = Date.now() + Math.random();\nsetTimeout(() => {});',

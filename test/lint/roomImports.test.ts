@@ -29,11 +29,12 @@ const use = (specifier: string, kind: 'value' | 'type' = 'value') =>
 
 /** Each room, the rooms it may not import from, and one import it may make. */
 const ROOMS: [room: string, forbidden: string[], allowed: string][] = [
-  ['core', ['db', 'sim', 'scenario', 'verify', 'playground', 'ui', 'cli'], './ports'],
-  ['db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli'], '../core/ports'],
-  ['sim', ['verify', 'playground', 'ui', 'cli'], '../scenario/types'],
-  ['scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli'], '../core/hazards'],
-  ['verify', ['db', 'playground', 'ui', 'cli'], '../sim/trace/trace'],
+  ['core', ['db', 'sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing'], './ports'],
+  ['db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing'], '../core/ports'],
+  ['sim', ['verify', 'playground', 'ui', 'cli', 'testing'], '../scenario/types'],
+  ['scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli', 'testing'], '../core/hazards'],
+  ['verify', ['db', 'playground', 'ui', 'cli', 'testing'], '../sim/trace/trace'],
+  ['testing', ['scenario', 'verify', 'playground', 'ui', 'cli'], '../sim/time/virtualTime.js'],
   ['playground', ['ui', 'cli'], '../verify'],
   ['cli', ['playground', 'ui'], '../verify'],
   ['ui', ['core', 'db', 'sim', 'verify', 'cli'], '../playground/view/types'],

@@ -33,7 +33,7 @@ function checkRate(rate: number): number {
 
 export function serverClock(
   time: VirtualTime,
-  options: { offsetMs?: number; rate?: number } = {},
+  options: { offsetMs?: number | undefined; rate?: number | undefined } = {},
 ): ServerClock {
   let rate = checkRate(options.rate ?? 1);
   let anchorVt = time.now();
