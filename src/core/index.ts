@@ -5,6 +5,7 @@ export type {
   Database,
   Entropy,
   Row,
+  SqlDialect,
   SqlExecutor,
   SqlParams,
   SqlValue,

@@ -24,6 +24,34 @@ export const FENCE_TRIGGERS: readonly string[] = [
 ];
 
 /**
+ * The same fence on PostgreSQL: one trigger function and the same four triggers by name. The lease row is
+ * read `FOR SHARE`, so a takeover (which updates that row) waits for a write already let through to
+ * commit, and no write under the old term lands after the new term began.
+ */
+export const FENCE_TRIGGERS_POSTGRES: readonly string[] = [
+  `CREATE OR REPLACE FUNCTION jobFence() RETURNS trigger LANGUAGE plpgsql AS $fence$
+  BEGIN
+    IF NEW.term IS NOT NULL THEN
+      IF NEW.term IS DISTINCT FROM (SELECT term FROM leadJobCoordinators WHERE id = 1 FOR SHARE) THEN
+        RAISE EXCEPTION '${FENCED_MESSAGE}';
+      END IF;
+    END IF;
+    RETURN NEW;
+  END $fence$`,
+  ...(
+    [
+      ['distributedJobsFence', 'INSERT', 'distributedJobs'],
+      ['jobCronTicksFence', 'INSERT', 'jobCronTicks'],
+      ['jobSchedulesFenceInsert', 'INSERT', 'jobSchedules'],
+      ['jobSchedulesFenceUpdate', 'UPDATE', 'jobSchedules'],
+    ] as const
+  ).map(
+    ([name, event, table]) =>
+      `CREATE TRIGGER ${name} BEFORE ${event} ON ${table} FOR EACH ROW EXECUTE FUNCTION jobFence()`,
+  ),
+];
+
+/**
  * A leader's write under a term that is no longer current: the database refused it. The writer has been
  * deposed and must step down at once.
  */

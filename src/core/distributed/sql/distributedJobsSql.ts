@@ -89,9 +89,12 @@ export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
 const NEXT_DUE_TIMES = `SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
            UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed'`;
 /** PostgreSQL 15 wants a name for a subquery in FROM. */
-export const SELECT_NEXT_DUE = statement<[], 'at'>(`SELECT MIN(at) AS at FROM (\n           ${NEXT_DUE_TIMES})`, {
-  postgres: `SELECT MIN(at) AS at FROM (${NEXT_DUE_TIMES}) AS nextDue`,
-});
+export const SELECT_NEXT_DUE = statement<[], 'at'>(
+  `SELECT MIN(at) AS at FROM (\n           ${NEXT_DUE_TIMES})`,
+  {
+    postgres: `SELECT MIN(at) AS at FROM (${NEXT_DUE_TIMES}) AS nextDue`,
+  },
+);
 
 // Settling a claim: each counts only with the current token.
 
@@ -144,7 +147,9 @@ export const deleteDue = (order: ClaimOrder) => {
   const returning = 'RETURNING id, name, params, attempts, maxAttempts, tickAt, runAt';
   return statement<[now: number, max: number], ClaimedColumn>(
     `DELETE FROM distributedJobs WHERE id IN (\n         ${due} LIMIT (SELECT ?))\n       ${returning}`,
-    { postgres: `DELETE FROM distributedJobs WHERE id IN (${due} LIMIT ? FOR UPDATE SKIP LOCKED) ${returning}` },
+    {
+      postgres: `DELETE FROM distributedJobs WHERE id IN (${due} LIMIT ? FOR UPDATE SKIP LOCKED) ${returning}`,
+    },
   );
 };
 

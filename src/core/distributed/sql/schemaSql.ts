@@ -1,9 +1,11 @@
+import { CREATE_JOB_MIGRATIONS_POSTGRES } from './postgresSchemaSql.js';
 import { statement } from './statement.js';
 
 /**
  * The schema of the distributed mode: one CREATE per table and index, and the bookkeeping of the
  * migrations that apply them (`../migrations.ts` lists which statement belongs to which version; the
- * fencing triggers are in `../fencing.ts`). The names are also in `tables.ts`.
+ * fencing triggers are in `../fencing.ts`). The names are also in `tables.ts`; PostgreSQL's text of each
+ * CREATE is in `postgresSchemaSql.ts`.
  */
 
 /**
@@ -57,8 +59,11 @@ export const CREATE_JOB_CRON_TICKS = `CREATE TABLE jobCronTicks (
 
 // The migrations' own bookkeeping.
 
-export const CREATE_JOB_MIGRATIONS = statement(`CREATE TABLE IF NOT EXISTS jobMigrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, appliedAt INTEGER NOT NULL)`);
+export const CREATE_JOB_MIGRATIONS = statement(
+  `CREATE TABLE IF NOT EXISTS jobMigrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, appliedAt INTEGER NOT NULL)`,
+  { postgres: CREATE_JOB_MIGRATIONS_POSTGRES },
+);
 
 export const SELECT_APPLIED_MIGRATIONS = statement<[], 'version'>('SELECT version FROM jobMigrations');
 
