@@ -19,7 +19,7 @@ export interface SimulationReport {
   /** The seed the run used: `--seed`, or else the scenario's own. */
   seed: number;
   summary: ReportSummary;
-  /** One report per invariant checker, in the order I1 to I8; a failed one carries its evidence. */
+  /** One report per checker of a run (I1 to I8 but I7, which compares two runs); a failed one carries its evidence. */
   invariants: InvariantReport[];
   wall: WallFigures;
 }
