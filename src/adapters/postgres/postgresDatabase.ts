@@ -1,0 +1,269 @@
+import pg from 'pg';
+import type { Database, Row, SqlParams, Transaction } from '../../core/index.js';
+import {
+  DatabaseBusyError,
+  DatabaseClosedError,
+  SqlError,
+  TransactionEndedError,
+  messageOf,
+} from '../errors.js';
+import { withCoordinatorSpelling } from './columnNames.js';
+import { PostgresListener } from './postgresListener.js';
+import { numberPlaceholders } from './placeholders.js';
+import { quoteIdentifier } from './quoteIdentifier.js';
+
+export interface PostgresDatabaseOptions {
+  /** For example `postgres://postgres@127.0.0.1:5432/test`. */
+  connectionString: string;
+  /**
+   * The schema the coordinator's tables live in (created if missing): servers that share a schema share a
+   * cluster, and a test that makes its own schema sees nobody else's rows or notifications. Default `public`.
+   */
+  schema?: string | undefined;
+  /** Names this connection in errors. Default the schema. */
+  name?: string | undefined;
+  /** How long `lock` and a statement wait for a lock before failing. Default 5 s. */
+  busyTimeoutMs?: number | undefined;
+  /** Connections in this server's pool: one per concurrent transaction or statement. Default 4. */
+  poolSize?: number | undefined;
+  /** Told of errors nobody awaits (the listening connection lost, say). Default: ignored. */
+  onBackgroundError?: ((error: Error) => void) | undefined;
+}
+
+/** PostgreSQL's code for "lock not available": a lock waited past `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+const INT8_OID = 20;
+
+/**
+ * The Database port on PostgreSQL, for one server: a small pool of connections and one more that listens.
+ *
+ * - `lock(fn)` is a transaction on a connection of its own that first takes a transaction-scoped advisory
+ *   lock keyed by the schema: exclusive, as the contract says (the coordinator's look-then-write
+ *   transactions rely on it), first come first served, and released by COMMIT or ROLLBACK, also when the
+ *   connection dies. Statements outside it run at once on another connection, atomic on their own; the
+ *   claim chooses its rows `FOR UPDATE SKIP LOCKED`, so it never waits behind such a statement's row.
+ * - `db_now_ms()` is the server's `clock_timestamp()` in ms, created in the schema when it opens.
+ * - `notify` is `pg_notify` (sent at commit inside a transaction, as the port says) and `listen` is
+ *   LISTEN, on channels named after the schema so that clusters in other schemas do not wake this one.
+ * - Parameters are written `?` and numbered here; `BIGINT`s come back as numbers; columns come back with
+ *   the coordinator's spelling (`columnNames.ts`).
+ */
+export class PostgresDatabase implements Database {
+  readonly dialect = 'postgres';
+  readonly name: string;
+  readonly schema: string;
+  private readonly pool: pg.Pool;
+  private readonly listener: PostgresListener;
+  private readonly busyTimeoutMs: number;
+  private closed = false;
+
+  private constructor(options: PostgresDatabaseOptions) {
+    this.schema = options.schema ?? 'public';
+    this.name = options.name ?? this.schema;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    const config: pg.PoolConfig = {
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 4,
+      connectionTimeoutMillis: this.busyTimeoutMs,
+      // Every lock a statement waits for (the advisory lock, a row) counts against the busy timeout.
+      options: `-c search_path=${quoteIdentifier(this.schema)} -c lock_timeout=${this.busyTimeoutMs}`,
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID
+            ? (value: string) => Number(value)
+            : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
+      },
+    };
+    this.pool = new pg.Pool(config);
+    const onError = options.onBackgroundError ?? (() => undefined);
+    // An idle connection the server dropped (pg_terminate_backend, a restart) is replaced on next use.
+    this.pool.on('error', onError);
+    this.listener = new PostgresListener(config, (channel) => this.channelName(channel), onError);
+  }
+
+  /** Opens the pool, creates the schema and the database clock if missing. */
+  static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
+    const database = new PostgresDatabase(options);
+    try {
+      await database.installClock();
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return database;
+  }
+
+  query(sql: string, params: SqlParams = []): Promise<Row[]> {
+    return this.statement(this.pool, sql, params).then((result) => result.rows.map(withCoordinatorSpelling));
+  }
+
+  async run(sql: string, params: SqlParams = []): Promise<{ changes: number }> {
+    const result = await this.statement(this.pool, sql, params);
+    return { changes: result.rowCount ?? 0 };
+  }
+
+  async notify(channel: string): Promise<void> {
+    await this.statement(this.pool, 'SELECT pg_notify(?, ?)', [this.channelName(channel), '']);
+  }
+
+  async lock<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    this.ensureOpen();
+    const started = Date.now();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw this.busyOr(error, started, `a free connection of its pool`);
+    }
+    let broken: Error | undefined;
+    // A checked-out connection the server drops emits 'error' besides failing its query; unheard, it would
+    // end the process.
+    const onClientError = (error: Error) => (broken = error);
+    client.on('error', onClientError);
+    try {
+      await client.query('BEGIN');
+      try {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
+      } catch (error) {
+        throw this.busyOr(
+          error,
+          started,
+          `the exclusive lock of schema "${this.schema}" (pg_advisory_xact_lock)`,
+        );
+      }
+      let open = true;
+      const guard = () => {
+        if (!open) throw new TransactionEndedError(this.name);
+      };
+      const tx: Transaction = {
+        dialect: 'postgres',
+        query: async (sql, params = []) => {
+          guard();
+          const result = await this.statement(client, sql, params);
+          return result.rows.map(withCoordinatorSpelling);
+        },
+        run: async (sql, params = []) => {
+          guard();
+          return { changes: (await this.statement(client, sql, params)).rowCount ?? 0 };
+        },
+        notify: async (channel) => {
+          guard();
+          await this.statement(client, 'SELECT pg_notify(?, ?)', [this.channelName(channel), '']);
+        },
+      };
+      let value: T;
+      try {
+        value = await fn(tx);
+      } catch (error) {
+        open = false;
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+          broken = rollbackError instanceof Error ? rollbackError : new Error(messageOf(rollbackError));
+        });
+        throw error;
+      }
+      open = false;
+      await client.query('COMMIT');
+      return value;
+    } catch (error) {
+      // A connection that failed mid-transaction is not given back to the pool as if healthy.
+      if (!(error instanceof DatabaseBusyError)) broken ??= error instanceof Error ? error : undefined;
+      throw error;
+    } finally {
+      client.off('error', onClientError);
+      client.release(broken !== undefined && isConnectionError(broken) ? broken : undefined);
+    }
+  }
+
+  listen(channel: string, callback: () => void): () => void {
+    this.ensureOpen();
+    return this.listener.listen(channel, callback);
+  }
+
+  /** Resolves once every LISTEN asked for so far is in place (a test waits on it before notifying). */
+  listening(): Promise<void> {
+    return this.listener.ready();
+  }
+
+  /** The database's clock, as `db_now_ms()` reads it. */
+  async now(): Promise<number> {
+    const rows = await this.query('SELECT db_now_ms() AS now');
+    return Number(rows[0]!.now);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.listener.close();
+    await this.pool.end();
+  }
+
+  /** Channels are per database in PostgreSQL; naming them after the schema keeps clusters apart. */
+  private channelName(channel: string): string {
+    return `${this.schema}.${channel}`;
+  }
+
+  private async installClock(): Promise<void> {
+    // Under the schema's lock: concurrent CREATE OR REPLACE of one function fails in PostgreSQL.
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [this.schema]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(this.schema)}`);
+      await client.query(`CREATE OR REPLACE FUNCTION ${quoteIdentifier(this.schema)}.db_now_ms() RETURNS bigint
+        LANGUAGE sql VOLATILE AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$`);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw new SqlError(this.name, 'CREATE SCHEMA / FUNCTION db_now_ms()', messageOf(error), {
+        cause: error,
+      });
+    } finally {
+      client.release();
+    }
+  }
+
+  private async statement(
+    on: pg.Pool | pg.PoolClient,
+    sql: string,
+    params: SqlParams,
+  ): Promise<pg.QueryResult<Record<string, unknown>>> {
+    this.ensureOpen();
+    const started = Date.now();
+    try {
+      return await on.query(numberPlaceholders(sql), params.map(toDriverValue));
+    } catch (error) {
+      if (isLockTimeout(error))
+        throw this.busyOr(error, started, 'a row or table lock another connection holds');
+      throw new SqlError(this.name, sql, messageOf(error), { cause: error });
+    }
+  }
+
+  private busyOr(error: unknown, started: number, waitedFor: string): Error {
+    const waited = Date.now() - started;
+    if (isLockTimeout(error) || /timeout exceeded when trying to connect/i.test(messageOf(error))) {
+      return new DatabaseBusyError(this.name, waited, waitedFor, { cause: error });
+    }
+    return error instanceof Error ? error : new Error(messageOf(error));
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new DatabaseClosedError(this.name);
+  }
+}
+
+function toDriverValue(value: SqlParams[number]): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value) : value;
+}
+
+function isLockTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE;
+}
+
+/** Errors after which the connection is unusable (terminated, reset), as opposed to a refused statement. */
+function isConnectionError(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === 'ECONNRESET')) ||
+    /Connection terminated|connection is closed|not queryable/i.test(error.message)
+  );
+}
