@@ -15,4 +15,16 @@ export {
 export { RunChecker, invariantReducers } from './runChecker.js';
 export type { CheckContext, InvariantReducer, RunEnd } from './fold/reducer.js';
 export { toJepsenHistory, historyToEdn, type HistoryOp } from './jepsenHistory.js';
-export { checkScenario, invariantProperty, findViolation, InvariantViolation } from './properties.js';
+export {
+  assertInvariants,
+  checkScenario,
+  invariantProperty,
+  findViolation,
+  InvariantViolation,
+  type AssertOptions,
+  type AssertSummary,
+  type CheckOptions,
+  type FindOptions,
+  type FoundViolation,
+  type ScenarioCheck,
+} from './properties.js';

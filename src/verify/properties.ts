@@ -195,3 +195,81 @@ export async function findViolation(
     path: details.counterexamplePath ?? undefined,
   };
 }
+
+export interface AssertOptions extends CheckOptions {
+  /** Scenarios to draw from an arbitrary. Default 20 (about 1.5 s of runs on a 2-core machine). */
+  numRuns?: number | undefined;
+  /**
+   * Stop drawing after this many ms of wall time (fast-check's `interruptAfterTimeLimit`); the runs done
+   * so far count, and the summary says it was interrupted. Default 4,000 ms, under vitest's default test
+   * timeout of 5 s; raise both together for a longer search.
+   */
+  timeLimitMs?: number | undefined;
+  /** fast-check's seed, to replay a search; its path too, as a failure reports them. */
+  seed?: number | undefined;
+  path?: string | undefined;
+}
+
+/** What `assertInvariants` did when every run held. */
+export interface AssertSummary {
+  /** Scenarios run (1 for a single scenario). */
+  runs: number;
+  /** Whether the time limit stopped the search before `numRuns`. */
+  interrupted: boolean;
+  /** fast-check's seed (undefined for a single scenario). */
+  seed: number | undefined;
+}
+
+const DEFAULT_ASSERT_RUNS = 20;
+const DEFAULT_ASSERT_TIME_LIMIT_MS = 4_000;
+
+/**
+ * Runs one scenario, or scenarios drawn from an arbitrary, and throws an InvariantViolation (the first
+ * violation, the others by name, the shrunk scenario as a file, and fast-check's seed and path to replay
+ * it) when an invariant that counts fails. Resolves to what it ran otherwise.
+ */
+export async function assertInvariants(
+  scenarioOrArbitrary: Scenario | fc.Arbitrary<Scenario>,
+  options: AssertOptions = {},
+): Promise<AssertSummary> {
+  const { numRuns, timeLimitMs, seed, path, ...check } = options;
+  if (!(scenarioOrArbitrary instanceof fc.Arbitrary)) {
+    const { failed } = await checkScenario(scenarioOrArbitrary, check);
+    if (failed.length > 0) throw new InvariantViolation(scenarioOrArbitrary, failed);
+    return { runs: 1, interrupted: false, seed: undefined };
+  }
+  const runs = numRuns ?? DEFAULT_ASSERT_RUNS;
+  if (!Number.isInteger(runs) || runs < 1) {
+    throw new RangeError(`assertInvariants: numRuns must be a whole number of at least 1, got ${runs}`);
+  }
+  const parameters: fc.Parameters<[Scenario]> = {
+    numRuns: runs,
+    interruptAfterTimeLimit: timeLimitMs ?? DEFAULT_ASSERT_TIME_LIMIT_MS,
+  };
+  if (seed !== undefined) parameters.seed = seed;
+  if (path !== undefined) parameters.path = path;
+  const details = await fc.check(invariantProperty(scenarioOrArbitrary, check), parameters);
+  if (details.interrupted && details.counterexample === null) {
+    // fast-check counts a search that ran nothing as failed; a check that checked nothing must not pass either.
+    if (details.numRuns === 0) {
+      throw new Error(
+        `assertInvariants: the time limit of ${parameters.interruptAfterTimeLimit} ms ended the search before one scenario ran; raise timeLimitMs (and the test's timeout with it)`,
+      );
+    }
+    return { runs: details.numRuns, interrupted: true, seed: details.seed };
+  }
+  if (details.failed) {
+    const counterexample = details.counterexample?.[0];
+    const cause = details.errorInstance;
+    if (!counterexample || !(cause instanceof InvariantViolation)) {
+      throw new Error(
+        `assertInvariants: the run failed without an invariant violation (seed ${details.seed}, path ${details.counterexamplePath}): ${String(cause)}`,
+        { cause },
+      );
+    }
+    const violation = new InvariantViolation(counterexample, cause.failed);
+    violation.message += `\nreplay: { seed: ${details.seed}, path: '${details.counterexamplePath}' } (after ${details.numRuns} runs and ${details.numShrinks} shrinks)`;
+    throw violation;
+  }
+  return { runs: details.numRuns, interrupted: details.interrupted, seed: details.seed };
+}
