@@ -73,6 +73,7 @@ const coreNode =
 export default defineConfig([
   globalIgnores([
     'dist/',
+    'site/',
     'node_modules/',
     'coverage/',
     'test-results/',
@@ -135,11 +136,11 @@ export default defineConfig([
         {
           patterns: [
             {
-              regex: '^(\\.\\./)+(db|sim|scenario|verify|playground|ui|cli|testing|workers)(/.*)?$',
+              regex: '^(\\.\\./)+(db|sim|scenario|verify|playground|ui|cli|testing|adapters|workers)(/.*)?$',
               message: coreImports,
             },
             {
-              regex: '^/?(src/(db|sim|scenario|verify|playground|ui|cli|testing)|workers)(/.*)?$',
+              regex: '^/?(src/(db|sim|scenario|verify|playground|ui|cli|testing|adapters)|workers)(/.*)?$',
               message: coreImports,
             },
             { regex: '^node:', message: coreNode },
@@ -209,6 +210,28 @@ export default defineConfig([
       'no-restricted-imports': [
         'error',
         { patterns: leaving('src/testing', ['scenario', 'verify', 'playground', 'ui', 'cli']) },
+      ],
+    },
+  },
+  {
+    // The real clock, entropy and databases behind the ports: Date, timers and crypto are allowed here (this
+    // is where the real ones live), and the coordinator's ports are all it needs from the project.
+    files: ['src/adapters/**/*.{ts,js}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: leaving('src/adapters', [
+            'db',
+            'sim',
+            'scenario',
+            'verify',
+            'playground',
+            'ui',
+            'cli',
+            'testing',
+          ]),
+        },
       ],
     },
   },

@@ -4,6 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
+  // The site goes to site/; dist/ is the library's (npm run build:lib), so neither build removes the other.
+  build: { outDir: 'site' },
   // Without this, the first worker that loads sql.js or comlink triggers a late dependency optimisation and
   // a full page reload (in dev and in vitest browser mode).
   optimizeDeps: { include: ['sql.js', 'comlink'] },

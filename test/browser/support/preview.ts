@@ -1,4 +1,4 @@
-// vitest globalSetup of the `browser` project: builds the app (`vite build` into dist/), serves it with
+// vitest globalSetup of the `browser` project: builds the app (`vite build` into site/), serves it with
 // `vite preview` on a free loopback port, and provides its address to the tests as `inject('baseUrl')`.
 // `startPreview()` does the building and serving on its own, for the benchmark (bench/browser.ts) too.
 //
