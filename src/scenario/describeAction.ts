@@ -1,7 +1,18 @@
+import type { ServerTarget } from './targets.js';
 import type { Action } from './types.js';
 
-/** An action in a few words, for the timeline's tooltips, the event log and the CLI. */
-export function describeAction(action: Action): string {
+/**
+ * An action in a few words, for the timeline's tooltips, the event log and the CLI. `target` is the relative
+ * target the action was written with when its `server` is the id it resolved to: `crash @leader (a)`.
+ */
+export function describeAction(action: Action, target?: ServerTarget | undefined): string {
+  if (
+    target !== undefined &&
+    'server' in action &&
+    typeof action.server === 'string' &&
+    action.server !== target
+  )
+    return describeAction({ ...action, server: `${target} (${action.server})` } as Action);
   switch (action.type) {
     case 'addServer':
       return `add server ${action.server.id}${action.server.withoutJobs ? ' (without jobs)' : ''}`;

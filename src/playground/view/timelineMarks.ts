@@ -88,10 +88,13 @@ function markOf(entry: TraceEntry): { kind: TimelineKind; label: string; term?: 
     case 'action':
       return {
         kind: isFault(entry.action) ? 'fault' : 'action',
-        label: describeAction(entry.action),
+        label: describeAction(entry.action, entry.target),
       };
     case 'actionFailed':
-      return { kind: 'actionFailed', label: `${describeAction(entry.action)} failed: ${entry.error}` };
+      return {
+        kind: 'actionFailed',
+        label: `${describeAction(entry.action, entry.target)} failed: ${entry.error}`,
+      };
     default:
       return undefined;
   }

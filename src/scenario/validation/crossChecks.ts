@@ -14,6 +14,7 @@ import {
   MAX_TOTAL_JOBS,
   MAX_TOTAL_PARAMS_CHARS,
 } from '../limits.js';
+import { isServerTarget, SERVER_TARGETS, TARGETED_ACTIONS } from '../targets.js';
 import { eventBudgetProblem } from './caps.js';
 import { describeValue, isPlainObject } from './messages.js';
 import type { ScenarioProblem } from './problems.js';
@@ -250,7 +251,10 @@ export class CrossCheck {
   }
 
   private checkAction(action: Loose, path: string, servers: Map<string, string>, later: Map<string, string>) {
-    const serverRef = (value: unknown, at: string) => {
+    // A relative target (`@leader` ...) stands for a server id where an action names one server; the
+    // conductor resolves it when the action happens (see ../targets.ts).
+    const serverRef = (value: unknown, at: string, targets = true) => {
+      if (typeof value === 'string' && value.startsWith('@')) return this.targetRef(value, at, targets);
       // With no list of servers to go by, every reference would be reported: the list's own problem is enough.
       if (!Array.isArray(this.input.servers)) return;
       if (typeof value !== 'string' || servers.has(value)) return;
@@ -286,7 +290,7 @@ export class CrossCheck {
       }
       case 'setHazards':
         if (Array.isArray(action.servers))
-          action.servers.forEach((id, at) => serverRef(id, `${path}.servers[${at}]`));
+          action.servers.forEach((id, at) => serverRef(id, `${path}.servers[${at}]`, false));
         return;
       case 'setDatabaseSkew':
         return;
@@ -312,6 +316,21 @@ export class CrossCheck {
         return;
       default:
         if (SERVER_ACTIONS.has(action.type as string)) serverRef(action.server, `${path}.server`);
+    }
+  }
+
+  /** A server reference written with `@`: one of the relative targets, and only where one may stand. */
+  private targetRef(value: string, path: string, allowed: boolean): void {
+    if (!allowed) {
+      this.add(
+        path,
+        `expected a server id, got ${describeValue(value)}: a relative target names one server, in an action on one server (${[...TARGETED_ACTIONS].join(', ')})`,
+      );
+    } else if (!isServerTarget(value)) {
+      this.add(
+        path,
+        `expected a server id or one of ${SERVER_TARGETS.join(', ')}, got ${describeValue(value)}`,
+      );
     }
   }
 

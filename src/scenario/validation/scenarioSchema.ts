@@ -144,6 +144,7 @@ export const serverSpec = record('a server object', {
 });
 
 const atMs = wholeNumber(0, MAX_DURATION_MS, 'ms of virtual time');
+// Where an action names one server, the cross-checks also take a relative target (`@leader`, ../targets.ts).
 const serverRef = described(v.string(expecting('a server id')), 'a server id');
 const jobRef = described(v.string(expecting('a job name')), 'a job name');
 

@@ -16,6 +16,8 @@ import { Hosts } from './hosts.js';
 import { Network, networkOptions } from './network.js';
 import { Observation, type ClusterSnapshot } from './observation.js';
 import { Processes } from './processes.js';
+import { resolveTarget } from './targets.js';
+import { deriveSeed, SeededEntropy } from '../seededEntropy.js';
 
 export type { ProcessState, ServerSnapshot } from '../trace/serverState.js';
 export type { ClusterSnapshot } from './observation.js';
@@ -48,6 +50,8 @@ export class Conductor {
   private readonly network: Network;
   private readonly processes: Processes;
   private readonly faults: Faults;
+  /** The draws of `@any` targets: a stream of their own, so that a target changes no other draw of the run. */
+  private readonly targetEntropy: SeededEntropy;
 
   private constructor(
     readonly scenario: Scenario,
@@ -57,6 +61,7 @@ export class Conductor {
     readonly db: SharedSqlJsDatabase,
     transport: TransportFactory,
   ) {
+    this.targetEntropy = new SeededEntropy(deriveSeed(seed, 'targets'));
     const settings = scenario.coordinator ?? {};
     this.timings = {
       heartbeatIntervalMs: settings.heartbeatIntervalMs ?? DISTRIBUTED_DEFAULTS.heartbeatIntervalMs,
@@ -189,10 +194,15 @@ export class Conductor {
    * happens as virtual time runs; an action a server refuses is recorded as `actionFailed`.
    */
   apply(action: Action | ActionBody): void {
-    const stamped: Action = { ...action, atMs: 'atMs' in action ? action.atMs : this.elapsedMs } as Action;
-    const server = 'server' in stamped && typeof stamped.server === 'string' ? stamped.server : null;
-    this.observation.record(server, { source: 'action', type: 'action', action: stamped });
+    const written: Action = { ...action, atMs: 'atMs' in action ? action.atMs : this.elapsedMs } as Action;
+    // A relative target (`@leader` ...) is resolved here, at the action's time; the entry keeps it as written.
+    const { action: stamped, target, refusal } = resolveTarget(written, this.hosts, this.targetEntropy);
+    const named = 'server' in stamped && typeof stamped.server === 'string' ? stamped.server : null;
+    const server = refusal === undefined ? named : null;
+    const as = target === undefined ? {} : { target };
+    this.observation.record(server, { source: 'action', type: 'action', action: stamped, ...as });
     try {
+      if (refusal !== undefined) throw new Error(refusal);
       if (isFault(stamped)) this.faults.carryOut(stamped);
       else this.processes.carryOut(stamped);
     } catch (error) {
@@ -201,6 +211,7 @@ export class Conductor {
         type: 'actionFailed',
         action: stamped,
         error: String((error as Error).message ?? error),
+        ...as,
       });
     }
   }

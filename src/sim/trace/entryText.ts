@@ -9,8 +9,8 @@ const STAMP = new Set(['seq', 'vt', 'db', 'server', 'term', 'type', 'source', 'l
  * `jobName=email jobId=12 attempt=1`, or an action in words (`crash a`, `enqueue 5 × work on b`).
  */
 export function entryDetails(entry: TraceEntry): string {
-  if (entry.type === 'action') return describeAction(entry.action);
-  if (entry.type === 'actionFailed') return `${describeAction(entry.action)}: ${entry.error}`;
+  if (entry.type === 'action') return describeAction(entry.action, entry.target);
+  if (entry.type === 'actionFailed') return `${describeAction(entry.action, entry.target)}: ${entry.error}`;
   const parts: string[] = [];
   for (const [key, value] of Object.entries(entry)) {
     if (STAMP.has(key) || value === undefined) continue;

@@ -1,5 +1,6 @@
 import type { CoordinatorEventBody } from '../../core/events.js';
 import type { DatabaseEvent } from '../../db/events.js';
+import type { ServerTarget } from '../../scenario/targets.js';
 import type { Action } from '../../scenario/types.js';
 
 /**
@@ -27,10 +28,15 @@ export type TraceBody =
   | (CoordinatorEventBody & { source: 'coordinator'; local: number })
   /** Lock waits, grants, releases, rollbacks and busy timeouts of the shared database. */
   | (DistributiveOmit<DatabaseEvent, 'connection'> & { source: 'database' })
-  /** An action of the scenario (a fault, an enqueue, a clock change ...), at the moment it was applied. */
-  | { source: 'action'; type: 'action'; action: Action }
+  /**
+   * An action of the scenario (a fault, an enqueue, a clock change ...), at the moment it was applied. One
+   * written with a relative target (`"server": "@leader"`) holds the id it resolved to in `action.server`
+   * (and the entry's `server`), and the target as written in `target`; one that resolved to no server keeps
+   * the target in `action.server`, has no server, and is refused by the `actionFailed` that follows.
+   */
+  | { source: 'action'; type: 'action'; action: Action; target?: ServerTarget }
   /** An action the server refused or could not carry out (enqueue of an unknown job, restart of a live server). */
-  | { source: 'action'; type: 'actionFailed'; action: Action; error: string }
+  | { source: 'action'; type: 'actionFailed'; action: Action; error: string; target?: ServerTarget }
   /** A server process started or ended: why, and its generation (1, then 2 after a restart ...). */
   | { source: 'process'; type: 'processStarted' | 'processEnded'; generation: number; reason: string };
 
