@@ -29,12 +29,13 @@ const use = (specifier: string, kind: 'value' | 'type' = 'value') =>
 
 /** Each room, the rooms it may not import from, and one import it may make. */
 const ROOMS: [room: string, forbidden: string[], allowed: string][] = [
-  ['core', ['db', 'sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing'], './ports'],
+  ['core', ['db', 'sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing', 'adapters'], './ports'],
   ['db', ['sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing'], '../core/ports'],
   ['sim', ['verify', 'playground', 'ui', 'cli', 'testing'], '../scenario/types'],
   ['scenario', ['db', 'sim', 'verify', 'playground', 'ui', 'cli', 'testing'], '../core/hazards'],
   ['verify', ['db', 'playground', 'ui', 'cli', 'testing'], '../sim/trace/trace'],
   ['testing', ['scenario', 'verify', 'playground', 'ui', 'cli'], '../sim/time/virtualTime.js'],
+  ['adapters', ['db', 'sim', 'scenario', 'verify', 'playground', 'ui', 'cli', 'testing'], '../core/ports'],
   ['playground', ['ui', 'cli'], '../verify'],
   ['cli', ['playground', 'ui'], '../verify'],
   ['ui', ['core', 'db', 'sim', 'verify', 'cli'], '../playground/view/types'],
