@@ -13,14 +13,14 @@ export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127
 export const START_POSTGRES = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
 
 /** Connects once, or throws an error that says how to start PostgreSQL. */
-export async function requirePostgres(): Promise<void> {
-  const client = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3_000 });
+export async function requirePostgres(url = DATABASE_URL): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   try {
     await client.connect();
     await client.query('SELECT 1');
   } catch (error) {
     throw new Error(
-      `PostgreSQL is not reachable at ${DATABASE_URL} (${(error as Error).message}). ` +
+      `PostgreSQL is not reachable at ${url} (${(error as Error).message}). ` +
         `These tests need it running; start it with: ${START_POSTGRES}`,
       { cause: error },
     );
