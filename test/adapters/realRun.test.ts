@@ -69,7 +69,11 @@ async function runCluster(databases: readonly Database[]): Promise<RealCluster> 
 
   // The cluster still works after the handover.
   await servers.find((server) => server.serverId !== leaderId)!.enqueue('work', { n: JOBS });
-  await waitFor('the job enqueued after the handover', () => runs.get(JOBS) === 1);
+  await waitFor(
+    'the job enqueued after the handover to complete',
+    () => events.filter((e) => e.type === 'completed').length === JOBS + 1,
+  );
+  expect(runs.get(JOBS)).toBe(1);
   return cluster;
 }
 
