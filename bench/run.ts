@@ -17,6 +17,7 @@
  * over the process's life (heap growth, CPU frequency, a noisy neighbour) spreads over every row instead
  * of biasing the last one.
  */
+import type { SqlJsStatic } from 'sql.js';
 import { loadSqlJs } from '../src/db';
 import { measureBareSql, type BareSqlResult } from './bareSql';
 import {
@@ -48,7 +49,8 @@ async function main(): Promise<void> {
   }
   const { settings, json, browserOnly } = parsed;
   const started = performance.now();
-  const sqlJs = await loadSqlJs();
+  // The bench drives sql.js directly too (bareSql.ts), so it wants sql.js's own, fuller type.
+  const sqlJs = (await loadSqlJs()) as SqlJsStatic;
 
   if (browserOnly) {
     const report: BrowserBenchReport = {

@@ -8,6 +8,7 @@ export {
   type SharedSqlJsDatabaseOptions,
 } from './sharedSqlJsDatabase.js';
 export { SqlJsConnection } from './sqlJsConnection.js';
+export type { SqlJsModule, SqlJsDatabase, SqlJsStatement, SqlJsValue } from './sqlJsModule.js';
 export type { DatabaseEvent, DatabaseObserver, LockKind } from './events.js';
 export {
   ConnectionLostError,

@@ -6,12 +6,12 @@
  * can sit in a module graph that a browser also loads without breaking it.
  */
 
-import type { InitSqlJsStatic, SqlJsStatic } from 'sql.js';
+import type { SqlJsModule } from './sqlJsModule.js';
 
-let loading: Promise<SqlJsStatic> | undefined;
+let loading: Promise<SqlJsModule> | undefined;
 
 /** Resolves to the sql.js module; the first call costs ~50 ms, later ones share the same promise. */
-export function loadSqlJs(): Promise<SqlJsStatic> {
+export function loadSqlJs(): Promise<SqlJsModule> {
   loading ??= initialise().catch((error: unknown) => {
     loading = undefined; // let a later call try again rather than cache the failure
     throw error;
@@ -19,9 +19,9 @@ export function loadSqlJs(): Promise<SqlJsStatic> {
   return loading;
 }
 
-async function initialise(): Promise<SqlJsStatic> {
+async function initialise(): Promise<SqlJsModule> {
   const { createRequire } = await import('node:module');
   const require = createRequire(import.meta.url);
-  const initSqlJs = require('sql.js') as InitSqlJsStatic;
+  const initSqlJs = require('sql.js') as (config: { locateFile: () => string }) => Promise<SqlJsModule>;
   return initSqlJs({ locateFile: () => require.resolve('sql.js/dist/sql-wasm.wasm') });
 }

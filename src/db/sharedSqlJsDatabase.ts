@@ -13,7 +13,7 @@
  * that drives the clock decides every outcome.
  */
 
-import type { Database as SqlJsDatabase, SqlJsStatic } from 'sql.js';
+import type { SqlJsDatabase, SqlJsModule } from './sqlJsModule.js';
 import type { Clock, Row, SqlParams, Transaction } from '../core/ports.js';
 import { attempt } from './attempt.js';
 import { ConnectionLostError, DatabaseClosedError } from './errors.js';
@@ -53,7 +53,7 @@ export interface SharedSqlJsDatabaseOptions {
   /** Told about lock waits, grants, releases, rollbacks, timeouts and listener errors. */
   readonly observer?: DatabaseObserver | undefined;
   /** A ready sql.js module; without it, sql.js is loaded the Node way (`loadSqlJs`). Browsers pass their own. */
-  readonly sqlJs?: SqlJsStatic | undefined;
+  readonly sqlJs?: SqlJsModule | undefined;
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };

@@ -6,7 +6,7 @@
  * lock semantics without any error.
  */
 
-import type { Database as SqlJsDatabase, SqlValue as SqlJsValue, Statement } from 'sql.js';
+import type { SqlJsDatabase, SqlJsStatement as Statement, SqlJsValue } from './sqlJsModule.js';
 import type { Row, SqlParams } from '../core/ports.js';
 import { messageOf, SqlError, UnsupportedStatementError } from './errors.js';
 import { classifySql, obviouslySingleStatement, type SqlTraits } from './sqlText.js';

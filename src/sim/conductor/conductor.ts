@@ -1,10 +1,12 @@
 import type { CancelTimer } from '../../core/ports.js';
 import { DISTRIBUTED_DEFAULTS } from '../../core/distributed/defaults.js';
-import type { SqlJsStatic } from 'sql.js';
+import type { SqlJsModule } from '../../db/index.js';
 import { SharedSqlJsDatabase } from '../../db/index.js';
 import type { Action, ActionBody, Scenario } from '../../scenario/types.js';
 import type { ResolvedTimings, RunResult } from '../runResult.js';
-import { inThreadTransport, type TransportFactory } from '../server/transport.js';
+import type { JobDefinition } from '../../core/job.js';
+import { checkOwnJobs, checkScenarioIsData, type OwnJobs } from '../ownJobs.js';
+import { inThreadTransport, inThreadTransportWith, type TransportFactory } from '../server/transport.js';
 import { databaseClock, type DatabaseClock } from '../time/databaseClock.js';
 import { DEFAULT_EPOCH_MS, VirtualTime } from '../time/virtualTime.js';
 import type { ServerSnapshot } from '../trace/serverState.js';
@@ -29,7 +31,9 @@ export interface ConductorOptions {
   seed?: number | undefined;
   transport?: TransportFactory | undefined;
   /** A ready sql.js module (browsers pass their own); Node loads it itself. */
-  sqlJs?: SqlJsStatic | undefined;
+  sqlJs?: SqlJsModule | undefined;
+  /** The user's own jobs, run in this thread in place of the scenario's models: see RunOptions.jobs. */
+  jobs?: OwnJobs | undefined;
 }
 
 /**
@@ -60,6 +64,7 @@ export class Conductor {
     readonly dbClock: DatabaseClock,
     readonly db: SharedSqlJsDatabase,
     transport: TransportFactory,
+    ownJobs: ReadonlyMap<string, JobDefinition>,
   ) {
     this.targetEntropy = new SeededEntropy(deriveSeed(seed, 'targets'));
     const settings = scenario.coordinator ?? {};
@@ -89,6 +94,7 @@ export class Conductor {
       network: this.network,
       observation: this.observation,
       transport,
+      ownJobs,
       onStartFailed: (host, generation) => this.faults.onStartFailed(host, generation),
     });
     this.faults = new Faults({
@@ -105,6 +111,11 @@ export class Conductor {
 
   /** Opens the database and schedules the scenario: its servers start at 0, its actions at their times. */
   static async create(scenario: Scenario, options: ConductorOptions = {}): Promise<Conductor> {
+    // Both refused before anything is opened, by the path of what is wrong (not as a DataCloneError later).
+    checkScenarioIsData(scenario);
+    const ownJobs = checkOwnJobs(options.jobs, options.transport);
+    const transport =
+      ownJobs.size > 0 ? inThreadTransportWith(ownJobs) : (options.transport ?? inThreadTransport);
     const seed = options.seed ?? scenario.seed;
     const time = new VirtualTime(DEFAULT_EPOCH_MS);
     const dbClock = databaseClock(time, scenario.database?.skewMs ?? 0);
@@ -116,14 +127,7 @@ export class Conductor {
       sqlJs: options.sqlJs,
       observer: (event) => late.conductor?.observation.recordDatabase(event),
     });
-    const conductor = new Conductor(
-      scenario,
-      seed,
-      time,
-      dbClock,
-      db,
-      options.transport ?? inThreadTransport,
-    );
+    const conductor = new Conductor(scenario, seed, time, dbClock, db, transport, ownJobs);
     late.conductor = conductor;
     for (const spec of scenario.servers) conductor.processes.start(spec);
     for (const action of scenario.actions) conductor.schedule(action);
