@@ -3,6 +3,8 @@
  * format is in src/scenario, the checkers in src/verify, the playground's backend in src/playground.
  */
 export { runScenario, type RunOptions } from './runScenario.js';
+export type { OwnJobs } from './ownJobs.js';
+export { defineJob, type JobDefinition, type JobContext } from '../core/job.js';
 export { RunBudgetError, defaultMaxEvents, type RunBudgetKind, type RunProgress } from './runBudget.js';
 export {
   Conductor,

@@ -1,10 +1,36 @@
 import { Conductor, type ConductorOptions } from './conductor/conductor.js';
 import { defaultMaxEvents, eventBudgetReachedIn, RunBudgetError, type RunProgress } from './runBudget.js';
 import type { ResolvedTimings, RunResult } from './runResult.js';
+import type { OwnJobs } from './ownJobs.js';
 import type { TraceEntry } from './trace/trace.js';
 import type { Scenario } from '../scenario/types.js';
 
 export interface RunOptions extends ConductorOptions {
+  /**
+   * Your own jobs, by name: `{ chargeCard: defineJob({ name: 'chargeCard', run }) }`. Every simulated server
+   * runs your real `run(params, context)` on virtual time, under the scenario's faults, with the context it
+   * gets in production (`context.sleep` and `context.now` are the server's virtual clock, `context.enqueue`
+   * goes through its coordinator, `context.cancelled` turns true on a timeout or a lost claim).
+   *
+   * - A name the scenario models replaces that model: your `run` takes the place of its `durationMs` and
+   *   `failureRate` (a `setJob` of it is refused), your `maxAttempts`, `timeoutMs` and `backoff` apply
+   *   where you set them (the model's otherwise), and its schedules are the scenario's and yours.
+   * - A name the scenario does not model is added to every server, so a scenario built in code may enqueue
+   *   it. A scenario read from a file must still list each job it enqueues (`{ "name": "chargeCard" }`
+   *   is enough), so that the file stays valid on its own; that listing is then replaced.
+   * - A crash of the server running it abandons the run: its promise is never settled, and nothing it does
+   *   afterwards is heard or recorded; the job is claimed again elsewhere once its claim expires. A run
+   *   that outlasts `timeoutMs` (on the server's clock) fails as a timeout, and retries per its policy.
+   * - Wait only on the context (or on promises that settle at once): a real timer, I/O or `Math.random`
+   *   escapes virtual time and the run is no longer deterministic.
+   * - Functions run in this thread only: with any `transport` but the in-thread one (a worker transport),
+   *   the run is refused with an error naming the jobs. A scenario itself is data: a function in it is
+   *   refused by its path.
+   *
+   * Checked before the run: an object of definitions, each keyed by its `name`, `run` a function, and
+   * everything defineJob checks; an error names the field (`options.jobs.chargeCard.run: ...`).
+   */
+  jobs?: OwnJobs | undefined;
   /** Stops the run here (ms since its start) instead of at the scenario's `durationMs`. */
   untilMs?: number | undefined;
   /** Called as the run goes, with the virtual time reached and where it ends. */

@@ -144,7 +144,12 @@ export class Faults {
       2 * heartbeatIntervalMs +
       claimLeaseMs +
       70_000 +
-      6 * longestAttemptMs(this.setup.processes.jobs, this.setup.scenario.actions) +
+      6 *
+        longestAttemptMs(
+          this.setup.processes.jobs,
+          this.setup.scenario.actions,
+          this.setup.processes.ownJobNames,
+        ) +
       databaseSetBackMs(this.setup.scenario.actions, this.setup.scenario.database?.skewMs ?? 0)
     );
   }
@@ -154,12 +159,21 @@ export class Faults {
  * The longest one attempt of any job can take: its duration, cut short by its timeout (an attempt past it
  * fails and is retried). A `setJob` may lengthen a job during the run: its duration counts too. Found by
  * the bounded-inputs review: a job of a day with a 2 s timeout gave six virtual days of liveness phase.
- * `jobs` are the jobs as the run has left them so far; `actions` may change them later.
+ * `jobs` are the jobs as the run has left them so far; `actions` may change them later; `ownJobs` name the
+ * jobs that run the user's own code, whose attempts may last up to their timeout.
  */
-export function longestAttemptMs(jobs: readonly JobModel[], actions: readonly Action[]): number {
+export function longestAttemptMs(
+  jobs: readonly JobModel[],
+  actions: readonly Action[],
+  ownJobs: ReadonlySet<string> = new Set(),
+): number {
   const timeouts = new Map(jobs.map((job) => [job.name, job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS]));
+  // The user's own run() (RunOptions.jobs) may take as long as its timeout lets it.
   const attempt = (job: string, durationMs: number | undefined) =>
-    Math.min(durationMs ?? 0, timeouts.get(job) ?? DEFAULT_JOB_TIMEOUT_MS);
+    Math.min(
+      ownJobs.has(job) ? Number.POSITIVE_INFINITY : (durationMs ?? 0),
+      timeouts.get(job) ?? DEFAULT_JOB_TIMEOUT_MS,
+    );
   let longest = 0;
   for (const job of jobs) longest = Math.max(longest, attempt(job.name, job.durationMs));
   for (const action of actions)

@@ -1,4 +1,6 @@
+import type { JobDefinition } from '../../core/job.js';
 import type { SharedSqlJsDatabase } from '../../db/index.js';
+import { jobModels } from '../ownJobs.js';
 import type { ActionBody, HazardList, JobModel, Scenario, ServerSpec } from '../../scenario/types.js';
 import type { Command, FromServer, ServerConfig } from '../server/protocol.js';
 import type { TransportFactory } from '../server/transport.js';
@@ -25,6 +27,8 @@ export interface ProcessesSetup {
   network: Network;
   observation: Observation;
   transport: TransportFactory;
+  /** The user's own jobs (the transport is the in-thread one that runs them). */
+  ownJobs: ReadonlyMap<string, JobDefinition>;
   /** Told when a process's coordinator could not start (the process has just been ended as crashed). */
   onStartFailed: (host: Host, generation: number) => void;
 }
@@ -42,8 +46,12 @@ export class Processes {
   /** Commands sent and not yet answered, by server, process generation and id. */
   private readonly commands = new Map<string, { command: Command; onDone?: (() => void) | undefined }>();
 
+  /** The jobs that run the user's own code (RunOptions.jobs) rather than the scenario's model. */
+  readonly ownJobNames: ReadonlySet<string>;
+
   constructor(private readonly setup: ProcessesSetup) {
-    this.jobs = structuredClone(setup.scenario.jobs);
+    this.jobs = jobModels(setup.scenario.jobs, setup.ownJobs);
+    this.ownJobNames = new Set(setup.ownJobs.keys());
     this.hazards = [...(setup.scenario.hazards ?? [])];
   }
 
@@ -165,6 +173,10 @@ export class Processes {
           count: action.count ?? 1,
         });
       case 'setJob': {
+        if (this.ownJobNames.has(action.job))
+          throw new Error(
+            `job "${action.job}" runs its own run() (RunOptions.jobs): durationMs and failureRate model only the scenario's jobs`,
+          );
         const job = this.job(action.job);
         if (action.durationMs !== undefined) job.durationMs = action.durationMs;
         if (action.failureRate !== undefined) job.failureRate = action.failureRate;

@@ -6,7 +6,8 @@ import { toWireError } from './protocol.js';
 import { RemoteClock } from './remoteClock.js';
 import { RemoteDatabase } from './remoteDatabase.js';
 import { SeededEntropy } from '../seededEntropy.js';
-import { simulatedJobs, type JobBehaviour } from './simulatedJobs.js';
+import { ownJobDefinition, simulatedJobs, type JobBehaviour } from './simulatedJobs.js';
+import type { JobDefinition } from '../../core/job.js';
 
 /**
  * One simulated server process: a real coordinator from src/core, on a clock and a database that answer
@@ -24,11 +25,21 @@ export class ServerRuntime {
     readonly config: ServerConfig,
     startVt: number,
     private readonly send: (message: FromServer) => void,
+    ownJobs: ReadonlyMap<string, JobDefinition> = new Map(),
   ) {
     this.clock = new RemoteClock(startVt, config.offsetMs, config.rate, send);
     this.database = new RemoteDatabase(send);
     const entropy = new SeededEntropy(config.seed);
-    const jobs = simulatedJobs(config.jobs, this.behaviours, entropy.fork());
+    // The user's own jobs (in this thread only) take the place of the scenario's model of the same name.
+    const simulated = simulatedJobs(
+      config.jobs.filter((model) => !ownJobs.has(model.name)),
+      this.behaviours,
+      entropy.fork(),
+    );
+    const jobs = config.jobs.map((model) => {
+      const own = ownJobs.get(model.name);
+      return own ? ownJobDefinition(model, own) : simulated.find((job) => job.name === model.name)!;
+    });
     const common = {
       serverId: config.id,
       clock: this.clock,

@@ -37,3 +37,17 @@ export function simulatedJobs(
     },
   }));
 }
+
+/**
+ * One server's definition of an own job: the user's run, backoff and settings; where the definition leaves
+ * maxAttempts or timeoutMs out, the model's; the schedules of both (the scenario's, addSchedule's included,
+ * then the definition's).
+ */
+export function ownJobDefinition(model: JobModel, own: JobDefinition): JobDefinition {
+  return {
+    ...own,
+    maxAttempts: own.maxAttempts ?? model.maxAttempts,
+    timeoutMs: own.timeoutMs ?? model.timeoutMs,
+    schedules: [...(model.schedules ?? []), ...(own.schedules ?? [])],
+  };
+}

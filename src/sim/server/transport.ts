@@ -1,3 +1,4 @@
+import type { JobDefinition } from '../../core/job.js';
 import type { FromServer, ServerConfig, ToServer } from './protocol.js';
 import { ServerRuntime } from './serverRuntime.js';
 import { settle } from '../time/settle.js';
@@ -35,9 +36,23 @@ export type TransportFactory = (
 export class ServerHost {
   private readonly runtime: ServerRuntime;
   private outbox: FromServer[] = [];
+  private closed = false;
 
-  constructor(config: ServerConfig, startVt: number) {
-    this.runtime = new ServerRuntime(config, startVt, (message) => this.outbox.push(message));
+  /** `ownJobs`: the user's own job definitions (functions: in this thread only, see RunOptions.jobs). */
+  constructor(config: ServerConfig, startVt: number, ownJobs?: ReadonlyMap<string, JobDefinition>) {
+    const send = (message: FromServer) => {
+      if (!this.closed) this.outbox.push(message);
+    };
+    this.runtime = new ServerRuntime(config, startVt, send, ownJobs);
+  }
+
+  /**
+   * The process is gone (crashed, or its stop is over): whatever its code still does (a job's run() that
+   * had a microtask left, say) is asked of no one and heard by no one.
+   */
+  close(): void {
+    this.closed = true;
+    this.outbox = [];
   }
 
   /** Handles one message, waits until the server is idle, and returns its requests in order. */
@@ -57,10 +72,20 @@ export class ServerHost {
   }
 }
 
+/**
+ * The in-thread transport whose servers also run the user's own jobs: the only transport a function can
+ * reach (runScenario picks it when given RunOptions.jobs).
+ */
+export function inThreadTransportWith(ownJobs: ReadonlyMap<string, JobDefinition>): TransportFactory {
+  return (config, startVt, onRequest) => inThread(new ServerHost(config, startVt, ownJobs), onRequest);
+}
+
 /** The server runs in the conductor's own thread: the fastest transport, for tests and the CLI. */
-export const inThreadTransport: TransportFactory = (config, startVt, onRequest) => {
+export const inThreadTransport: TransportFactory = (config, startVt, onRequest) =>
+  inThread(new ServerHost(config, startVt), onRequest);
+
+function inThread(host: ServerHost, onRequest: (message: FromServer) => void): ServerTransport {
   let alive = true;
-  const host = new ServerHost(config, startVt);
   for (const request of host.drain()) onRequest(request);
   return {
     exchange: async (message) => {
@@ -70,6 +95,7 @@ export const inThreadTransport: TransportFactory = (config, startVt, onRequest) 
     },
     terminate: () => {
       alive = false;
+      host.close();
     },
   };
-};
+}
