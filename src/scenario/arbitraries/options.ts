@@ -76,6 +76,12 @@ export interface ScenarioArbitraryOptions {
   misfire?: MisfirePolicy;
   /** `single` runs every server as a single-server coordinator (hazard H14 with several). */
   mode?: 'distributed' | 'single';
+  /**
+   * Whether some actions name their server by a relative target (`@leader`, `@follower`, `@any`, resolved
+   * when they happen): a quarter of the scenarios have one or two. Default true. Drawn last in the plan, so
+   * that switching it off gives, seed for seed, the scenarios drawn before targets existed.
+   */
+  relativeTargets?: boolean;
 }
 
 /** The cron expressions the generator chooses from by default. */
@@ -107,6 +113,7 @@ export interface Resolved {
   mode: 'distributed' | 'single';
   skewedClocks: 'sometimes' | 'always';
   misfire: MisfirePolicy | undefined;
+  relativeTargets: boolean;
 }
 
 export function resolve(options: ScenarioArbitraryOptions): Resolved {
@@ -133,5 +140,6 @@ export function resolve(options: ScenarioArbitraryOptions): Resolved {
     mode: options.mode ?? 'distributed',
     skewedClocks: options.skewedClocks ?? 'sometimes',
     misfire: options.misfire,
+    relativeTargets: options.relativeTargets ?? true,
   };
 }

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { SERVER_TARGETS } from '../targets.js';
 import {
   resolve,
   RESTART_AFTER_STOP_MS,
@@ -58,6 +59,19 @@ export interface ScenarioPlan {
   initialSkewMs: number;
   enqueues: Episode[];
   faults: Episode[];
+  /**
+   * Actions that name their server by a relative target instead: `action` picks one of the scenario's
+   * actions on one server (modulo their number, after the inadmissible ones are dropped), `target` indexes
+   * SERVER_TARGETS. Drawn last: a plan without it draws as plans did before it (and a plan written by hand
+   * may leave it out).
+   */
+  targets?: Retarget[] | undefined;
+}
+
+/** One action to name by a relative target: see ScenarioPlan.targets. */
+export interface Retarget {
+  action: number;
+  target: number;
 }
 
 const int = (range: Range) => fc.integer({ min: range.min, max: range.max });
@@ -211,5 +225,21 @@ export function planArbitrary(options: ScenarioArbitraryOptions = {}): fc.Arbitr
     faults: episode
       ? fc.array(episode, { minLength: o.faultEpisodes.min, maxLength: o.faultEpisodes.max })
       : fc.constant([]),
+    // Last, so that every field above draws the same values whether targets are on or off.
+    targets: o.relativeTargets
+      ? fc.oneof(
+          { arbitrary: fc.constant<Retarget[]>([]), weight: 3 },
+          {
+            arbitrary: fc.array(
+              fc.record({
+                action: fc.nat({ max: 1000 }),
+                target: fc.nat({ max: SERVER_TARGETS.length - 1 }),
+              }),
+              { minLength: 1, maxLength: 2 },
+            ),
+            weight: 1,
+          },
+        )
+      : fc.constant<Retarget[]>([]),
   });
 }

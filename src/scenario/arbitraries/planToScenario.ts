@@ -1,3 +1,4 @@
+import { SERVER_TARGETS, TARGETED_ACTIONS } from '../targets.js';
 import { SCENARIO_VERSION, type Action, type JobModel, type Scenario, type ServerSpec } from '../types.js';
 import { resolve, RESTART_AFTER_STOP_MS, SERVER_IDS, type ScenarioArbitraryOptions } from './options.js';
 import type { ScenarioPlan } from './plan.js';
@@ -129,7 +130,7 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
     .map((action, position) => ({ action, position }))
     .sort((x, y) => x.action.atMs - y.action.atMs || x.position - y.position)
     .map(({ action }) => action);
-  const actions = admissible(sorted, specs);
+  const actions = retarget(admissible(sorted, specs), plan.targets ?? []);
 
   const scenario: Scenario = {
     version: SCENARIO_VERSION,
@@ -219,4 +220,24 @@ function admissible(
     if (keep) kept.push(action);
   }
   return kept;
+}
+
+/**
+ * Names the server of some actions by a relative target instead (the plan's `targets`), after the
+ * admissible ones are chosen: who leads is not known before the run, so such an action may find no server
+ * it fits at its time, or another server than the one the model had in mind; the conductor then refuses it
+ * (an `actionFailed`) or applies it there, and the liveness phase mends what is left. `restart @leader`
+ * could only be refused: it is `restart @any`.
+ */
+function retarget(actions: Action[], targets: readonly { action: number; target: number }[]): Action[] {
+  const eligible = actions.flatMap((action, index) => (TARGETED_ACTIONS.has(action.type) ? [index] : []));
+  if (eligible.length === 0) return actions;
+  const out = [...actions];
+  for (const { action, target } of targets) {
+    const index = eligible[action % eligible.length]!;
+    const chosen = SERVER_TARGETS[target % SERVER_TARGETS.length]!;
+    const named = out[index]!.type === 'restart' && chosen === '@leader' ? '@any' : chosen;
+    out[index] = { ...out[index]!, server: named } as Action;
+  }
+  return out;
 }

@@ -16,7 +16,9 @@ import { planToScenario } from './planToScenario.js';
  * lower a count, move a time towards 0) and every shrunk plan still gives a valid scenario, in the sense of
  * `parseScenario` and of the engine. Two refusals are left in on purpose or cannot be foreseen: an enqueue
  * on a cut-off server fails in the run (the write cannot reach the database: that is the fault), and a
- * server that dies on its own (hazard H13) refuses what comes after; both end as `actionFailed` entries.
+ * server that dies on its own (hazard H13) refuses what comes after; both end as `actionFailed` entries. So
+ * may an action written with a relative target (`relativeTargets`, on by default), which finds out only at
+ * its time who leads, or whether any server fits it.
  *
  * Shrinking goes towards: fewer servers, all from the start and with jobs; fewer and smaller enqueues;
  * fewer fault episodes, earlier; seed 0; the shortest duration; exact clocks.
@@ -30,7 +32,9 @@ import { planToScenario } from './planToScenario.js';
  * - enqueues of `work` (1-50 jobs each, `maxJobs` in all) on servers running at that time;
  * - fault episodes: crashes (some right inside the transaction after a heartbeat or cron tick), pauses
  *   (mostly longer than the lease) and their resume, cut-offs and their heal, graceful stops, restarts of
- *   crashed and stopped servers, clock offsets (+-60 s) and drift (0.9-1.1), database clock skew changes.
+ *   crashed and stopped servers, clock offsets (+-60 s) and drift (0.9-1.1), database clock skew changes;
+ * - in a quarter of them, one or two of those actions naming their server as `@leader`, `@follower` or
+ *   `@any`, resolved by the conductor when they happen.
  * Faults still open at `durationMs` are ended by the engine's liveness phase (`heal`).
  */
 export function scenarioArbitrary(options: ScenarioArbitraryOptions = {}): fc.Arbitrary<Scenario> {

@@ -66,7 +66,9 @@ export async function runDigests(
   check: (result: RunResult) => InvariantReport[],
   onRun?: (index: number) => void,
 ): Promise<string[]> {
-  const scenarios = fc.sample(scenarioArbitrary(), { numRuns: count, seed: SAMPLE_SEED });
+  // The fixture was drawn before relative targets: without them, the same seed draws the same scenarios.
+  const generated = scenarioArbitrary({ relativeTargets: false });
+  const scenarios = fc.sample(generated, { numRuns: count, seed: SAMPLE_SEED });
   const digests: string[] = [];
   for (const scenario of scenarios) {
     const result = await runScenario(scenario);
