@@ -26,6 +26,11 @@ export interface PostgresDatabaseOptions {
   busyTimeoutMs?: number | undefined;
   /** Connections in this server's pool: one per concurrent transaction or statement. Default 4. */
   poolSize?: number | undefined;
+  /**
+   * PostgreSQL's `application_name` of this server's connections, so that an operator (or a fault
+   * injector's `pg_terminate_backend`) can find them in `pg_stat_activity`. Default the name.
+   */
+  applicationName?: string | undefined;
   /** Told of errors nobody awaits (the listening connection lost, say). Default: ignored. */
   onBackgroundError?: ((error: Error) => void) | undefined;
 }
@@ -65,6 +70,7 @@ export class PostgresDatabase implements Database {
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
       connectionTimeoutMillis: this.busyTimeoutMs,
+      application_name: options.applicationName ?? this.name,
       // Every lock a statement waits for (the advisory lock, a row) counts against the busy timeout.
       options: `-c search_path=${quoteIdentifier(this.schema)} -c lock_timeout=${this.busyTimeoutMs}`,
       types: {

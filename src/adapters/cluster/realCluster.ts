@@ -1,0 +1,224 @@
+/**
+ * A real cluster: N server processes (`serverProcess.ts`) on one database, a fault injector over them,
+ * and one history of everything every process reported and every fault, in the order the parent heard it.
+ *
+ * Faults: `crash` (SIGKILL), `pause`/`resume` (SIGSTOP/SIGCONT: the process is frozen, its leases lapse),
+ * `stop` (SIGTERM: a graceful stop), `restart` (a new process under the same server id), `cutOff`
+ * (PostgreSQL terminates the server's connections, `pg_terminate_backend`) and `setClock`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { CoordinatorEvent } from '../../core/index.js';
+import {
+  CONFIG_ENV,
+  type ServerCommand,
+  type ServerDatabaseConfig,
+  type ServerProcessConfig,
+  type ServerReport,
+  type ServerTimings,
+} from './protocol.js';
+
+export type FaultKind = 'crash' | 'pause' | 'resume' | 'stop' | 'restart' | 'cutOff' | 'setClock';
+
+export type HistoryEntry =
+  | { kind: 'report'; serverId: string; pid: number; heardAtMs: number; report: ServerReport }
+  | { kind: 'fault'; serverId: string; heardAtMs: number; fault: FaultKind; detail?: string | undefined }
+  | {
+      kind: 'exit';
+      serverId: string;
+      pid: number;
+      heardAtMs: number;
+      code: number | null;
+      signal: string | null;
+    };
+
+export interface RealClusterOptions {
+  servers: number;
+  database: ServerDatabaseConfig;
+  timings: ServerTimings;
+  jobDurationMs?: number | undefined;
+  concurrency?: number | undefined;
+  /** How long a process may take to start and report ready. Default 20 s (tsx compiles on a busy machine). */
+  startTimeoutMs?: number | undefined;
+}
+
+interface Running {
+  child: ChildProcessWithoutNullStreams;
+  exited: Promise<void>;
+}
+
+export class RealCluster {
+  readonly history: HistoryEntry[] = [];
+  readonly serverIds: readonly string[];
+  private readonly running = new Map<string, Running>();
+  private nextN = 0;
+
+  constructor(private readonly options: RealClusterOptions) {
+    this.serverIds = Array.from({ length: options.servers }, (_, i) => `s${i + 1}`);
+  }
+
+  /** Starts every server and waits until each reports ready. */
+  async start(): Promise<void> {
+    await Promise.all(this.serverIds.map((serverId) => this.spawn(serverId)));
+  }
+
+  /** Every coordinator event of the history, with the server that reported it. */
+  events(): CoordinatorEvent[] {
+    return this.history.flatMap((entry) =>
+      entry.kind === 'report' && entry.report.report === 'event' ? [entry.report.event] : [],
+    );
+  }
+
+  /** Enqueues `count` demo jobs through `serverId`; each gets the next number `n`. Returns the first n. */
+  enqueue(serverId: string, count: number): number {
+    const firstN = this.nextN;
+    this.nextN += count;
+    this.send(serverId, { command: 'enqueue', count, firstN });
+    return firstN;
+  }
+
+  crash(serverId: string): Promise<void> {
+    this.record(serverId, 'crash');
+    return this.signalAndWait(serverId, 'SIGKILL');
+  }
+
+  pause(serverId: string): void {
+    this.record(serverId, 'pause');
+    this.process(serverId).child.kill('SIGSTOP');
+  }
+
+  resume(serverId: string): void {
+    this.record(serverId, 'resume');
+    this.process(serverId).child.kill('SIGCONT');
+  }
+
+  stop(serverId: string): Promise<void> {
+    this.record(serverId, 'stop');
+    return this.signalAndWait(serverId, 'SIGTERM');
+  }
+
+  async restart(serverId: string): Promise<void> {
+    if (this.running.has(serverId)) await this.crash(serverId);
+    this.record(serverId, 'restart');
+    await this.spawn(serverId);
+  }
+
+  setClock(serverId: string, offsetMs: number): void {
+    this.record(serverId, 'setClock', `${offsetMs} ms`);
+    this.send(serverId, { command: 'setClock', offsetMs });
+  }
+
+  /** PostgreSQL drops every connection of the server; it reconnects by itself. Returns how many it dropped. */
+  async cutOff(serverId: string): Promise<number> {
+    const { database } = this.options;
+    if (database.kind !== 'postgres')
+      throw new Error('cutOff needs PostgreSQL: a SQLite file has no connections to cut');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const result = await client.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
+        [serverId],
+      );
+      this.record(serverId, 'cutOff', `${result.rowCount ?? 0} connections`);
+      return result.rowCount ?? 0;
+    } finally {
+      await client.end();
+    }
+  }
+
+  /** Kills whatever still runs (SIGCONT first, so that a paused process can die). */
+  async close(): Promise<void> {
+    await Promise.all(
+      [...this.running.keys()].map(async (serverId) => {
+        const running = this.running.get(serverId)!;
+        running.child.kill('SIGCONT');
+        running.child.kill('SIGKILL');
+        await running.exited;
+      }),
+    );
+  }
+
+  private async spawn(serverId: string): Promise<void> {
+    const config: ServerProcessConfig = {
+      serverId,
+      database: this.options.database,
+      timings: this.options.timings,
+      jobDurationMs: this.options.jobDurationMs ?? 10,
+      concurrency: this.options.concurrency ?? 4,
+      clockOffsetMs: 0,
+    };
+    const entry = serverEntry();
+    const child = spawn(process.execPath, [...entry.nodeArgs, entry.path], {
+      env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const pid = child.pid ?? -1;
+    let stderr = '';
+    child.stderr.on('data', (data: Buffer) => (stderr = (stderr + data.toString()).slice(-4_000)));
+    let markReady: () => void = () => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      let report: ServerReport;
+      try {
+        report = JSON.parse(line) as ServerReport;
+      } catch {
+        return;
+      }
+      this.history.push({ kind: 'report', serverId, pid, heardAtMs: Date.now(), report });
+      if (report.report === 'ready') markReady();
+    });
+    const exited = new Promise<void>((resolve) =>
+      child.on('exit', (code, signal) => {
+        this.history.push({ kind: 'exit', serverId, pid, heardAtMs: Date.now(), code, signal });
+        if (this.running.get(serverId)?.child === child) this.running.delete(serverId);
+        resolve();
+      }),
+    );
+    this.running.set(serverId, { child, exited });
+    const timeoutMs = this.options.startTimeoutMs ?? 20_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const outcome = await Promise.race([
+      ready.then(() => 'ready' as const),
+      exited.then(() => 'exited' as const),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (outcome !== 'ready') {
+      child.kill('SIGKILL');
+      throw new Error(
+        `server ${serverId} did not start (${outcome === 'exited' ? 'it exited' : `not ready after ${timeoutMs} ms`}): ${stderr.trim() || 'no output on stderr'}`,
+      );
+    }
+  }
+
+  private send(serverId: string, command: ServerCommand): void {
+    this.process(serverId).child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  private async signalAndWait(serverId: string, signal: NodeJS.Signals): Promise<void> {
+    const running = this.process(serverId);
+    running.child.kill(signal);
+    await running.exited;
+  }
+
+  private process(serverId: string): Running {
+    const running = this.running.get(serverId);
+    if (!running) throw new Error(`server ${serverId} is not running`);
+    return running;
+  }
+
+  private record(serverId: string, fault: FaultKind, detail?: string): void {
+    this.history.push({ kind: 'fault', serverId, heardAtMs: Date.now(), fault, detail });
+  }
+}
+
+/** The server's entry file: the compiled `.js` beside this one, or the `.ts` source run through tsx. */
+function serverEntry(): { path: string; nodeArgs: string[] } {
+  const here = import.meta.url;
+  const source = here.endsWith('.ts');
+  const path = fileURLToPath(new URL(source ? './serverProcess.ts' : './serverProcess.js', here));
+  return { path, nodeArgs: source ? ['--import', 'tsx'] : [] };
+}

@@ -1,0 +1,111 @@
+/**
+ * One real server of a real cluster: a process that runs the coordinator on the system clock, crypto
+ * entropy and a real database (`protocol.ts` for its configuration, commands and reports). SIGTERM stops
+ * it gracefully (the lease released, running jobs finished); SIGKILL, SIGSTOP and a terminated database
+ * connection are the faults a parent injects from outside (`realCluster.ts`).
+ */
+import { createInterface } from 'node:readline';
+import { defineJob, DistributedJobCoordinator, type Database } from '../../core/index.js';
+import { CryptoEntropy } from '../cryptoEntropy.js';
+import { PostgresDatabase } from '../postgres/postgresDatabase.js';
+import { SqliteFileDatabase } from '../sqliteFile/sqliteFileDatabase.js';
+import { SystemClock } from '../systemClock.js';
+import { CONFIG_ENV, type ServerCommand, type ServerProcessConfig, type ServerReport } from './protocol.js';
+
+function report(line: ServerReport): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function openDatabase(
+  config: ServerProcessConfig,
+): Promise<{ database: Database; close(): Promise<void> }> {
+  const { database } = config;
+  if (database.kind === 'postgres') {
+    const db = await PostgresDatabase.open({
+      connectionString: database.url,
+      schema: database.schema,
+      name: config.serverId,
+      onBackgroundError: () => undefined,
+    });
+    return { database: db, close: () => db.close() };
+  }
+  const db = await SqliteFileDatabase.open({ path: database.path, name: config.serverId });
+  return { database: db, close: async () => db.close() };
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as ServerProcessConfig;
+  const clock = new SystemClock({ offsetMs: config.clockOffsetMs });
+  const { database, close } = await openDatabase(config);
+  const demo = defineJob({
+    name: 'demo',
+    maxAttempts: 3,
+    run: async ({ n }, context) => {
+      report({ report: 'ran', wallMs: Date.now(), n: Number(n), jobId: context.jobId });
+      await new Promise((done) => setTimeout(done, config.jobDurationMs));
+    },
+  });
+  const coordinator = new DistributedJobCoordinator({
+    serverId: config.serverId,
+    clock,
+    entropy: new CryptoEntropy(),
+    database,
+    jobs: [demo],
+    concurrency: config.concurrency,
+    stopGraceMs: 2_000,
+    onEvent: (event) => report({ report: 'event', wallMs: Date.now(), event }),
+    ...config.timings,
+  });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await coordinator.stop();
+      await close();
+      process.exit(0);
+    })());
+  process.on('SIGTERM', () => void stop());
+
+  await coordinator.start();
+  report({ report: 'ready', wallMs: Date.now() });
+
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (line.trim() === '') continue;
+    const command = JSON.parse(line) as ServerCommand;
+    try {
+      switch (command.command) {
+        case 'enqueue':
+          for (let n = command.firstN; n < command.firstN + command.count; n++) {
+            // A statement on a connection just cut fails; the caller hears it and the next one reconnects.
+            await coordinator
+              .enqueue('demo', { n })
+              .catch((error: unknown) =>
+                report({ report: 'enqueueFailed', wallMs: Date.now(), n, error: String(error) }),
+              );
+          }
+          break;
+        case 'setClock':
+          clock.setTime(Date.now() + command.offsetMs);
+          break;
+        case 'stop':
+          await stop();
+          break;
+      }
+    } catch (error) {
+      report({
+        report: 'failed',
+        wallMs: Date.now(),
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  report({
+    report: 'failed',
+    wallMs: Date.now(),
+    error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+  });
+  process.exit(1);
+});

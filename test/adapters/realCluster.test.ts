@@ -1,0 +1,227 @@
+/**
+ * A real cluster: three server processes on the system clock and one database, under real faults
+ * (SIGKILL, SIGSTOP past the lease, a connection cut by PostgreSQL, a restart, SIGTERM). Every job is
+ * completed exactly once, a lost leader is replaced within the timeout plus one interval after its last
+ * heartbeat, a paused leader steps down when it wakes, and a graceful stop hands over within a second.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { RealCluster, type HistoryEntry } from '../../src/adapters/cluster/realCluster';
+import type { ServerDatabaseConfig } from '../../src/adapters/cluster/protocol';
+import { DATABASE_URL, freshSchemaName, requirePostgres } from './support/postgres';
+import { waitFor } from './support/realCluster';
+import pg from 'pg';
+
+const TIMINGS = {
+  heartbeatIntervalMs: 200,
+  leadershipTimeoutMs: 600,
+  claimLeaseMs: 1_500,
+  pollIntervalMs: 200,
+};
+/** What a busy 2-core machine adds to a takeover: process scheduling, a statement or two. */
+const SLACK_MS = 600;
+
+let cleanup: (() => Promise<void>) | undefined;
+afterEach(async () => {
+  await cleanup?.();
+  cleanup = undefined;
+});
+
+type Reported = Extract<HistoryEntry, { kind: 'report' }>;
+const reports = (cluster: RealCluster) => cluster.history.filter((e): e is Reported => e.kind === 'report');
+const eventsOf = (cluster: RealCluster, type: string) =>
+  reports(cluster).filter((e) => e.report.report === 'event' && e.report.event.type === type);
+
+/** The server elected last, and when. */
+function lastElected(cluster: RealCluster) {
+  const elected = eventsOf(cluster, 'elected').at(-1);
+  return elected && { serverId: elected.serverId, wallMs: elected.report.wallMs };
+}
+
+/**
+ * Waits for an election, after the `electionsBefore`-th, of a server other than `previous`. Count the
+ * elections before the fault: a handover can be over before the fault's call returns.
+ */
+async function newLeader(cluster: RealCluster, electionsBefore: number, previous: string, what: string) {
+  const elected = () => eventsOf(cluster, 'elected').slice(electionsBefore);
+  await waitFor(what, () => elected().some((e) => e.serverId !== previous), 5_000);
+  const e = elected().find((e) => e.serverId !== previous)!;
+  return { serverId: e.serverId, wallMs: e.report.wallMs };
+}
+
+const elections = (cluster: RealCluster) => eventsOf(cluster, 'elected').length;
+
+/** When `serverId` last wrote its lease as leader: its last heartbeat, or its election. */
+function lastLeaseWrite(cluster: RealCluster, serverId: string): number {
+  const writes = reports(cluster).filter(
+    (e) =>
+      e.serverId === serverId &&
+      e.report.report === 'event' &&
+      ['elected', 'heartbeat'].includes(e.report.event.type),
+  );
+  return writes.at(-1)!.report.wallMs;
+}
+
+function completedCount(cluster: RealCluster): number {
+  return eventsOf(cluster, 'completed').length;
+}
+
+/** Enqueues the database accepted, and those it refused (on a connection just cut). */
+const accepted = (cluster: RealCluster) => eventsOf(cluster, 'enqueued').length;
+const refused = (cluster: RealCluster) =>
+  reports(cluster).filter((e) => e.report.report === 'enqueueFailed').length;
+
+/** Waits until every enqueue asked for was answered and every accepted job completed. */
+async function allDone(cluster: RealCluster, asked: number, what: string) {
+  const from = cluster.history.length;
+  await waitFor(
+    what,
+    () => accepted(cluster) + refused(cluster) >= asked && completedCount(cluster) >= accepted(cluster),
+    10_000,
+  ).catch((error: unknown) => {
+    // What the servers said meanwhile, heartbeats aside: the evidence a timeout needs.
+    const said = cluster.history
+      .slice(from)
+      .filter(
+        (e) => !(e.kind === 'report' && e.report.report === 'event' && e.report.event.type === 'heartbeat'),
+      )
+      .slice(-60)
+      .map((e) => JSON.stringify(e).slice(0, 300));
+    throw new Error(
+      `${(error as Error).message}; asked ${asked}, accepted ${accepted(cluster)}, refused ${refused(cluster)}, completed ${completedCount(cluster)}\n${said.join('\n')}`,
+    );
+  });
+}
+
+const jobIds = (entries: Reported[]) =>
+  entries.map((e) => (e.report as { event: { jobId: string } }).event.jobId);
+
+/** Every accepted job completed exactly once (by id), and ran. */
+function expectEachJobCompletedOnce(cluster: RealCluster) {
+  const enqueued = jobIds(eventsOf(cluster, 'enqueued'));
+  const completed = jobIds(eventsOf(cluster, 'completed'));
+  expect(completed.length).toBe(enqueued.length);
+  expect(new Set(completed)).toEqual(new Set(enqueued));
+  const ran = new Set(reports(cluster).flatMap((e) => (e.report.report === 'ran' ? [e.report.jobId] : [])));
+  expect(ran).toEqual(new Set(enqueued));
+  expect(reports(cluster).filter((e) => e.report.report === 'failed')).toEqual([]);
+}
+
+async function startCluster(database: ServerDatabaseConfig): Promise<RealCluster> {
+  const cluster = new RealCluster({ servers: 3, database, timings: TIMINGS, jobDurationMs: 20 });
+  const previous = cleanup;
+  cleanup = async () => {
+    await cluster.close();
+    await previous?.();
+  };
+  await cluster.start();
+  await waitFor('a first leader', () => lastElected(cluster) !== undefined);
+  return cluster;
+}
+
+describe('a real cluster of three processes', () => {
+  test('on PostgreSQL, under SIGKILL, SIGSTOP, a cut connection, a restart and SIGTERM', async () => {
+    await requirePostgres();
+    const schema = freshSchemaName('cluster');
+    cleanup = async () => {
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await client.end();
+    };
+    const cluster = await startCluster({ kind: 'postgres', url: DATABASE_URL, schema });
+    let enqueued = 0;
+    const enqueue = (serverId: string, count: number) => {
+      cluster.enqueue(serverId, count);
+      enqueued += count;
+    };
+    const done = (what: string) => allDone(cluster, enqueued, what);
+
+    enqueue('s1', 30);
+    await done('the first 30 jobs');
+
+    // SIGKILL the leader: another takes over within the timeout plus one interval of its last heartbeat.
+    const first = lastElected(cluster)!;
+    let before = elections(cluster);
+    await cluster.crash(first.serverId);
+    const second = await newLeader(cluster, before, first.serverId, 'a leader after the crash');
+    expect(second.wallMs - lastLeaseWrite(cluster, first.serverId)).toBeLessThan(
+      TIMINGS.leadershipTimeoutMs + TIMINGS.heartbeatIntervalMs + SLACK_MS,
+    );
+
+    // SIGSTOP the new leader past its lease: a third server takes over; woken, the paused one steps down.
+    before = elections(cluster);
+    cluster.pause(second.serverId);
+    const third = await newLeader(cluster, before, second.serverId, 'a leader while the leader is paused');
+    expect(third.serverId).not.toBe(first.serverId);
+    cluster.resume(second.serverId);
+    await waitFor('the paused leader to step down', () =>
+      eventsOf(cluster, 'steppedDown').some((e) => e.serverId === second.serverId),
+    );
+
+    // PostgreSQL cuts every connection of a server: it reconnects and goes on enqueueing and claiming.
+    expect(await cluster.cutOff(second.serverId)).toBeGreaterThan(0);
+    enqueue(second.serverId, 20);
+    await done('the 20 jobs enqueued after the cut');
+    // At most the statements already on their way fail; the server's next ones reconnect.
+    expect(refused(cluster)).toBeLessThan(5);
+
+    // The crashed server comes back; then the leader stops gracefully and hands over within a second.
+    await cluster.restart(first.serverId);
+    const current = lastElected(cluster)!;
+    before = elections(cluster);
+    const stoppedAt = Date.now();
+    await cluster.stop(current.serverId);
+    const next = await newLeader(cluster, before, current.serverId, 'a leader after the graceful stop');
+    expect(next.wallMs - stoppedAt).toBeLessThan(1_000);
+    enqueue(next.serverId, 10);
+    await done('the last 10 jobs');
+
+    expectEachJobCompletedOnce(cluster);
+    const terms = eventsOf(cluster, 'elected').map(
+      (e) => (e.report as { event: { term: number } }).event.term,
+    );
+    expect(terms).toEqual([...terms].sort((a, b) => a - b));
+    expect(new Set(terms).size).toBe(terms.length);
+  }, 60_000);
+
+  test('on a SQLite file, under SIGKILL, SIGSTOP and SIGTERM', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'adapters-cluster-'));
+    cleanup = async () => rmSync(dir, { recursive: true, force: true });
+    const cluster = await startCluster({ kind: 'sqlite', path: join(dir, 'cluster.sqlite') });
+    let enqueued = 0;
+    const enqueue = (serverId: string, count: number) => {
+      cluster.enqueue(serverId, count);
+      enqueued += count;
+    };
+    const done = (what: string) => allDone(cluster, enqueued, what);
+
+    enqueue('s2', 30);
+    await done('the first 30 jobs');
+    const first = lastElected(cluster)!;
+    let before = elections(cluster);
+    await cluster.crash(first.serverId);
+    const second = await newLeader(cluster, before, first.serverId, 'a leader after the crash');
+    expect(second.wallMs - lastLeaseWrite(cluster, first.serverId)).toBeLessThan(
+      TIMINGS.leadershipTimeoutMs + TIMINGS.heartbeatIntervalMs + SLACK_MS,
+    );
+    before = elections(cluster);
+    cluster.pause(second.serverId);
+    await newLeader(cluster, before, second.serverId, 'a leader while the leader is paused');
+    cluster.resume(second.serverId);
+    await waitFor('the paused leader to step down', () =>
+      eventsOf(cluster, 'steppedDown').some((e) => e.serverId === second.serverId),
+    );
+    const current = lastElected(cluster)!;
+    before = elections(cluster);
+    const stoppedAt = Date.now();
+    await cluster.stop(current.serverId);
+    const next = await newLeader(cluster, before, current.serverId, 'a leader after the graceful stop');
+    expect(next.wallMs - stoppedAt).toBeLessThan(1_000);
+    enqueue(next.serverId, 10);
+    await done('the last 10 jobs');
+    expectEachJobCompletedOnce(cluster);
+  }, 60_000);
+});
