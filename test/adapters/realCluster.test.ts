@@ -187,10 +187,12 @@ describe('a real cluster of three processes', () => {
     expect(new Set(terms).size).toBe(terms.length);
   }, 60_000);
 
-  test('on a SQLite file, under SIGKILL, SIGSTOP and SIGTERM', async () => {
+  test('on a SQLite file, under a clock an hour ahead, SIGKILL, SIGSTOP and SIGTERM', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'adapters-cluster-'));
     cleanup = async () => rmSync(dir, { recursive: true, force: true });
     const cluster = await startCluster({ kind: 'sqlite', path: join(dir, 'cluster.sqlite') });
+    // One server's clock an hour ahead: leases and claims are on the database's clock, so nothing changes.
+    cluster.setClock('s3', 3_600_000);
     let enqueued = 0;
     const enqueue = (serverId: string, count: number) => {
       cluster.enqueue(serverId, count);
@@ -223,5 +225,12 @@ describe('a real cluster of three processes', () => {
     enqueue(next.serverId, 10);
     await done('the last 10 jobs');
     expectEachJobCompletedOnce(cluster);
+    // The skewed server's events carry its own clock.
+    const skewed = reports(cluster)
+      .filter((e) => e.serverId === 's3' && e.report.report === 'event')
+      .at(-1);
+    expect(skewed?.report.report).toBe('event');
+    const { event, wallMs } = skewed!.report as Extract<Reported['report'], { report: 'event' }>;
+    expect(event.at - wallMs).toBeGreaterThan(3_500_000);
   }, 60_000);
 });
