@@ -74,6 +74,7 @@ export default defineConfig([
   globalIgnores([
     'dist/',
     'site/',
+    'docs/api/',
     'node_modules/',
     'coverage/',
     'test-results/',

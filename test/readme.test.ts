@@ -13,7 +13,15 @@ test("the README's example runs as written and does what its comments say", asyn
   const dir = mkdtempSync(join(root, 'test', '.readme-'));
   try {
     const file = join(dir, 'example.ts');
-    writeFileSync(file, example!.replaceAll("from './src/", `from '${root}/src/`));
+    // Package paths to this checkout's sources: 'coordinator-playground' is src/core, '.../x' is src/x.
+    const local = example!
+      .replace(
+        /from 'coordinator-playground\/(\w+)'/g,
+        (_, room: string) => `from '${root}/src/${room}/index.ts'`,
+      )
+      .replaceAll("from 'coordinator-playground'", `from '${root}/src/core/index.ts'`);
+    expect(local).not.toContain('coordinator-playground');
+    writeFileSync(file, local);
     const { reports, leaders, stopReports, db } = await import(/* @vite-ignore */ file);
     expect(leaders).toHaveLength(1);
     // Twelve cron jobs in the virtual minute, plus the ad-hoc one.

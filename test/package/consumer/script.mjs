@@ -1,0 +1,17 @@
+// Plain Node ESM, no TypeScript, no loader: run a scenario file shipped with the package and print a line.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseScenarioJson } from 'coordinator-playground/scenario';
+import { runScenario } from 'coordinator-playground/sim';
+import { checkAll } from 'coordinator-playground/verify';
+
+const require = createRequire(import.meta.url);
+const file = require
+  .resolve('coordinator-playground/package.json')
+  .replace(/package\.json$/, 'scenarios/leader-crash-failover.json');
+const scenario = parseScenarioJson(readFileSync(file, 'utf8'), file);
+const result = await runScenario(scenario);
+const reports = checkAll(result);
+console.log(
+  JSON.stringify({ entries: result.trace.length, failed: reports.filter((r) => !r.ok).map((r) => r.id) }),
+);
