@@ -127,6 +127,11 @@ export class InvariantViolation extends Error {
 /**
  * A fast-check property: run each drawn scenario and fail, with the first violation and the scenario
  * serialized as a file, when any invariant (not ignored) fails.
+ *
+ * Budget: a run with its liveness phase takes about 0.1 s, so `fc.assert` with fast-check's default of 100
+ * runs takes longer than vitest's default 5 s test timeout. Pass `numRuns` and
+ * `interruptAfterTimeLimit` to `fc.assert` and a timeout to the test, or use `assertInvariants`, whose
+ * defaults fit.
  */
 export function invariantProperty(
   arb: fc.Arbitrary<Scenario>,
