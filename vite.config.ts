@@ -5,7 +5,11 @@ export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
   // The site goes to site/; dist/ is the library's (npm run build:lib), so neither build removes the other.
-  build: { outDir: 'site' },
+  // The docs page (docs.html, with its embeds) is built beside the playground.
+  build: {
+    outDir: 'site',
+    rolldownOptions: { input: { index: 'index.html', docs: 'docs.html' } },
+  },
   // Without this, the first worker that loads sql.js or comlink triggers a late dependency optimisation and
   // a full page reload (in dev and in vitest browser mode).
   optimizeDeps: { include: ['sql.js', 'comlink'] },

@@ -61,11 +61,30 @@ function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** The link to `scenarioJson` on this page: `<page>?play=1#run=<deflated base64url>`. */
-export async function runLink(scenarioJson: string, page: string): Promise<string> {
+/** How the run is being watched, which a link keeps beside the scenario (whose seed and actions it carries). */
+export interface RunLinkState {
+  speed?: number | undefined;
+  playing?: boolean | undefined;
+  /** Where the run is: the page that opens the link goes there (`at=`, virtual ms). */
+  atMs?: number | undefined;
+  lesson?: string | null | undefined;
+}
+
+/** The address options that carry `state`: `speed=5&at=42000&lesson=...&play=1`, each only when it says something. */
+export function runStateParams(state: RunLinkState): URLSearchParams {
+  const params = new URLSearchParams();
+  if (state.speed !== undefined && state.speed !== 1) params.set('speed', String(state.speed));
+  if (state.atMs !== undefined && state.atMs > 0) params.set('at', String(Math.round(state.atMs)));
+  if (state.lesson) params.set('lesson', state.lesson);
+  if (state.playing) params.set('play', '1');
+  return params;
+}
+
+/** The link to `scenarioJson` on this page: `<page>?speed=5&play=1#run=<deflated base64url>`. */
+export async function runLink(scenarioJson: string, page: string, state: RunLinkState = {}): Promise<string> {
   const packed = await pipe(new TextEncoder().encode(scenarioJson), new CompressionStream('deflate-raw'));
   const url = new URL(page);
-  url.search = '?play=1';
+  url.search = runStateParams(state).toString();
   url.hash = `${PREFIX.slice(1)}${toBase64Url(packed)}`;
   return url.href;
 }

@@ -290,9 +290,13 @@ test('a link to the run opens it on another page, where it replays to the same t
   const trace = await savedTrace(page);
   await page.getByTestId('make-link').click();
   const link = await page.getByTestId('run-link').inputValue();
-  expect(link).toMatch(/\?play=1#run=[\w-]+$/);
+  // Paused at 20x: the link keeps the speed and the moment, and does not play.
+  expect(link).toMatch(/\?speed=20&at=\d+#run=[\w-]+$/);
 
-  const other = await openPage(browser.context, link.replace('?play=1', '?play=1&speed=100'));
+  const played = new URL(link);
+  played.searchParams.set('speed', '100');
+  played.searchParams.set('play', '1');
+  const other = await openPage(browser.context, played.href);
   const end = parseScenarioJson((await download(page, 'save-scenario')).text).durationMs;
   await waitForRunTime(other.page, end);
   await expect.poll(() => other.page.getByTestId('play').isVisible()).toBe(true);

@@ -30,7 +30,7 @@ test('the built app shows its heading, with no errors and no failed requests', a
 });
 
 test("the page's own bundle leaves the simulation to the workers (it loads the in-page engine only on demand)", () => {
-  const assets = new URL('../../dist/assets/', import.meta.url);
+  const assets = new URL('../../site/assets/', import.meta.url);
   const files = readdirSync(assets).filter((file) => file.endsWith('.js'));
   const page = files.find((file) => file.startsWith('index-'))!;
   const worker = files.find((file) => file.startsWith('conductor.worker-'))!;

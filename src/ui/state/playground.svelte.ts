@@ -325,11 +325,15 @@ export class Playground {
   }
 
   /** A link that opens the run so far on this page (see runLink.ts), or the reason there is none. */
-  async linkToRun(): Promise<{ link: string } | { error: string }> {
+  async linkToRun(
+    page: string = location.href,
+    lesson: string | null = null,
+  ): Promise<{ link: string } | { error: string }> {
     const engine = this.engine;
     if (!engine) return { error: 'the engine is not running' };
     try {
-      return { link: await runLink(await engine.scenarioJson(), location.href) };
+      const state = { speed: this.speed, playing: this.playing, atMs: this.elapsedMs, lesson };
+      return { link: await runLink(await engine.scenarioJson(), page, state) };
     } catch (error) {
       return { error: messageOf(error) };
     }
