@@ -327,12 +327,14 @@ export class Playground {
   /** A link that opens the run so far on this page (see runLink.ts), or the reason there is none. */
   async linkToRun(
     page: string = location.href,
-    lesson: string | null = null,
+    { lesson = null, here = false }: { lesson?: string | null; here?: boolean } = {},
   ): Promise<{ link: string } | { error: string }> {
     const engine = this.engine;
     if (!engine) return { error: 'the engine is not running' };
     try {
-      const state = { speed: this.speed, playing: this.playing, atMs: this.elapsedMs, lesson };
+      // The scenario ends where it was saved; `here` opens it there (`at=`) rather than replaying from 0.
+      const atMs = here ? this.elapsedMs : undefined;
+      const state = { speed: this.speed, playing: this.playing, atMs, lesson };
       return { link: await runLink(await engine.scenarioJson(), page, state) };
     } catch (error) {
       return { error: messageOf(error) };
