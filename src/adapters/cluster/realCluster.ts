@@ -25,6 +25,8 @@ export type FaultKind = 'crash' | 'pause' | 'resume' | 'stop' | 'restart' | 'cut
 export type HistoryEntry =
   | { kind: 'report'; serverId: string; pid: number; heardAtMs: number; report: ServerReport }
   | { kind: 'fault'; serverId: string; heardAtMs: number; fault: FaultKind; detail?: string | undefined }
+  /** A command the parent sent (an enqueue, a clock change), when it sent it. */
+  | { kind: 'command'; serverId: string; heardAtMs: number; command: ServerCommand }
   | {
       kind: 'exit';
       serverId: string;
@@ -195,6 +197,7 @@ export class RealCluster {
   }
 
   private send(serverId: string, command: ServerCommand): void {
+    this.history.push({ kind: 'command', serverId, heardAtMs: Date.now(), command });
     this.process(serverId).child.stdin.write(`${JSON.stringify(command)}\n`);
   }
 

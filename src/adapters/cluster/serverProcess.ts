@@ -25,6 +25,8 @@ async function openDatabase(
       connectionString: database.url,
       schema: database.schema,
       name: config.serverId,
+      // A server paused inside a transaction must not hold the others off for longer than a takeover takes.
+      transactionTimeoutMs: Math.max(100, Math.round(config.timings.leadershipTimeoutMs / 2)),
       onBackgroundError: () => undefined,
     });
     return { database: db, close: () => db.close() };

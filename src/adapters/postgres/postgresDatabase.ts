@@ -24,6 +24,12 @@ export interface PostgresDatabaseOptions {
   name?: string | undefined;
   /** How long `lock` and a statement wait for a lock before failing. Default 5 s. */
   busyTimeoutMs?: number | undefined;
+  /**
+   * How long a transaction may sit idle (its server stalled, paused by SIGSTOP, say) before PostgreSQL ends
+   * its session, rolling it back and freeing the exclusive lock for the others: the sql.js database's
+   * transaction timeout, as `idle_in_transaction_session_timeout`. Default 5 s.
+   */
+  transactionTimeoutMs?: number | undefined;
   /** Connections in this server's pool: one per concurrent transaction or statement. Default 4. */
   poolSize?: number | undefined;
   /**
@@ -72,7 +78,11 @@ export class PostgresDatabase implements Database {
       connectionTimeoutMillis: this.busyTimeoutMs,
       application_name: options.applicationName ?? this.name,
       // Every lock a statement waits for (the advisory lock, a row) counts against the busy timeout.
-      options: `-c search_path=${quoteIdentifier(this.schema)} -c lock_timeout=${this.busyTimeoutMs}`,
+      options: [
+        `-c search_path=${quoteIdentifier(this.schema)}`,
+        `-c lock_timeout=${this.busyTimeoutMs}`,
+        `-c idle_in_transaction_session_timeout=${options.transactionTimeoutMs ?? 5_000}`,
+      ].join(' '),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
           oid === INT8_OID
