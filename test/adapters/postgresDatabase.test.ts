@@ -105,6 +105,30 @@ describe('the PostgreSQL database', () => {
     await held;
   });
 
+  test('a transaction left idle past the transaction timeout is ended, freeing the lock for the others', async () => {
+    const pg = await schema('txtimeout');
+    const stalled = await pg.open({ name: 'stalled', transactionTimeoutMs: 150 });
+    const other = await pg.open({ name: 'other', busyTimeoutMs: 2_000 });
+    const stalledOutcome = stalled
+      .lock(async (tx) => {
+        await tx.query('SELECT 1');
+        await sleep(600);
+      })
+      .then(
+        () => 'committed',
+        (error: unknown) => (error as Error).message,
+      );
+    await sleep(50);
+    const started = Date.now();
+    expect(await other.lock(async () => 'mine')).toBe('mine');
+    expect(Date.now() - started).toBeLessThan(550);
+    expect(await stalledOutcome).toMatch(
+      /^connection "stalled": the transaction did not commit: .*\(it outlived its transaction timeout of 150 ms, idle_in_transaction_session_timeout\)/,
+    );
+    // The stalled server's next transaction gets a fresh connection.
+    expect(await stalled.lock(async (tx) => (await tx.query('SELECT 2 AS two'))[0]!.two)).toBe(2);
+  });
+
   test('notify wakes a listener on another connection; inside a transaction only when it commits', async () => {
     const pg = await schema('notify');
     const [a, b] = [await pg.open({ name: 'a' }), await pg.open({ name: 'b' })];

@@ -66,12 +66,14 @@ export class PostgresDatabase implements Database {
   private readonly pool: pg.Pool;
   private readonly listener: PostgresListener;
   private readonly busyTimeoutMs: number;
+  private readonly transactionTimeoutMs: number;
   private closed = false;
 
   private constructor(options: PostgresDatabaseOptions) {
     this.schema = options.schema ?? 'public';
     this.name = options.name ?? this.schema;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    this.transactionTimeoutMs = options.transactionTimeoutMs ?? 5_000;
     const config: pg.PoolConfig = {
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
@@ -81,7 +83,7 @@ export class PostgresDatabase implements Database {
       options: [
         `-c search_path=${quoteIdentifier(this.schema)}`,
         `-c lock_timeout=${this.busyTimeoutMs}`,
-        `-c idle_in_transaction_session_timeout=${options.transactionTimeoutMs ?? 5_000}`,
+        `-c idle_in_transaction_session_timeout=${this.transactionTimeoutMs}`,
       ].join(' '),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
@@ -178,7 +180,18 @@ export class PostgresDatabase implements Database {
         throw error;
       }
       open = false;
-      await client.query('COMMIT');
+      try {
+        await client.query('COMMIT');
+      } catch (error) {
+        // The server's own reason (it ended an idle transaction, say) when the connection is already gone.
+        let reason = broken?.message ?? messageOf(error);
+        if (Date.now() - started > this.transactionTimeoutMs) {
+          reason += ` (it outlived its transaction timeout of ${this.transactionTimeoutMs} ms, idle_in_transaction_session_timeout)`;
+        }
+        throw new SqlError(this.name, 'COMMIT', `the transaction did not commit: ${reason}`, {
+          cause: error,
+        });
+      }
       return value;
     } catch (error) {
       // A connection that failed mid-transaction is not given back to the pool as if healthy.
