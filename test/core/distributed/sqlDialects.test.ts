@@ -5,7 +5,12 @@
  */
 import { expect, test } from 'vitest';
 import { MIGRATIONS, migrationStatements, type Migration } from '../../../src/core/distributed/migrations';
-import { SELECT_NEXT_DUE } from '../../../src/core/distributed/sql/distributedJobsSql';
+import {
+  CLAIM_ORDER,
+  claimDue,
+  deleteDue,
+  SELECT_NEXT_DUE,
+} from '../../../src/core/distributed/sql/distributedJobsSql';
 import { statement, textFor } from '../../../src/core/distributed/sql/statement';
 
 test('a statement with PostgreSQL text runs that text on PostgreSQL only', () => {
@@ -33,4 +38,15 @@ test("each migration runs its PostgreSQL statements on PostgreSQL, and SQLite's 
   expect(migrationStatements(fencing, undefined)).toBe(fencing.statements);
   const sqliteOnly: Migration = { version: 9, name: 'plain', statements: ['CREATE TABLE t (x INTEGER)'] };
   expect(migrationStatements(sqliteOnly, 'postgres')).toEqual(['CREATE TABLE t (x INTEGER)']);
+});
+
+test('on PostgreSQL a claim, and a take under H8, skip rows another server has locked; SQLite has no row locks', () => {
+  for (const order of Object.values(CLAIM_ORDER)) {
+    for (const take of [claimDue(order), deleteDue(order)]) {
+      expect(textFor(take, 'postgres')).toContain('LIMIT ? FOR UPDATE SKIP LOCKED');
+      expect(textFor(take, 'postgres')).toContain(`ORDER BY ${order}`);
+      expect(textFor(take, 'sqlite')).not.toContain('FOR UPDATE');
+      expect(textFor(take, 'sqlite')).toContain(`ORDER BY ${order}`);
+    }
+  }
 });
