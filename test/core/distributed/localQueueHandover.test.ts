@@ -91,4 +91,23 @@ describe('H10 distributeKeepsOne', () => {
     // Not asserted: the job whose hand-over failed is not put back (3 enqueued, 2 run once healed); an
     // open question for the hazard's model, reported to the hub.
   });
+
+  test('on: a take from memory and the table together never runs more jobs than the concurrency', async () => {
+    const { c } = await create(['distributeKeepsOne']);
+    const a = await c.addServer('a', { concurrency: 2 });
+    await c.run(1_000);
+    await a.coordinator.enqueue('block');
+    await a.coordinator.enqueue('block');
+    await c.run(100);
+    // While a is full: five jobs in the table (from a server without jobs), one in a's memory.
+    const web = await c.addServer('web', { withoutJobs: true });
+    for (let i = 0; i < 5; i++) await web.coordinator.enqueue('block', { i });
+    await a.coordinator.enqueue('block', { local: true });
+    let most = 0;
+    for (let t = 0; t < 40_000; t += 100) {
+      await c.run(100);
+      most = Math.max(most, a.coordinator.runningJobs().length);
+    }
+    expect(most).toBe(2);
+  });
 });
