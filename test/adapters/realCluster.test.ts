@@ -15,7 +15,8 @@ import { DATABASE_URL, freshSchemaName, requirePostgres } from './support/postgr
 import { waitFor } from './support/realCluster';
 import { historyToRun } from './support/historyToRun';
 import { checkAll } from '../../src/verify/checkers';
-import { PostgresDatabase, SqliteFileDatabase } from '../../src/adapters';
+import { PostgresDatabase } from '../../src/adapters/postgres/index.js';
+import { SqliteFileDatabase } from '../../src/adapters/sqliteFile/index.js';
 import type { Database } from '../../src/core';
 import pg from 'pg';
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { SqliteFileDatabase } from '../../src/adapters';
+import { SqliteFileDatabase } from '../../src/adapters/sqliteFile/index.js';
 import type { Database } from '../../src/core';
 import { postgresSchema } from './support/postgres';
 import { currentLeader, realCluster, waitFor, type RealCluster } from './support/realCluster';

@@ -125,9 +125,11 @@ describe('the packed package in a project of its own', { timeout: 240_000 }, () 
 
   it('runs in plain node ESM, without tsx or a loader', () => {
     const out = ok(run(process.execPath, ['script.mjs'], project), 'node script.mjs');
-    const line = JSON.parse(out.trim()) as { entries: number; failed: string[] };
+    const line = JSON.parse(out.trim()) as { entries: number; failed: string[]; realNow: number; id: string };
     expect(line.entries).toBeGreaterThan(100);
     expect(line.failed).toEqual([]);
+    expect(Math.abs(line.realNow - Date.now())).toBeLessThan(60_000);
+    expect(line.id).toMatch(/^job/);
   });
 
   it.each(['nodenext', 'bundler'])(

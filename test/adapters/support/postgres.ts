@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { PostgresDatabase, type PostgresDatabaseOptions } from '../../../src/adapters';
+import { PostgresDatabase, type PostgresDatabaseOptions } from '../../../src/adapters/postgres/index.js';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

@@ -13,6 +13,8 @@ import { parseScenarioJson, scenarioArbitrary, type Scenario } from 'coordinator
 import { assertInvariants, checkAll, type AssertSummary } from 'coordinator-playground/verify';
 import { FaultableClock, TestCluster, VirtualTime } from 'coordinator-playground/testing';
 import { EXIT, type SimulationReport } from 'coordinator-playground/cli';
+// Without pg or better-sqlite3 installed: the databases have entry points of their own.
+import { CryptoEntropy, SystemClock } from 'coordinator-playground/adapters';
 
 const job = defineJob({
   name: 'send',
@@ -56,3 +58,5 @@ export const exitOk: number = EXIT.ok;
 export function version(report: SimulationReport): 1 {
   return report.schemaVersion;
 }
+export const realClock: Clock = new SystemClock();
+export const realEntropy = new CryptoEntropy();
