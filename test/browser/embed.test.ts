@@ -2,27 +2,16 @@
 // <coordinator-playground> element) and the docs page (docs.html), in a real Chromium against the built site.
 
 import { createRequire } from 'node:module';
-import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
+import { frameOf, recordWorkers, serverWorkers } from './support/embeds';
 import { waitForLeader, waitForRunTime } from './support/playground';
 
 let browser: OpenBrowser;
 
 beforeAll(async () => {
   browser = await openBrowser();
-  // Every frame records the workers it starts, by name (`server a`, `conductor`).
-  await browser.context.addInitScript(() => {
-    const names: string[] = [];
-    (window as unknown as { __workerNames: string[] }).__workerNames = names;
-    const Original = window.Worker;
-    window.Worker = class extends Original {
-      constructor(url: string | URL, options?: WorkerOptions) {
-        super(url, options);
-        names.push(options?.name ?? '?');
-      }
-    };
-  });
+  await recordWorkers(browser.context);
 });
 
 afterAll(async () => {
@@ -30,23 +19,6 @@ afterAll(async () => {
 });
 
 const EMBED = '?embed=1&scenario=leader-crash-failover&controls=crash,pause&theme=light';
-
-async function serverWorkers(frames: Frame[]): Promise<number> {
-  let count = 0;
-  for (const frame of frames) {
-    const names = await frame
-      .evaluate(() => (window as unknown as { __workerNames?: string[] }).__workerNames ?? [])
-      .catch(() => []);
-    count += names.filter((name) => name.startsWith('server')).length;
-  }
-  return count;
-}
-
-async function frameOf(page: Page, scenario: string): Promise<Frame> {
-  const handle = await page.locator(`coordinator-playground[scenario="${scenario}"] iframe`).elementHandle();
-  const frame = await handle!.contentFrame();
-  return frame!;
-}
 
 for (const width of [320, 390, 760]) {
   test(`at ${width} px the embed fits with no sideways scroll and shows its controls`, async () => {
