@@ -16,12 +16,15 @@ afterEach(async () => {
 
 test('a leader that crashes keeps no lease and renews no claim: both lapse and another server takes them over', async () => {
   const log = new RunLog(() => cluster!.time);
+  /** What each of a's jobs sees of `ctx.cancelled` when it ends, after a's death. */
+  const cancelledSeenByA: boolean[] = [];
   const long = defineJob({
     name: 'long',
     timeoutMs: 300_000,
     run: async (p, ctx) => {
       log.record(ctx, p);
       await ctx.sleep(120_000);
+      if (ctx.serverId === 'a') cancelledSeenByA.push(ctx.cancelled);
     },
   });
   // Written by hand: defineJob would refuse it, as it should.
@@ -53,4 +56,14 @@ test('a leader that crashes keeps no lease and renews no claim: both lapse and a
   const reclaimedFromA = c.ofType('reclaimed').filter((e) => e.previousHolder === 'a');
   expect(reclaimedFromA.map((e) => e.jobId).sort()).toEqual([...claimedByA].sort());
   expect(c.ofType('claimLost')).toEqual([]);
+  // A dead process claims nothing more, and what its jobs do after its death is not recorded.
+  const crashedAt = c.ofType('crashed')[0]!.vt;
+  await c.run(100_000);
+  expect(c.ofType('claimed').filter((e) => e.serverId === 'a' && e.vt > crashedAt)).toEqual([]);
+  const settledByA = c.events.filter(
+    (e) => e.serverId === 'a' && ['completed', 'completionRejected', 'failed'].includes(e.type),
+  );
+  expect(settledByA).toEqual([]);
+  expect(cancelledSeenByA.length).toBe(claimedByA.length);
+  expect(cancelledSeenByA.every(Boolean)).toBe(true);
 });
