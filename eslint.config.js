@@ -237,6 +237,26 @@ export default defineConfig([
     },
   },
   {
+    // A scenario on a real cluster: real processes and time (no room rules on globals), the checkers on its
+    // history, and of sim only what a run recorded (its trace and result types), as src/verify.
+    files: ['src/realrun/**/*.{ts,js}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...leaving('src/realrun', ['db', 'playground', 'ui', 'cli', 'testing']),
+            {
+              regex: '^(\\.\\./)+sim/(?!(trace|runResult)(/|$|\\.(ts|js)$))',
+              message:
+                'src/realrun may not import src/sim beyond what a run recorded (src/sim/trace, src/sim/runResult): it runs no simulation (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/playground/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': ['error', { patterns: leaving('src/playground', ['ui', 'cli']) }],

@@ -2,6 +2,7 @@ import { MAX_DURATION_MS, SEED_MAX, SEED_MIN } from '../scenario/schema.js';
 
 export const USAGE = `Usage: coordinator-sim <scenario.json> [options]
        (in this repository: npm run simulate -- <scenario.json> [options])
+       coordinator-sim real <scenario.json> ...   (on a real cluster: see coordinator-sim real --help)
 
 Runs a scenario in the deterministic simulation, checks the invariants and prints a summary.
 

@@ -181,6 +181,8 @@ export async function main(
 ): Promise<number> {
   let options: CliOptions;
   let scenario: Scenario;
+  // `coordinator-sim real ...`: the same scenario on a real cluster (src/cli/real.ts), loaded only then.
+  if (argv[0] === 'real') return (await import('./real.js')).realMain(argv.slice(1), io);
   const debug = argv.includes('--debug');
   const unexpected = (error: unknown, doing: string) => {
     const wrapped = error instanceof Unexpected ? error : new Unexpected(doing, error);

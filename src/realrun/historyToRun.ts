@@ -9,28 +9,47 @@
  * is instantaneous here (PostgreSQL drops it and the server reconnects at once): a `cutOff` action
  * followed by its `heal`.
  */
-import type { RealCluster, HistoryEntry } from '../../../src/adapters/cluster/realCluster';
-import type { ServerTimings } from '../../../src/adapters/cluster/protocol';
-import type { Row } from '../../../src/core';
-import { parseScenario } from '../../../src/scenario/parse';
-import type { Action } from '../../../src/scenario/types';
-import type { RunResult } from '../../../src/sim/runResult';
-import type { TraceEntry } from '../../../src/sim/trace/trace';
+import type { HistoryEntry } from '../adapters/cluster/realCluster.js';
+import type { ServerTimings, SleepJob } from '../adapters/cluster/protocol.js';
+import type { Row } from '../core/index.js';
+import { parseScenario } from '../scenario/parse.js';
+import type { Action } from '../scenario/types.js';
+import type { RunResult } from '../sim/runResult.js';
+import type { TraceEntry } from '../sim/trace/trace.js';
+
+/** What the history is read from: a `RealCluster`, or its history and servers as written to a file. */
+export interface RealHistory {
+  readonly history: readonly HistoryEntry[];
+  readonly serverIds: readonly string[];
+}
 
 export interface RealRunFacts {
   timings: ServerTimings;
   stopGraceMs: number;
-  jobDurationMs: number;
+  /** The one `demo` job's duration, when the servers ran no other jobs. Default 10 ms. */
+  jobDurationMs?: number | undefined;
+  /** The jobs the servers defined instead of `demo` (a scenario's jobs, with time scaled). */
+  jobs?: readonly SleepJob[] | undefined;
+  concurrency?: number | undefined;
+  /** The run's name in the summary. */
+  name?: string | undefined;
+  /**
+   * When the faults' part of the run ended (a scenario's scaled `durationMs`): the actions after it are
+   * the liveness phase's, in the trace but not the scenario, as in a simulation. Default: the run's end.
+   */
+  durationMs?: number | undefined;
+  /** When the run healed its faults, in ms since the history's first entry. Default: its last fault. */
+  healedAtMs?: number | undefined;
   final: RunResult['final'];
   /**
    * The longest a statement's answer takes, as the checkers allow for it (I3's slack counts two). A real
    * answer has no bound; this is the one the run is judged under, stated. Default 100 ms: a busy 2-core
    * machine's process scheduling, not PostgreSQL's own time.
    */
-  answerLatencyMs?: number;
+  answerLatencyMs?: number | undefined;
 }
 
-export function historyToRun(cluster: RealCluster, facts: RealRunFacts): RunResult {
+export function historyToRun(cluster: RealHistory, facts: RealRunFacts): RunResult {
   const history = cluster.history;
   const start = history[0]!.heardAtMs;
   const entries: TraceEntry[] = [];
@@ -88,10 +107,12 @@ export function historyToRun(cluster: RealCluster, facts: RealRunFacts): RunResu
         reason: entry.signal ?? `exit ${entry.code}`,
       });
     } else if (entry.kind === 'command') {
-      if (entry.command.command === 'enqueue') {
-        act(entry, { atMs: vt, type: 'enqueue', server: serverId, job: 'demo', count: entry.command.count });
-      } else if (entry.command.command === 'setClock') {
-        act(entry, { atMs: vt, type: 'setClock', server: serverId, offsetMs: entry.command.offsetMs });
+      const { command } = entry;
+      if (command.command === 'enqueue') {
+        const job = command.job ?? 'demo';
+        act(entry, { atMs: vt, type: 'enqueue', server: serverId, job, count: command.count });
+      } else if (command.command === 'setClock') {
+        act(entry, { atMs: vt, type: 'setClock', server: serverId, offsetMs: command.offsetMs });
         lastFaultVt = vt;
       }
     } else {
@@ -119,16 +140,24 @@ export function historyToRun(cluster: RealCluster, facts: RealRunFacts): RunResu
   entries.sort((a, b) => a.vt - b.vt || a.seq - b.seq);
   entries.forEach((entry, i) => (entry.seq = i));
   const endedAt = entries.at(-1)!.vt;
+  const durationMs = Math.max(1, Math.ceil(facts.durationMs ?? endedAt));
+  const jobs = facts.jobs ?? [{ name: 'demo', durationMs: facts.jobDurationMs ?? 10, maxAttempts: 3 }];
   const scenario = parseScenario({
     version: 1,
-    name: 'a real run',
+    name: facts.name ?? 'a real run',
     seed: 0,
-    durationMs: Math.max(1, Math.ceil(endedAt)),
-    coordinator: { ...facts.timings },
+    durationMs,
+    coordinator: {
+      ...facts.timings,
+      stopGraceMs: facts.stopGraceMs,
+      ...(facts.concurrency !== undefined && { concurrency: facts.concurrency }),
+    },
     database: { latencyMs: { min: 0, max: facts.answerLatencyMs ?? 100 } },
-    jobs: [{ name: 'demo', durationMs: facts.jobDurationMs, maxAttempts: 3 }],
+    jobs: jobs.map((job) => ({ name: job.name, durationMs: job.durationMs, maxAttempts: job.maxAttempts })),
     servers: cluster.serverIds.map((id) => ({ id })),
-    actions: actions.map((action) => ({ ...action, atMs: Math.round(action.atMs) })),
+    actions: actions
+      .map((action) => ({ ...action, atMs: Math.round(action.atMs) }))
+      .filter((action) => action.atMs <= durationMs),
   });
   return {
     scenario,
@@ -136,7 +165,7 @@ export function historyToRun(cluster: RealCluster, facts: RealRunFacts): RunResu
     trace: entries,
     timings: { ...facts.timings, stopGraceMs: facts.stopGraceMs },
     endedAt,
-    healedAt: lastFaultVt,
+    healedAt: Math.max(facts.healedAtMs ?? 0, lastFaultVt),
     final: facts.final,
   };
 }

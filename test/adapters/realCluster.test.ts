@@ -13,7 +13,7 @@ import { RealCluster, type HistoryEntry } from '../../src/adapters/cluster/realC
 import type { ServerDatabaseConfig } from '../../src/adapters/cluster/protocol';
 import { DATABASE_URL, freshSchemaName, requirePostgres } from './support/postgres';
 import { waitFor } from './support/realCluster';
-import { historyToRun } from './support/historyToRun';
+import { historyToRun } from '../../src/realrun/historyToRun';
 import { checkAll } from '../../src/verify/checkers';
 import { PostgresDatabase } from '../../src/adapters/postgres/index.js';
 import { SqliteFileDatabase } from '../../src/adapters/sqliteFile/index.js';

@@ -15,12 +15,23 @@ export interface ServerTimings {
   pollIntervalMs: number;
 }
 
+/** A job the server defines: its body only sleeps for `durationMs` (a scenario's job, with time scaled). */
+export interface SleepJob {
+  name: string;
+  durationMs: number;
+  maxAttempts: number;
+}
+
 export interface ServerProcessConfig {
   serverId: string;
   database: ServerDatabaseConfig;
   timings: ServerTimings;
   /** How long the demo job takes. */
   jobDurationMs: number;
+  /** The jobs it defines instead of the one `demo` job (a scenario's jobs). */
+  jobs?: SleepJob[] | undefined;
+  /** How long a graceful stop lets running jobs finish. Default 2 s. */
+  stopGraceMs?: number | undefined;
   concurrency: number;
   /** This process's clock, set off from the host's (a clock fault). */
   clockOffsetMs: number;
@@ -29,7 +40,8 @@ export interface ServerProcessConfig {
 export const CONFIG_ENV = 'COORDINATOR_SERVER';
 
 export type ServerCommand =
-  | { command: 'enqueue'; count: number; firstN: number }
+  /** `job` defaults to `demo`. */
+  | { command: 'enqueue'; count: number; firstN: number; job?: string | undefined }
   | { command: 'setClock'; offsetMs: number }
   | { command: 'stop' };
 

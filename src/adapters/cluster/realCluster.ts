@@ -18,6 +18,7 @@ import {
   type ServerProcessConfig,
   type ServerReport,
   type ServerTimings,
+  type SleepJob,
 } from './protocol.js';
 
 export type FaultKind = 'crash' | 'pause' | 'resume' | 'stop' | 'restart' | 'cutOff' | 'setClock';
@@ -41,6 +42,13 @@ export interface RealClusterOptions {
   database: ServerDatabaseConfig;
   timings: ServerTimings;
   jobDurationMs?: number | undefined;
+  /** The servers' ids instead of s1..sN (a scenario's servers); their number is still `servers`. */
+  serverIds?: readonly string[] | undefined;
+  /** The jobs every server defines instead of the one `demo` job. */
+  jobs?: SleepJob[] | undefined;
+  stopGraceMs?: number | undefined;
+  /** A server's clock set off from the host's from its start (and again at each restart). */
+  clockOffsetsMs?: Readonly<Record<string, number>> | undefined;
   concurrency?: number | undefined;
   /** How long a process may take to start and report ready. Default 20 s (tsx compiles on a busy machine). */
   startTimeoutMs?: number | undefined;
@@ -58,12 +66,19 @@ export class RealCluster {
   private nextN = 0;
 
   constructor(private readonly options: RealClusterOptions) {
-    this.serverIds = Array.from({ length: options.servers }, (_, i) => `s${i + 1}`);
+    this.serverIds = options.serverIds ?? Array.from({ length: options.servers }, (_, i) => `s${i + 1}`);
   }
 
-  /** Starts every server and waits until each reports ready. */
-  async start(): Promise<void> {
-    await Promise.all(this.serverIds.map((serverId) => this.spawn(serverId)));
+  /**
+   * Starts every server and waits until each reports ready; `inOrder`, each once the one before is ready
+   * (so the first one leads, as in a simulation, where servers start in the order they are listed).
+   */
+  async start(options: { inOrder?: boolean } = {}): Promise<void> {
+    if (!options.inOrder) {
+      await Promise.all(this.serverIds.map((serverId) => this.spawn(serverId)));
+      return;
+    }
+    for (const serverId of this.serverIds) await this.spawn(serverId);
   }
 
   /** Every coordinator event of the history, with the server that reported it. */
@@ -73,12 +88,17 @@ export class RealCluster {
     );
   }
 
-  /** Enqueues `count` demo jobs through `serverId`; each gets the next number `n`. Returns the first n. */
-  enqueue(serverId: string, count: number): number {
+  /** Enqueues `count` jobs (default `demo`) through `serverId`; each gets the next number `n`. Returns the first n. */
+  enqueue(serverId: string, count: number, job?: string): number {
     const firstN = this.nextN;
     this.nextN += count;
-    this.send(serverId, { command: 'enqueue', count, firstN });
+    this.send(serverId, { command: 'enqueue', count, firstN, ...(job !== undefined && { job }) });
     return firstN;
+  }
+
+  /** Whether the server has a process now (paused counts: it is stopped, not gone). */
+  isRunning(serverId: string): boolean {
+    return this.running.has(serverId);
   }
 
   crash(serverId: string): Promise<void> {
@@ -149,8 +169,10 @@ export class RealCluster {
       database: this.options.database,
       timings: this.options.timings,
       jobDurationMs: this.options.jobDurationMs ?? 10,
+      jobs: this.options.jobs,
+      stopGraceMs: this.options.stopGraceMs,
       concurrency: this.options.concurrency ?? 4,
-      clockOffsetMs: 0,
+      clockOffsetMs: this.options.clockOffsetsMs?.[serverId] ?? 0,
     };
     const entry = serverEntry();
     const child = spawn(process.execPath, [...entry.nodeArgs, entry.path], {

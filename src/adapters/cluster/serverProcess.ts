@@ -39,22 +39,25 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as ServerProcessConfig;
   const clock = new SystemClock({ offsetMs: config.clockOffsetMs });
   const { database, close } = await openDatabase(config);
-  const demo = defineJob({
-    name: 'demo',
-    maxAttempts: 3,
-    run: async ({ n }, context) => {
-      report({ report: 'ran', wallMs: Date.now(), n: Number(n), jobId: context.jobId });
-      await new Promise((done) => setTimeout(done, config.jobDurationMs));
-    },
-  });
+  const sleepJobs = config.jobs ?? [{ name: 'demo', durationMs: config.jobDurationMs, maxAttempts: 3 }];
+  const jobs = sleepJobs.map((job) =>
+    defineJob({
+      name: job.name,
+      maxAttempts: job.maxAttempts,
+      run: async ({ n }, context) => {
+        report({ report: 'ran', wallMs: Date.now(), n: Number(n), jobId: context.jobId });
+        await new Promise((done) => setTimeout(done, job.durationMs));
+      },
+    }),
+  );
   const coordinator = new DistributedJobCoordinator({
     serverId: config.serverId,
     clock,
     entropy: new CryptoEntropy(),
     database,
-    jobs: [demo],
+    jobs,
     concurrency: config.concurrency,
-    stopGraceMs: 2_000,
+    stopGraceMs: config.stopGraceMs ?? 2_000,
     onEvent: (event) => report({ report: 'event', wallMs: Date.now(), event }),
     ...config.timings,
   });
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
           for (let n = command.firstN; n < command.firstN + command.count; n++) {
             // A statement on a connection just cut fails; the caller hears it and the next one reconnects.
             await coordinator
-              .enqueue('demo', { n })
+              .enqueue(command.job ?? 'demo', { n })
               .catch((error: unknown) =>
                 report({ report: 'enqueueFailed', wallMs: Date.now(), n, error: String(error) }),
               );
