@@ -81,9 +81,18 @@ export class TestCluster {
     return new TestCluster(time, dbClock, db, options);
   }
 
-  /** Adds a distributed server and starts it (it migrates the schema and joins the election). */
+  /**
+   * Adds a distributed server and starts it (it migrates the schema and joins the election). Adding a
+   * crashed server's id again restarts it.
+   */
   async addServer(id: string, options: AddServerOptions = {}): Promise<TestServer> {
-    if (this.servers.has(id)) throw new Error(`TestCluster.addServer: a server "${id}" exists already`);
+    // A crashed server may come back under its id (a restart: a new process, nothing in memory).
+    if (this.servers.has(id) && !this.crashed.has(id)) {
+      throw new Error(
+        `TestCluster.addServer: a server "${id}" is running already (crash it first to restart it)`,
+      );
+    }
+    this.crashed.delete(id);
     const { offsetMs, rate, ...coordinatorOptions } = options;
     const clock = new FaultableClock(serverClock(this.time, { offsetMs, rate }), this.time);
     const connection = this.db.connect(id);

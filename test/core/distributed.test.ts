@@ -114,12 +114,12 @@ describe('fencing', () => {
     await c.run(3 * SECOND);
     const [old] = c.leaders();
     // A long stall (garbage collection, a stopped VM): no code of the leader runs for 25 s.
-    c.server(old!).clock.pause();
+    c.server(old!).clock.holdTimers();
     await c.run(25 * SECOND);
     const newTerm = c.ofType('elected').find((e) => e.term === 2)!;
     expect(newTerm.serverId).not.toBe(old);
     // Its scheduler wakes first and tries to push the ticks it thinks are due.
-    c.server(old!).clock.resume();
+    c.server(old!).clock.releaseTimers();
     await c.run(10 * SECOND);
     const fenced = c.ofType('fenced').filter((e) => e.serverId === old);
     expect(fenced.length).toBeGreaterThanOrEqual(1);
@@ -214,10 +214,10 @@ describe('jobs', () => {
     await c.server('a').coordinator.enqueue('slow');
     await c.run(100);
     const first = log.runs[0]!.server;
-    c.server(first).clock.pause();
+    c.server(first).clock.holdTimers();
     await c.run(20 * SECOND);
     expect(log.runs).toHaveLength(2);
-    c.server(first).clock.resume();
+    c.server(first).clock.releaseTimers();
     await c.run(5 * SECOND);
     expect(c.ofType('completionRejected')).toEqual([
       expect.objectContaining({ serverId: first, attempt: 1 }),

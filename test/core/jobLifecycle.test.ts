@@ -141,9 +141,9 @@ describe('a job that runs long', () => {
     await c.server('a').coordinator.enqueue('watch');
     await c.run(100);
     const first = c.ofType('claimed')[0]!.serverId;
-    c.server(first).clock.pause();
+    c.server(first).clock.holdTimers();
     await c.run(10 * SECOND); // the other server reclaims the job and runs it again
-    c.server(first).clock.resume();
+    c.server(first).clock.releaseTimers();
     await c.run(30 * SECOND);
     expect(c.ofType('claimLost')).toEqual([
       expect.objectContaining({ serverId: first, attempt: 1, jobName: 'watch' }),
@@ -348,9 +348,9 @@ describe('a server that dies or stalls with a claim', () => {
     await c.server('a').coordinator.enqueue('stall');
     await c.run(100);
     const first = c.ofType('claimed')[0]!.serverId;
-    c.server(first).clock.pause();
+    c.server(first).clock.holdTimers();
     await c.run(12 * SECOND); // the other server reclaims it and completes attempt 2
-    c.server(first).clock.resume();
+    c.server(first).clock.releaseTimers();
     await c.run(10 * SECOND);
     expect(c.ofType('failed')).toEqual([
       expect.objectContaining({

@@ -120,9 +120,9 @@ describe('a leader that cannot reach the database', () => {
 test('a leader that stalled past its lease steps down at its next heartbeat, saying the lease names another server', async () => {
   const c = await servers(['a', 'b']);
   const [old] = c.leaders();
-  c.server(old!).clock.pause();
+  c.server(old!).clock.holdTimers();
   await c.run(20 * SECOND); // the other server takes the lease over
-  c.server(old!).clock.resume();
+  c.server(old!).clock.releaseTimers();
   await c.run(SECOND);
   expect(c.ofType('steppedDown')).toEqual([
     expect.objectContaining({ serverId: old, term: 1, reason: 'the lease names another server' }),

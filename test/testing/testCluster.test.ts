@@ -93,6 +93,9 @@ describe('TestCluster (the testing entry point)', () => {
   it('names the servers it has when asked for one it has not', async () => {
     const c = await threeServers(async () => {});
     expect(() => c.server('z')).toThrow('no server "z" (servers: a, b, c)');
-    await expect(c.addServer('a')).rejects.toThrow('a server "a" exists already');
+    await expect(c.addServer('a')).rejects.toThrow('a server "a" is running already');
+    c.crash('a');
+    await c.addServer('a');
+    expect(c.crashed.has('a')).toBe(false);
   });
 });

@@ -116,11 +116,11 @@ describe('a failure', () => {
     await a.coordinator.enqueue('slowFail');
     await c.run(100);
     // a's timers stall past the claim's lease; b takes the claim over meanwhile.
-    a.clock.pause();
+    a.clock.holdTimers();
     await c.addServer('b');
     await c.run(35_000);
     expect(c.ofType('reclaimed')).toHaveLength(1);
-    a.clock.resume();
+    a.clock.releaseTimers();
     await c.run(10_000);
     const rejected = c.ofType('failed').find((e) => e.serverId === 'a');
     expect(rejected).toMatchObject({ outcome: 'rejected', attempt: 1 });

@@ -33,11 +33,11 @@ describe('H6 replayMissedTicks: a single server paused for 30 s, misfire "skip" 
     open.push({ close: () => time.clear() });
     await coordinator.start();
     await time.advance(5_500);
-    clock.pause();
+    clock.holdTimers();
     const pausedAt = time.now();
     await time.advance(30_000);
     const resumedAt = time.now();
-    clock.resume();
+    clock.releaseTimers();
     await time.advance(5_000);
     await coordinator.stop();
     // Ticks more than the 1 s threshold old when they fired.

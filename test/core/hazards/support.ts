@@ -107,10 +107,10 @@ export async function pausedLeader(
   await c.addServer('a');
   await c.addServer('b');
   await c.run(10_500);
-  c.server('a').clock.pause();
+  c.server('a').clock.holdTimers();
   await c.run(pauseMs);
   const resumedAt = c.time.now();
-  c.server('a').clock.resume();
+  c.server('a').clock.releaseTimers();
   await c.run(10_000);
   const newTerm = elections(c).find((e) => e.serverId === 'b')!;
   expect(newTerm.vt).toBeLessThan(resumedAt);
