@@ -77,9 +77,9 @@ export interface ScenarioArbitraryOptions {
   /** `single` runs every server as a single-server coordinator (hazard H14 with several). */
   mode?: 'distributed' | 'single';
   /**
-   * Whether some actions name their server by a relative target (`@leader`, `@follower`, `@any`, resolved
-   * when they happen): a quarter of the scenarios have one or two. Default true. Drawn last in the plan, so
-   * that switching it off gives, seed for seed, the scenarios drawn before targets existed.
+   * Whether some fault episodes and enqueues name their server by a relative target (`@leader`,
+   * `@follower`, `@any`, resolved when they happen; a fault's end then by `@any`): about one in eight.
+   * Default true. Off, each draws nothing more, so a seed draws the scenarios it drew before targets.
    */
   relativeTargets?: boolean;
 }

@@ -33,20 +33,30 @@ export interface PlannedServer {
  * Crashes and stops may carry a restart, pauses their resume and cut-offs their heal, after `forMs`; an end
  * that would fall after the run is left to the liveness phase.
  */
-export type Episode =
-  | { kind: 'enqueue'; at: number; server: number; count: number }
-  | { kind: 'crash'; at: number; server: number; restartAfterMs: number | null }
-  /**
-   * A crash at `second` s + `deltaMs` (0-6 ms): just after a cron tick or an election tick (every 5 s from
-   * the start), while its transaction is open (statements take 0-2 ms each).
-   */
-  | { kind: 'crashMid'; second: number; deltaMs: number; server: number; restartAfterMs: number | null }
-  | { kind: 'pause'; at: number; server: number; forMs: number }
-  | { kind: 'cutOff'; at: number; server: number; forMs: number }
-  | { kind: 'stop'; at: number; server: number; graceMs: number | null; restartAfterMs: number | null }
-  | { kind: 'clock'; at: number; server: number; offsetMs: number }
-  | { kind: 'drift'; at: number; server: number; ratePermille: number }
-  | { kind: 'skew'; at: number; skewMs: number };
+export type Episode = EpisodeBody &
+  (
+    | { kind: 'enqueue'; at: number; server: number; count: number }
+    | { kind: 'crash'; at: number; server: number; restartAfterMs: number | null }
+    /**
+     * A crash at `second` s + `deltaMs` (0-6 ms): just after a cron tick or an election tick (every 5 s from
+     * the start), while its transaction is open (statements take 0-2 ms each).
+     */
+    | { kind: 'crashMid'; second: number; deltaMs: number; server: number; restartAfterMs: number | null }
+    | { kind: 'pause'; at: number; server: number; forMs: number }
+    | { kind: 'cutOff'; at: number; server: number; forMs: number }
+    | { kind: 'stop'; at: number; server: number; graceMs: number | null; restartAfterMs: number | null }
+    | { kind: 'clock'; at: number; server: number; offsetMs: number }
+    | { kind: 'drift'; at: number; server: number; ratePermille: number }
+    | { kind: 'skew'; at: number; skewMs: number }
+  );
+
+/**
+ * What every episode on a server may carry: `target`, an index into SERVER_TARGETS, names its server by a
+ * relative target instead of `server` (its end then finds it by `@any`); null or absent, by `server`.
+ */
+export interface EpisodeBody {
+  target?: number | null | undefined;
+}
 
 /** What `planArbitrary` draws and `planToScenario` turns into a Scenario. */
 export interface ScenarioPlan {
@@ -59,24 +69,23 @@ export interface ScenarioPlan {
   initialSkewMs: number;
   enqueues: Episode[];
   faults: Episode[];
-  /**
-   * Actions that name their server by a relative target instead: `action` picks one of the scenario's
-   * actions on one server (modulo their number, after the inadmissible ones are dropped), `target` indexes
-   * SERVER_TARGETS. Drawn last: a plan without it draws as plans did before it (and a plan written by hand
-   * may leave it out).
-   */
-  targets?: Retarget[] | undefined;
-}
-
-/** One action to name by a relative target: see ScenarioPlan.targets. */
-export interface Retarget {
-  action: number;
-  target: number;
 }
 
 const int = (range: Range) => fc.integer({ min: range.min, max: range.max });
 const permille = fc.integer({ min: 0, max: 1000 });
 const serverIndex = fc.nat({ max: SERVER_IDS.length - 1 });
+/**
+ * A relative target one episode in eight (`relativeTargets`), else none; shrinks to none. Off, it is a
+ * constant, which draws nothing: every other value is drawn as before targets existed.
+ */
+const target = (o: Resolved): fc.Arbitrary<number | null> =>
+  o.relativeTargets
+    ? fc.oneof(
+        { withCrossShrink: true },
+        { arbitrary: fc.constant(null), weight: 7 },
+        { arbitrary: fc.nat({ max: SERVER_TARGETS.length - 1 }), weight: 1 },
+      )
+    : fc.constant(null);
 /** A restart some time after the fault, or none (the liveness phase restarts it). */
 const restartAfter = (on: boolean, min: number, max: number) =>
   on ? fc.option(fc.integer({ min, max }), { nil: null, freq: 3 }) : fc.constant<number | null>(null);
@@ -90,6 +99,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('crash' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         restartAfterMs: restartAfter(f.restart, 500, 30_000),
       }),
     );
@@ -100,6 +110,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         second: fc.nat({ max: Math.floor(o.durationMs.max / 1000) }),
         deltaMs: fc.integer({ min: 0, max: 6 }),
         server: serverIndex,
+        target: target(o),
         restartAfterMs: restartAfter(f.restart, 500, 30_000),
       }),
     );
@@ -109,6 +120,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('pause' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         // Mostly longer than the lease (15 s): the paused leader is replaced and wakes up deposed.
         forMs: fc.oneof(
           { arbitrary: fc.integer({ min: 16_000, max: 40_000 }), weight: 3 },
@@ -122,6 +134,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('cutOff' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         forMs: fc.integer({ min: 100, max: 40_000 }),
       }),
     );
@@ -131,6 +144,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('stop' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         graceMs: fc.option(fc.integer({ min: 0, max: 2_000 }), { nil: null, freq: 3 }),
         restartAfterMs: restartAfter(f.restart, RESTART_AFTER_STOP_MS, 30_000),
       }),
@@ -141,6 +155,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('clock' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         offsetMs: fc.integer({ min: -60_000, max: 60_000 }),
       }),
     );
@@ -150,6 +165,7 @@ function episodeArbitrary(o: Resolved): fc.Arbitrary<Episode> | undefined {
         kind: fc.constant('drift' as const),
         at: permille,
         server: serverIndex,
+        target: target(o),
         ratePermille: fc.integer({ min: 900, max: 1_100 }),
       }),
     );
@@ -198,6 +214,7 @@ export function planArbitrary(options: ScenarioArbitraryOptions = {}): fc.Arbitr
     at: permille,
     server: serverIndex,
     count: int(o.enqueueCount),
+    target: target(o),
   });
   const cron =
     o.schedules && o.crons.length > 0
@@ -225,21 +242,5 @@ export function planArbitrary(options: ScenarioArbitraryOptions = {}): fc.Arbitr
     faults: episode
       ? fc.array(episode, { minLength: o.faultEpisodes.min, maxLength: o.faultEpisodes.max })
       : fc.constant([]),
-    // Last, so that every field above draws the same values whether targets are on or off.
-    targets: o.relativeTargets
-      ? fc.oneof(
-          { arbitrary: fc.constant<Retarget[]>([]), weight: 3 },
-          {
-            arbitrary: fc.array(
-              fc.record({
-                action: fc.nat({ max: 1000 }),
-                target: fc.nat({ max: SERVER_TARGETS.length - 1 }),
-              }),
-              { minLength: 1, maxLength: 2 },
-            ),
-            weight: 1,
-          },
-        )
-      : fc.constant<Retarget[]>([]),
   });
 }

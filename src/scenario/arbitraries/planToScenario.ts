@@ -1,7 +1,7 @@
-import { SERVER_TARGETS, TARGETED_ACTIONS } from '../targets.js';
+import { SERVER_TARGETS, type ServerTarget } from '../targets.js';
 import { SCENARIO_VERSION, type Action, type JobModel, type Scenario, type ServerSpec } from '../types.js';
 import { resolve, RESTART_AFTER_STOP_MS, SERVER_IDS, type ScenarioArbitraryOptions } from './options.js';
-import type { ScenarioPlan } from './plan.js';
+import type { Episode, ScenarioPlan } from './plan.js';
 
 /**
  * From plan to scenario: expands each episode into its actions (a pause and its resume, a crash and its
@@ -49,6 +49,16 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
 
   // Every action the plan asks for, in plan order; sorted by time below (stably).
   const wanted: Action[] = [];
+  // The actions of episodes that name their server by a relative target: the fault by the episode's
+  // target, its end by `@any` (the server that fits it: the one crashed, paused, cut off). Put in place
+  // once the admissible actions are chosen, which the model picks by id (see admissible).
+  const targets = new Map<Action, ServerTarget>();
+  const want = (episode: Episode, action: Action, end = false) => {
+    wanted.push(action);
+    const index = episode.target;
+    if (index !== null && index !== undefined)
+      targets.set(action, end ? '@any' : SERVER_TARGETS[index % SERVER_TARGETS.length]!);
+  };
   for (const { spec, joinAt } of specs)
     if (joinAt !== null) wanted.push({ atMs: joinAt, type: 'addServer', server: spec });
   let jobsLeft = o.maxJobs;
@@ -56,7 +66,7 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
     if (episode.kind !== 'enqueue' || jobsLeft <= 0) continue;
     const n = Math.min(episode.count, jobsLeft);
     jobsLeft -= n;
-    wanted.push({
+    want(episode, {
       atMs: at(episode.at),
       type: 'enqueue',
       server: pick(episode.server),
@@ -75,9 +85,9 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
             : (episode.second % Math.max(1, plan.durationS)) * 1000 + episode.deltaMs;
         if (!within(start)) break;
         const server = pick(episode.server);
-        wanted.push({ atMs: start, type: 'crash', server });
+        want(episode, { atMs: start, type: 'crash', server });
         if (episode.restartAfterMs !== null && within(start + episode.restartAfterMs))
-          wanted.push({ atMs: start + episode.restartAfterMs, type: 'restart', server });
+          want(episode, { atMs: start + episode.restartAfterMs, type: 'restart', server }, true);
         break;
       }
       case 'pause':
@@ -85,25 +95,26 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
         const start = at(episode.at);
         const server = pick(episode.server);
         const end = episode.kind === 'pause' ? 'resume' : 'heal';
-        wanted.push({ atMs: start, type: episode.kind, server });
-        if (within(start + episode.forMs)) wanted.push({ atMs: start + episode.forMs, type: end, server });
+        want(episode, { atMs: start, type: episode.kind, server });
+        if (within(start + episode.forMs))
+          want(episode, { atMs: start + episode.forMs, type: end, server }, true);
         break;
       }
       case 'stop': {
         const start = at(episode.at);
         const server = pick(episode.server);
-        wanted.push({
+        want(episode, {
           atMs: start,
           type: 'stop',
           server,
           ...(episode.graceMs !== null && { graceMs: episode.graceMs }),
         });
         if (episode.restartAfterMs !== null && within(start + episode.restartAfterMs))
-          wanted.push({ atMs: start + episode.restartAfterMs, type: 'restart', server });
+          want(episode, { atMs: start + episode.restartAfterMs, type: 'restart', server }, true);
         break;
       }
       case 'clock':
-        wanted.push({
+        want(episode, {
           atMs: at(episode.at),
           type: 'setClock',
           server: pick(episode.server),
@@ -111,7 +122,7 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
         });
         break;
       case 'drift':
-        wanted.push({
+        want(episode, {
           atMs: at(episode.at),
           type: 'setClock',
           server: pick(episode.server),
@@ -130,7 +141,10 @@ export function planToScenario(plan: ScenarioPlan, options: ScenarioArbitraryOpt
     .map((action, position) => ({ action, position }))
     .sort((x, y) => x.action.atMs - y.action.atMs || x.position - y.position)
     .map(({ action }) => action);
-  const actions = retarget(admissible(sorted, specs), plan.targets ?? []);
+  const actions = admissible(sorted, specs).map((action) => {
+    const target = targets.get(action);
+    return target ? ({ ...action, server: target } as Action) : action;
+  });
 
   const scenario: Scenario = {
     version: SCENARIO_VERSION,
@@ -220,24 +234,4 @@ function admissible(
     if (keep) kept.push(action);
   }
   return kept;
-}
-
-/**
- * Names the server of some actions by a relative target instead (the plan's `targets`), after the
- * admissible ones are chosen: who leads is not known before the run, so such an action may find no server
- * it fits at its time, or another server than the one the model had in mind; the conductor then refuses it
- * (an `actionFailed`) or applies it there, and the liveness phase mends what is left. `restart @leader`
- * could only be refused: it is `restart @any`.
- */
-function retarget(actions: Action[], targets: readonly { action: number; target: number }[]): Action[] {
-  const eligible = actions.flatMap((action, index) => (TARGETED_ACTIONS.has(action.type) ? [index] : []));
-  if (eligible.length === 0) return actions;
-  const out = [...actions];
-  for (const { action, target } of targets) {
-    const index = eligible[action % eligible.length]!;
-    const chosen = SERVER_TARGETS[target % SERVER_TARGETS.length]!;
-    const named = out[index]!.type === 'restart' && chosen === '@leader' ? '@any' : chosen;
-    out[index] = { ...out[index]!, server: named } as Action;
-  }
-  return out;
 }

@@ -33,8 +33,8 @@ import { planToScenario } from './planToScenario.js';
  * - fault episodes: crashes (some right inside the transaction after a heartbeat or cron tick), pauses
  *   (mostly longer than the lease) and their resume, cut-offs and their heal, graceful stops, restarts of
  *   crashed and stopped servers, clock offsets (+-60 s) and drift (0.9-1.1), database clock skew changes;
- * - in a quarter of them, one or two of those actions naming their server as `@leader`, `@follower` or
- *   `@any`, resolved by the conductor when they happen.
+ * - about one episode (or enqueue) in eight naming its server as `@leader`, `@follower` or `@any`, and its
+ *   end (restart, resume, heal) as `@any`, resolved by the conductor when they happen.
  * Faults still open at `durationMs` are ended by the engine's liveness phase (`heal`).
  */
 export function scenarioArbitrary(options: ScenarioArbitraryOptions = {}): fc.Arbitrary<Scenario> {
