@@ -29,9 +29,16 @@ function expectJudgedAndHeld(outcome: RealRunOutcome) {
   // a starts first and leads; its crash is the one failover, measured.
   expect(byId.get('I5')!.measurements!.failoverMs).toHaveLength(1);
   expect(byId.get('I8')!.skipped).toBeUndefined();
-  // 44 jobs asked for, each completed once.
-  const completed = outcome.result.trace.filter((e) => e.type === 'completed');
-  expect(completed).toHaveLength(44);
+  // 44 jobs asked for. b's 20 and c's 20 go to servers that live on, so all are accepted; a's 4, asked for
+  // 100 ms (scaled) before its SIGKILL, may be cut short on a busy machine: an enqueue that never returned
+  // was never accepted. Every accepted job is completed, once.
+  const jobIdOf = (e: (typeof outcome.result.trace)[number]) => (e as { jobId?: string }).jobId;
+  const enqueued = new Set(outcome.result.trace.filter((e) => e.type === 'enqueued').map(jobIdOf));
+  const completed = outcome.result.trace.filter((e) => e.type === 'completed').map(jobIdOf);
+  expect(enqueued.size).toBeGreaterThanOrEqual(40);
+  expect(enqueued.size).toBeLessThanOrEqual(44);
+  expect(completed).toHaveLength(enqueued.size);
+  expect(new Set(completed)).toEqual(enqueued);
   expect(outcome.steps.map((s) => `${s.index} ${s.type} ${s.server} ${s.outcome}`)).toEqual([
     '0 enqueue b done',
     '1 enqueue a done',
@@ -57,7 +64,7 @@ describe('a scenario file on a real cluster at scale 0.1', () => {
     } finally {
       await database.dispose();
     }
-  }, 40_000);
+  }, 90_000);
 
   test('leader-crash-failover on a SQLite file: every invariant holds', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'realrun-'));
@@ -68,7 +75,7 @@ describe('a scenario file on a real cluster at scale 0.1', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 90_000);
 
   test('what has no real counterpart is refused, naming the action, its type and why', () => {
     const scenario = scenarioFile('test/realrun/fixtures/unmappable.json');
