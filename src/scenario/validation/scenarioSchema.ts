@@ -249,4 +249,9 @@ export const scenarioSchema = record('a scenario object', {
   servers: list('a list of servers', serverSpec),
   /** In time order; equal times keep their order in the file. */
   actions: list('a list of actions', action),
+  /**
+   * A lesson of the playground (lessons/*.json): the steps a learner takes on this scenario. The run ignores
+   * it; its shape is src/lessons/lessonSchema.ts's to check, so that this room does not depend on that one.
+   */
+  lesson: v.optional(jsonObject),
 });
