@@ -101,6 +101,7 @@ test('one leader appears; after it crashes a new one is elected 15 s to 15 s + o
  */
 async function skewTheLeader(page: Page, hazards: string[]): Promise<void> {
   for (const code of hazards) await page.getByTestId(`hazard-${code}`).check();
+  await page.getByTestId('cron-toggle').click();
   await page.getByTestId('cron-job').selectOption('tick');
   await page.getByTestId('cron-expr').fill('* * * * * *');
   await page.getByTestId('add-cron').click();
@@ -111,6 +112,7 @@ async function skewTheLeader(page: Page, hazards: string[]): Promise<void> {
   await page.getByTestId('scrub').fill('30000');
   await expect.poll(() => runTime(page)).toBe(30_000);
   const leader = await waitForLeader(page);
+  await page.getByTestId(`clock-toggle-${leader}`).click();
   await page.getByTestId(`offset-${leader}`).fill('-20');
   await page.getByTestId(`apply-clock-${leader}`).click();
   await play(page);
@@ -218,6 +220,7 @@ test('a run saved from the page replays to the same trace, headless and in the p
 
 test('bad input shows an inline error and changes nothing', async () => {
   const { page, problems } = await playground('speed=20');
+  await page.getByTestId('cron-toggle').click();
   await page.getByTestId('cron-expr').fill('61 * * * *');
   await page.getByTestId('add-cron').click();
   await expect.poll(() => page.getByTestId('cron-error').textContent()).toMatch(/cron/i);
