@@ -193,3 +193,14 @@ describe('fault glyphs', () => {
     expect(faultGlyph("set a's clock: offset -20 s")).toBe('clock');
   });
 });
+
+describe('term colours', () => {
+  test('every term badge keeps 7:1 against white (axe-core found term 3 at 2.49:1)', async () => {
+    const { contrastOnWhite, termColor } = await import('../../../src/ui/termColor');
+    for (let term = 1; term <= 40; term++) {
+      const [, hue, lightness] = /hsl\((\d+) 70% (\d+)%\)/.exec(termColor(term))!;
+      expect(contrastOnWhite(Number(hue), Number(lightness))).toBeGreaterThanOrEqual(7);
+    }
+    expect(termColor(3)).not.toBe(termColor(4));
+  });
+});
