@@ -253,3 +253,29 @@ function judge(question: Question, answer: Answer, view: LessonView): StepResult
     text: `${right ? 'Right' : 'Not quite'}: you predicted ${answer} s; the checker measured ${(value / 1000).toFixed(1)} s. ${question.explain}`,
   };
 }
+
+const TARGET_WORDS: Record<string, string> = {
+  leader: 'the leader',
+  follower: 'a follower',
+  busy: 'a server running a job',
+  idle: 'a server running nothing',
+  any: 'a server',
+};
+
+/** A condition in words, for the checklist under a step. */
+export function describeCondition(condition: Condition): string {
+  if ('took' in condition) {
+    if (condition.took === 'setHazards') return 'you changed the hazards';
+    return `you took ${condition.took} on ${TARGET_WORDS[condition.target ?? 'any']}`;
+  }
+  if ('seen' in condition) {
+    const count = condition.count ?? 1;
+    return `${count === 1 ? 'a' : count} “${condition.seen}” ${count === 1 ? 'entry' : 'entries'} in the log${condition.afterAction ? ' after your action' : ''}`;
+  }
+  if ('invariant' in condition)
+    return `${condition.invariant} ${condition.is === 'failed' ? 'is red' : condition.is === 'held' ? 'holds (green)' : 'measured something'}`;
+  if ('ranMs' in condition) return `${condition.ranMs / 1000} s of the run passed in this step`;
+  if ('hazard' in condition) return `${condition.hazard} is ${condition.is}`;
+  if ('leader' in condition) return condition.leader === 'some' ? 'a server leads' : 'no server leads';
+  return 'you answered the question';
+}

@@ -4,6 +4,7 @@ export type { Lesson, LessonStep, Condition, Question, LessonScenario } from './
 export { parseLessonJson, findLesson } from './parseLesson.js';
 export {
   evaluateStep,
+  describeCondition,
   type Answer,
   type InvariantState,
   type LessonView,

@@ -35,7 +35,10 @@ export function parseLessonJson(text: string, source: string): LessonScenario {
 }
 
 /** Finds a lesson by what `?lesson=` gave: its number (`2`) or its id (`crash-the-leader`). */
-export function findLesson<T extends { lesson: Lesson }>(lessons: readonly T[], name: string): T | undefined {
+export function findLesson<T extends { lesson: Pick<Lesson, 'number' | 'id'> }>(
+  lessons: readonly T[],
+  name: string,
+): T | undefined {
   const wanted = name.trim().toLowerCase();
   return lessons.find((entry) => String(entry.lesson.number) === wanted || entry.lesson.id === wanted);
 }
