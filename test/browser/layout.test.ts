@@ -150,6 +150,26 @@ test('axe finds no critical or serious violation on the default page', async () 
   await page.close();
 });
 
+test('axe finds no critical or serious violation on any lesson', async () => {
+  const { page, problems } = await open(1024, 768);
+  await page.getByTestId('lessons-button').click();
+  const count = await page.locator('[data-testid^="lesson-item-"]').count();
+  expect(count).toBeGreaterThanOrEqual(1);
+  const found: string[] = [];
+  for (let number = 1; number <= count; number++) {
+    if (!(await page.getByTestId('lesson-list').isVisible()))
+      await page.getByTestId('lessons-button').click();
+    await page.getByTestId(`lesson-item-${number}`).click();
+    await expect
+      .poll(() => page.locator('#lesson-title').textContent())
+      .toMatch(new RegExp(`^Lesson ${number}:`));
+    for (const violation of await axeViolations(page)) found.push(`lesson ${number}: ${violation}`);
+  }
+  expect(found).toEqual([]);
+  expect(problems).toEqual([]);
+  await page.close();
+});
+
 test('axe finds no critical or serious violation once an invariant has turned red', async () => {
   const { page, problems } = await open(1440, 900, '?speed=50');
   // clock-skew with H2 (a heartbeat on the server's own clock): two leaders in one term, I3 fails.
