@@ -300,8 +300,8 @@ export function messagesInFlight(
     if (at > elapsedMs || entry.server === null) continue;
     const kind = messageKind(entry);
     if (!kind) continue;
-    // One dot per kind, server and tenth of the flight: a burst of claims is one dot that says how many.
-    const bucket = Math.floor(at / (durationMs / 10));
+    // One dot per kind, server and quarter of the flight: a burst of claims is one dot that says how many.
+    const bucket = Math.floor(at / (durationMs / 4));
     const key = `${entry.server}|${kind}|${bucket}`;
     const found = groups.get(key);
     if (found) {
