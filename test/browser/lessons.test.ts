@@ -111,6 +111,8 @@ async function openLesson(
     await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
   ).toBeLessThanOrEqual(0);
   await screenshot(page, `lessons-${n}-390`);
+  // What a phone shows first: the lesson above the cluster, without scrolling.
+  await page.screenshot({ path: await screenshot(page, `lessons-${n}-390-top`), fullPage: false });
   await page.setViewportSize({ width: 1440, height: 1000 });
   expect(await axeOnLesson(page)).toEqual([]);
   return { page, problems, clicks: new Clicks(page) };
