@@ -232,7 +232,7 @@ test('bad input shows an inline error and changes nothing', async () => {
   await expect.poll(() => page.getByTestId('scenario-error').textContent()).toMatch(/seed/);
   await screenshot(page, 'bad-input');
   // The scenario that was open is still open, untouched.
-  expect(await page.locator('[data-testid^="lane-"]').count()).toBe(3);
+  expect(await page.locator('[data-testid^="lane-"][data-status]').count()).toBe(3);
   expect(problems).toEqual([]);
   await page.close();
 });
