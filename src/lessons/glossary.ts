@@ -46,22 +46,60 @@ export type TextSegment = { text: string; term?: undefined } | { text: string; t
 
 const MARK = /\[\[([^\]|]+)(?:\|([^\]]+))?\]\]/g;
 
+/** The forms of each glossary word that link to it when a text does not mark them. */
+const FORMS: Record<string, GlossaryKey> = {
+  lease: 'lease',
+  leases: 'lease',
+  heartbeat: 'heartbeat',
+  heartbeats: 'heartbeat',
+  term: 'term',
+  terms: 'term',
+  fencing: 'fencing',
+  fenced: 'fencing',
+  claim: 'claim',
+  claims: 'claim',
+  claimed: 'claim',
+  misfire: 'misfire',
+  misfires: 'misfire',
+};
+const WORD = new RegExp(`\\b(${Object.keys(FORMS).join('|')})\\b`, 'gi');
+
 /**
  * Splits lesson text at its glossary marks: `a [[lease]]` and `two [[claims|claim]]` become plain text and
  * linked words. A mark naming no glossary word stays plain text (the lesson tests refuse such a mark).
+ * Unmarked uses of a glossary word (`leases`, `fenced`) link too, the first of each word in the text only,
+ * so that a definition is one click from wherever the word appears without a link on every line.
  */
 export function textSegments(text: string): TextSegment[] {
-  const segments: TextSegment[] = [];
+  const marked: TextSegment[] = [];
   let last = 0;
   for (const match of text.matchAll(MARK)) {
     const at = match.index;
-    if (at > last) segments.push({ text: text.slice(last, at) });
+    if (at > last) marked.push({ text: text.slice(last, at) });
     const shown = match[1]!;
     const key = (match[2] ?? match[1]!).trim().toLowerCase();
-    segments.push(isGlossaryKey(key) ? { text: shown, term: key } : { text: shown });
+    marked.push(isGlossaryKey(key) ? { text: shown, term: key } : { text: shown });
     last = at + match[0].length;
   }
-  if (last < text.length) segments.push({ text: text.slice(last) });
+  if (last < text.length) marked.push({ text: text.slice(last) });
+  const linked = new Set(marked.flatMap((segment) => (segment.term ? [segment.term] : [])));
+  const segments: TextSegment[] = [];
+  for (const segment of marked) {
+    if (segment.term) {
+      segments.push(segment);
+      continue;
+    }
+    let from = 0;
+    for (const match of segment.text.matchAll(WORD)) {
+      const key = FORMS[match[0].toLowerCase()]!;
+      if (linked.has(key)) continue;
+      linked.add(key);
+      if (match.index > from) segments.push({ text: segment.text.slice(from, match.index) });
+      segments.push({ text: match[0], term: key });
+      from = match.index + match[0].length;
+    }
+    if (from < segment.text.length) segments.push({ text: segment.text.slice(from) });
+  }
   return segments;
 }
 

@@ -176,6 +176,21 @@ describe('the lesson files', () => {
       { text: 'lease', term: 'lease' },
       { text: '.' },
     ]);
+    // An unmarked use links too, the first of each word only; a word marked elsewhere in the text is not linked again.
+    expect(textSegments('Old leases get fenced; a lease is a [[lease]].')).toEqual([
+      { text: 'Old leases get ' },
+      { text: 'fenced', term: 'fencing' },
+      { text: '; a lease is a ' },
+      { text: 'lease', term: 'lease' },
+      { text: '.' },
+    ]);
+    expect(textSegments('Two Claims, a claim, a term.')).toEqual([
+      { text: 'Two ' },
+      { text: 'Claims', term: 'claim' },
+      { text: ', a claim, a ' },
+      { text: 'term', term: 'term' },
+      { text: '.' },
+    ]);
   });
 
   test('a bad lesson part is refused naming the field; a mark naming no glossary word is refused', () => {
