@@ -8,6 +8,7 @@ import type { PlaygroundEngine } from './engine';
 /** The calls the page makes, each answering with a view or text: one list for every place that forwards them. */
 export const ENGINE_CALLS = [
   'load',
+  'restore',
   'advance',
   'step',
   'seek',

@@ -1,4 +1,4 @@
-import type { ActionBody, Scenario } from '../scenario/types';
+import type { Action, ActionBody, Scenario } from '../scenario/types';
 import { serializeScenario } from '../scenario/schema';
 import {
   PlaygroundSession,
@@ -32,6 +32,15 @@ export class PlaygroundEngine {
           this.options,
         );
       return this.session.view(null);
+    });
+  }
+
+  /** Starts `scenario` again with an earlier history's actions (Undo of a fork); a view from the start. */
+  restore(scenario: Scenario, seed: number, actions: readonly Action[]): Promise<SessionView> {
+    return this.serial(async () => {
+      const session = this.current();
+      await session.restore(scenario, seed, actions);
+      return session.view(null);
     });
   }
 

@@ -62,6 +62,27 @@ export class PlaygroundSession {
     this.quietSinceMs = 0;
   }
 
+  /**
+   * Starts a history again from `scenario` with every action of an earlier one (`actions`, as its view
+   * listed them): the page's Undo of a fork. An action equal to one of the scenario's own stays scripted
+   * (a later fork keeps it), the others are taken ones, so the history is as it was before the fork.
+   */
+  async restore(scenario: Scenario, seed: number, actions: readonly Action[]): Promise<void> {
+    await this.load(scenario, seed);
+    const unused = [...this.base.actions];
+    const restored = actions.map((given) => {
+      const key = JSON.stringify(given);
+      const at = unused.findIndex((own) => JSON.stringify(own) === key);
+      return at >= 0 ? unused.splice(at, 1)[0]! : ({ ...given } as Action);
+    });
+    this.check(restored);
+    const conductor = await this.open(this.base, restored, this.seed);
+    this.actions = restored;
+    this.replaceConductor(conductor);
+    this.horizonMs = 0;
+    this.quietSinceMs = 0;
+  }
+
   /** Runs virtual time `ms` further. */
   async advance(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance: expected ms >= 0, got ${ms}`);

@@ -89,6 +89,29 @@ export class Playground {
   /** The invariant whose evidence the log highlights, and those entries' seqs. */
   highlight = $state.raw<{ id: string; seqs: ReadonlySet<number>; focus: number | null } | null>(null);
 
+  /**
+   * The last fork: an action taken while the cursor was behind the run's end (after a scrub back) drops the
+   * taken actions later than now and cuts the run there. The page says what it dropped and offers Undo,
+   * which brings back the history as it was (same actions, same end) and the cursor where it stood.
+   */
+  lastFork = $state.raw<Fork | null>(null);
+  /** An Undo of a fork is replaying the run. */
+  undoing = $state(false);
+  /**
+   * Each broken invariant as seen at the furthest point this history reached: rewinding (or jumping to
+   * another violation) shows these as found, "later in this run", rather than what the shorter run says.
+   */
+  found = $state.raw<Record<string, LiveInvariant>>({});
+  private foundUpTo = 0;
+  /** The panel's invariants: the engine's now, with violations found further on kept as found. */
+  shownInvariants = $derived(
+    this.invariants.map((now): ShownInvariant => {
+      const seen = this.found[now.id];
+      if (!seen) return now;
+      return { ...seen, later: seen.atMs !== undefined && seen.atMs > this.elapsedMs };
+    }),
+  );
+
   private cursor: ViewCursor | null = null;
   // Bookkeeping only: the page reads `logTypes`, so this set needs no reactivity.
   // eslint-disable-next-line svelte/prefer-svelte-reactivity
@@ -105,6 +128,10 @@ export class Playground {
   jobNames = $derived(this.scenario?.jobs.map((job) => job.name) ?? []);
   /** Where the scenario ends: playing stops there, so a saved run played again ends where it was saved. */
   endMs = $derived(this.scenario?.durationMs ?? Infinity);
+  /** Where the run's recorded future starts (the cursor) when the learner scrubbed back; null at the end. */
+  futureFromMs = $derived(this.elapsedMs < this.horizonMs ? this.elapsedMs : null);
+  /** The taken actions an action now would drop: later than the cursor and not the scenario's own. */
+  laterActions = $derived(takenAfter(this.actions, this.scenario?.actions ?? [], this.elapsedMs));
   /** Hazard codes on, with the servers each is on (a scenario may switch one on for some servers only). */
   hazardsOn = $derived(hazardServers(this.snapshot));
 
@@ -132,6 +159,9 @@ export class Playground {
       this.source = source;
       this.loadCount += 1;
       this.highlight = null;
+      this.lastFork = null;
+      this.found = {};
+      this.foundUpTo = 0;
       this.reachedEnd = false;
       this.stopAtEnd = true;
       this.resetRate();
@@ -284,11 +314,84 @@ export class Playground {
 
   /** Takes an action now; resolves to the engine's refusal (it names the field) or null. */
   apply(body: ActionBody): Promise<string | null> {
-    return this.call((engine, since) => engine.apply(body, since, this.request()));
+    return this.forking(() => this.call((engine, since) => engine.apply(body, since, this.request())));
   }
 
   healAll(): Promise<string | null> {
-    return this.call((engine, since) => engine.healAll(since, this.request()));
+    return this.forking(() => this.call((engine, since) => engine.healAll(since, this.request())));
+  }
+
+  /** Runs an action; taken behind the run's end, it forks: `lastFork` says what it dropped, for Undo. */
+  private async forking(act: () => Promise<string | null>): Promise<string | null> {
+    const scenario = this.scenario;
+    const before: ForkUndo | null =
+      scenario && this.elapsedMs < this.horizonMs
+        ? {
+            scenario,
+            source: this.source,
+            seed: this.seed,
+            actions: this.actions,
+            cursorMs: this.elapsedMs,
+            horizonMs: this.horizonMs,
+            found: this.found,
+            foundUpTo: this.foundUpTo,
+          }
+        : null;
+    const dropped = this.laterActions;
+    const error = await act();
+    if (error === null && before) {
+      this.lastFork = { atMs: before.cursorMs, dropped, cutMs: before.horizonMs, undo: before };
+      // What was found after the fork point belonged to the run it cut.
+      this.found = Object.fromEntries(
+        Object.entries(before.found).filter(([, seen]) => (seen.atMs ?? 0) <= before.cursorMs),
+      );
+      this.foundUpTo = before.cursorMs;
+      this.noteFound();
+    }
+    return error;
+  }
+
+  /** Undoes the last fork: the run as it was before it (same actions, same end), the cursor where it was. */
+  async undoFork(): Promise<string | null> {
+    const fork = this.lastFork;
+    const engine = this.engine;
+    if (!fork) return 'nothing to undo';
+    if (!engine) return 'the engine is not running';
+    const { scenario, source, seed, actions, cursorMs, horizonMs, found, foundUpTo } = fork.undo;
+    this.pause();
+    this.undoing = true;
+    this.busy += 1;
+    try {
+      const view = await engine.restore(scenario, seed, actions);
+      this.scenario = scenario;
+      this.source = source;
+      this.highlight = null;
+      this.reachedEnd = false;
+      this.lastFork = null;
+      this.accept(view);
+      // Run to the old end (it is the run's end again), then back to where the learner stood.
+      const forward = await engine.seek(horizonMs, this.cursor, {
+        invariants: true,
+        maxEntries: FRESH_ENTRIES,
+      });
+      this.accept(forward);
+      const back = await engine.seek(cursorMs, this.cursor, { invariants: true, maxEntries: FRESH_ENTRIES });
+      this.accept(back);
+      this.found = found;
+      this.foundUpTo = foundUpTo;
+      return null;
+    } catch (error) {
+      const message = messageOf(error);
+      this.banner = `Undo failed: ${message}`;
+      return message;
+    } finally {
+      this.busy -= 1;
+      this.undoing = false;
+    }
+  }
+
+  dismissFork(): void {
+    this.lastFork = null;
   }
 
   /** Switches exactly `codes` on, on every server. */
@@ -434,10 +537,79 @@ export class Playground {
     this.jobTotal = view.jobTotal;
     this.actions = view.actions;
     if (view.invariants) this.invariants = view.invariants;
+    this.noteFound();
+  }
+
+  /** At the furthest point so far, the broken invariants are taken as found. */
+  private noteFound(): void {
+    if (this.elapsedMs < this.foundUpTo) return;
+    this.foundUpTo = this.elapsedMs;
+    const broken = this.invariants.filter((invariant) => !invariant.ok);
+    if (broken.length === 0) return;
+    const next = { ...this.found };
+    for (const invariant of broken) next[invariant.id] = invariant;
+    this.found = next;
   }
 }
 
 /** `00-42-350`: the run time, safe in a file name. */
 function fileTime(ms: number): string {
   return formatRunTime(ms).replace(/[:.]/g, '-');
+}
+
+/** An invariant as the panel shows it: `later` when it broke further on in this run than the cursor. */
+export type ShownInvariant = LiveInvariant & { later?: boolean };
+
+/** What Undo of a fork needs: the history before it and where the learner stood in it. */
+export interface ForkUndo {
+  scenario: Scenario;
+  source: string;
+  seed: number;
+  actions: Action[];
+  cursorMs: number;
+  horizonMs: number;
+  found: Record<string, LiveInvariant>;
+  foundUpTo: number;
+}
+
+export interface Fork {
+  /** Where the new action was taken (the cursor). */
+  atMs: number;
+  /** The taken actions it dropped, in order. */
+  dropped: Action[];
+  /** Where the run it cut had reached. */
+  cutMs: number;
+  undo: ForkUndo;
+}
+
+/** The actions of `actions` later than `ms` that are not the scenario's own (those stay on a fork). */
+export function takenAfter(actions: readonly Action[], scripted: readonly Action[], ms: number): Action[] {
+  const own = scripted.map((action) => JSON.stringify(action));
+  const taken: Action[] = [];
+  for (const action of actions) {
+    const at = own.indexOf(JSON.stringify(action));
+    if (at >= 0) own.splice(at, 1);
+    else if (action.atMs > ms) taken.push(action);
+  }
+  return taken;
+}
+
+/** `0:20`, `1:05`: a run time to the second, for short sentences. */
+export function shortTime(ms: number): string {
+  const seconds = Math.floor(Math.max(0, ms) / 1000);
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+}
+
+/** `crash a at 0:20`, `enqueue 5 work on b at 0:31`: one action in a sentence. */
+export function describeAction(action: Action): string {
+  const at = ` at ${shortTime(action.atMs)}`;
+  const on = 'server' in action && typeof action.server === 'string' ? action.server : null;
+  switch (action.type) {
+    case 'enqueue':
+      return `enqueue ${action.count ?? 1} ${action.job}${on ? ` on ${on}` : ''}${at}`;
+    case 'setHazards':
+      return `hazards ${action.hazards.length > 0 ? action.hazards.join(' ') : 'off'}${at}`;
+    default:
+      return `${action.type}${on ? ` ${on}` : ''}${at}`;
+  }
 }
