@@ -4,6 +4,8 @@ export type {
   CancelTimer,
   Database,
   Entropy,
+  LockKind,
+  LockOptions,
   Row,
   SqlDialect,
   SqlExecutor,

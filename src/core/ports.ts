@@ -61,12 +61,28 @@ export interface Database extends SqlExecutor {
    * database's busy timeout gets an error saying so. Inside `fn`, use `tx` only: a statement sent
    * through the connection itself waits behind its own transaction until the busy timeout.
    */
-  lock<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
+  lock<T>(fn: (tx: Transaction) => Promise<T>, options?: LockOptions): Promise<T>;
   /**
    * Calls `callback` when `channel` is notified. Returns a function that stops listening. A database
    * that cannot notify returns `undefined`, and callers fall back to polling.
    */
   listen(channel: string, callback: () => void): (() => void) | undefined;
+}
+
+/**
+ * Which lock a `lock()` transaction needs.
+ *
+ * - `exclusive` (the default): the contract above, one transaction at a time.
+ * - `claim`: a transaction whose writes are kept apart by row locks of its own (the job claim chooses its
+ *   rows `FOR UPDATE SKIP LOCKED`), so that a database able to run such transactions side by side may:
+ *   PostgreSQL runs it as a plain READ COMMITTED transaction without the exclusive lock. A database that
+ *   cannot (sql.js, the simulated one, a SQLite file whose write lock is one per file) treats it as
+ *   `exclusive`, so that simulated runs and their traces are the same either way.
+ */
+export type LockKind = 'exclusive' | 'claim';
+
+export interface LockOptions {
+  kind?: LockKind | undefined;
 }
 
 /** Ids and randomness, seeded in the simulation. */

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Database, Row, SqlParams, Transaction } from '../../core/index.js';
+import type { Database, LockOptions, Row, SqlParams, Transaction } from '../../core/index.js';
 import {
   DatabaseBusyError,
   DatabaseClosedError,
@@ -51,7 +51,8 @@ const INT8_OID = 20;
  * - `lock(fn)` is a transaction on a connection of its own that first takes a transaction-scoped advisory
  *   lock keyed by the schema: exclusive, as the contract says (the coordinator's look-then-write
  *   transactions rely on it), first come first served, and released by COMMIT or ROLLBACK, also when the
- *   connection dies. Statements outside it run at once on another connection, atomic on their own; the
+ *   connection dies. `lock(fn, { kind: 'claim' })` skips the advisory lock: a plain READ COMMITTED
+ *   transaction, so that servers claim jobs at the same time, kept apart by the claim's row locks. Statements outside it run at once on another connection, atomic on their own; the
  *   claim chooses its rows `FOR UPDATE SKIP LOCKED`, so it never waits behind such a statement's row.
  * - `db_now_ms()` is the server's `clock_timestamp()` in ms, created in the schema when it opens.
  * - `notify` is `pg_notify` (sent at commit inside a transaction, as the port says) and `listen` is
@@ -124,7 +125,7 @@ export class PostgresDatabase implements Database {
     await this.statement(this.pool, 'SELECT pg_notify(?, ?)', [this.channelName(channel), '']);
   }
 
-  async lock<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  async lock<T>(fn: (tx: Transaction) => Promise<T>, options: LockOptions = {}): Promise<T> {
     this.ensureOpen();
     const started = Date.now();
     let client: pg.PoolClient;
@@ -140,14 +141,17 @@ export class PostgresDatabase implements Database {
     client.on('error', onClientError);
     try {
       await client.query('BEGIN');
-      try {
-        await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
-      } catch (error) {
-        throw this.busyOr(
-          error,
-          started,
-          `the exclusive lock of schema "${this.schema}" (pg_advisory_xact_lock)`,
-        );
+      // A `claim` transaction is plain READ COMMITTED: its row locks keep claimers apart, side by side.
+      if (options.kind !== 'claim') {
+        try {
+          await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
+        } catch (error) {
+          throw this.busyOr(
+            error,
+            started,
+            `the exclusive lock of schema "${this.schema}" (pg_advisory_xact_lock)`,
+          );
+        }
       }
       let open = true;
       const guard = () => {

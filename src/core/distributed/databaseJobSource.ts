@@ -76,9 +76,14 @@ export class DatabaseJobSource implements JobSource {
       this.claimPermits = 0;
       max = 1;
     }
-    const { jobs, nextDueInMs } = await this.options.locked((tx) =>
-      hazards.deleteOnClaim ? takeByDeleting(tx, max, () => this.claimOrder()) : this.claim(tx, max),
-    );
+    // The claim needs only the `claim` lock: its rows are chosen `FOR UPDATE SKIP LOCKED` and the lapsed
+    // claims it takes back `FOR UPDATE` (PostgreSQL), so two servers claiming at once lock disjoint rows and
+    // never claim one job twice, and need not queue behind each other's transaction; a database without
+    // row locks (sql.js, a SQLite file's one write lock) treats it as the exclusive lock, so simulated
+    // traces are unchanged. Hazard H8's delete-on-claim keeps the exclusive lock.
+    const { jobs, nextDueInMs } = hazards.deleteOnClaim
+      ? await this.options.locked((tx) => takeByDeleting(tx, max, () => this.claimOrder()))
+      : await this.options.locked((tx) => this.claim(tx, max), { kind: 'claim' });
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
   }

@@ -1,6 +1,6 @@
-import type { Database, Transaction } from '../ports.js';
+import type { Database, LockOptions, Transaction } from '../ports.js';
 
-export type Locked = <T>(fn: (tx: Transaction) => Promise<T>) => Promise<T>;
+export type Locked = <T>(fn: (tx: Transaction) => Promise<T>, options?: LockOptions) => Promise<T>;
 
 /**
  * How one server takes the database lock.
@@ -30,15 +30,15 @@ export function serverLock(database: Database, waitersInheritErrors: () => boole
       next();
     }
   };
-  return <T>(fn: (tx: Transaction) => Promise<T>) => {
+  return <T>(fn: (tx: Transaction) => Promise<T>, options?: LockOptions) => {
     // Read at each call, so that the hazard can be switched while running.
-    if (!waitersInheritErrors()) return database.lock(fn);
+    if (!waitersInheritErrors()) return database.lock(fn, options);
     return new Promise<T>((resolve, reject) => {
       waiters.push({
         reject,
         run: () => {
           held = true;
-          database.lock(fn).then(
+          database.lock(fn, options).then(
             (value) => {
               resolve(value);
               release(undefined);

@@ -51,8 +51,16 @@ export type ClaimOrder = (typeof CLAIM_ORDER)[keyof typeof CLAIM_ORDER];
 export const SELECT_EXPIRED_CLAIMS = statement<
   [now: number],
   'id' | 'name' | 'claimedBy' | 'attempts' | 'maxAttempts'
->(`SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
-       WHERE status = 'claimed' AND claimExpiresAt <= ?`);
+>(
+  `SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
+       WHERE status = 'claimed' AND claimExpiresAt <= ?`,
+  {
+    // Claims run side by side on PostgreSQL (the `claim` lock): the lapsed rows are locked, in one order,
+    // until the claim commits, so a second claimer waits, sees them taken back and reports none twice.
+    postgres: `SELECT id, name, claimedBy, attempts, maxAttempts FROM distributedJobs
+       WHERE status = 'claimed' AND claimExpiresAt <= ? ORDER BY id FOR UPDATE`,
+  },
+);
 
 /** Lapsed claims go back to the queue, or to the dead letters when out of attempts. */
 export const RECLAIM_EXPIRED = statement<[runAt: number, now: number]>(`UPDATE distributedJobs
