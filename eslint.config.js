@@ -257,6 +257,36 @@ export default defineConfig([
     },
   },
   {
+    // Lessons are data and a pure judge over what a session recorded: deterministic like the simulation,
+    // and of sim only the trace and the snapshot types (the page, not the lesson, runs the cluster).
+    files: ['src/lessons/**/*.{ts,js}'],
+    rules: {
+      ...roomRules('src/lessons'),
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            ...leaving('src/lessons', [
+              'db',
+              'verify',
+              'playground',
+              'ui',
+              'cli',
+              'testing',
+              'adapters',
+              'realrun',
+            ]),
+            {
+              regex: '^(\\.\\./)+sim/(?!(trace/|conductor/observation)(/|$|\\.(ts|js)$)?)',
+              message:
+                'src/lessons may not import src/sim beyond what a session recorded (src/sim/trace, the snapshot type in src/sim/conductor/observation): it runs no simulation (docs/architecture.md).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/playground/**/*.{ts,js}'],
     rules: {
       'no-restricted-imports': ['error', { patterns: leaving('src/playground', ['ui', 'cli']) }],

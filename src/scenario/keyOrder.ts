@@ -16,6 +16,7 @@ export const KEY_ORDER = {
     'jobs',
     'servers',
     'actions',
+    'lesson',
   ],
   coordinator: [
     'heartbeatIntervalMs',
