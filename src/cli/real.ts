@@ -1,4 +1,6 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { buildHistoryFile, historyFileJson } from '../realrun/historyFile.js';
 import {
   openRunDatabase,
   planRealRun,
@@ -21,7 +23,7 @@ import type { Io } from './simulate.js';
 
 /**
  * `coordinator-sim real <scenario.json> (--database URL | --sqlite FILE) [--scale F] [--json] [--history
- * FILE]`: the scenario on a real cluster (`src/realrun`), judged by the same checkers as a simulation and
+ * FILE] [--history-file FILE]`: the scenario on a real cluster (`src/realrun`), judged by the same checkers as a simulation and
  * summarised the same way. Exit codes as the simulation's: 0, 1 an invariant failed, 2 bad input (an
  * action that cannot map included), 3 unexpected.
  */
@@ -79,6 +81,24 @@ export async function realMain(argv: readonly string[], io: Io): Promise<number>
     }
   }
   const reports = checkAll(outcome.result);
+  if (options.historyFilePath !== undefined) {
+    const settings = {
+      database: options.database.kind,
+      servers: [...outcome.plan.serverIds],
+      scale: options.scale,
+      scenario: basename(options.scenarioPath),
+      wallMs,
+    };
+    try {
+      writeFileSync(
+        options.historyFilePath,
+        historyFileJson(buildHistoryFile(settings, outcome.result, reports)),
+      );
+    } catch (error) {
+      io.err(`real: --history-file: cannot write ${options.historyFilePath}: ${String(error)}\n`);
+      return EXIT.usage;
+    }
+  }
   // A real run's trace counts from 0 (its first spawn), not from the simulation's epoch.
   const context = { file: options.scenarioPath, wallMs, startedAt: 0 };
   const real = {

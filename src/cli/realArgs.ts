@@ -15,6 +15,9 @@ Options:
   --scale F         multiply every time of the scenario by F (default 0.1: a 15 s timeout becomes 1.5 s)
   --json            print the report as JSON (the simulation's report, with a "real" part)
   --history FILE    also write the cluster's history, one JSON line per entry, to FILE
+  --history-file FILE
+                    also write a self-contained history file (JSON: version, settings, the trace, the
+                    checkers' verdicts) that the playground opens read-only ("Open a real run…")
   -h, --help        show this help
 
 Exit status: 0 every invariant passed (or was skipped), 1 an invariant failed,
@@ -27,9 +30,10 @@ export interface RealCliOptions {
   scale: number;
   json: boolean;
   historyPath?: string | undefined;
+  historyFilePath?: string | undefined;
 }
 
-const WITH_VALUE = new Set(['--database', '--sqlite', '--scale', '--history']);
+const WITH_VALUE = new Set(['--database', '--sqlite', '--scale', '--history', '--history-file']);
 const SWITCHES = new Set(['--json', '--help', '-h']);
 
 /** Reads `real`'s command line (after the word `real`); throws UsageError with a one-line message. */
@@ -83,5 +87,6 @@ export function parseRealArgs(argv: readonly string[]): { help: true } | ({ help
     scale,
     json: seen.has('--json'),
     ...(values.has('--history') && { historyPath: values.get('--history') }),
+    ...(values.has('--history-file') && { historyFilePath: values.get('--history-file') }),
   };
 }
