@@ -56,7 +56,7 @@ class HistoryViewState {
     try {
       const response = await fetch(SAMPLE_URL);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return this.load(await response.text(), 'The sample real run');
+      return this.load(await response.text(), SAMPLE_URL);
     } catch (error) {
       this.error = `The sample real run could not be fetched: ${error instanceof Error ? error.message : String(error)}`;
       return false;
