@@ -17,6 +17,7 @@ export const KEY_ORDER = {
     'servers',
     'actions',
     'lesson',
+    'watch',
   ],
   coordinator: [
     'heartbeatIntervalMs',

@@ -222,7 +222,7 @@ describe('parseScenario says what is wrong, with paths', () => {
       actions: [{ atMs: 0, type: 'explode', server: 'a' }, { atMs: 0, type: 'crash', sever: 'a' }, 'crash a'],
     };
     expect(problems(input)).toEqual([
-      'scenario: expected only the keys version, name, description, seed, durationMs, mode, coordinator, hazards, database, jobs, servers, actions, lesson, got the key "durationMS"',
+      'scenario: expected only the keys version, name, description, seed, durationMs, mode, coordinator, hazards, database, jobs, servers, actions, lesson, watch, got the key "durationMS"',
       'seed: expected a whole number from -2147483648 to 4294967295, got "7"',
       'mode: expected one of "distributed", "single", got "cluster"',
       'servers: expected a list of servers, got an object',

@@ -254,4 +254,28 @@ export const scenarioSchema = record('a scenario object', {
    * it; its shape is src/lessons/lessonSchema.ts's to check, so that this room does not depend on that one.
    */
   lesson: v.optional(jsonObject),
+  /**
+   * What to watch for in the playground: two to four things the trace will show, each ticked off when its
+   * `when` holds. The run ignores it; `when` is a lesson condition (src/lessons/lessonSchema.ts checks it).
+   */
+  watch: v.optional(
+    described(
+      v.pipe(
+        list('a list of things to watch', watchItem()),
+        v.check(
+          (items) => items.length >= 2 && items.length <= 4,
+          (issue) => `expected 2 to 4 things to watch, got ${(issue.input as unknown[]).length}`,
+        ),
+      ),
+      'a list of 2 to 4 things to watch',
+    ),
+  ),
 });
+
+function watchItem() {
+  return record('a thing to watch', {
+    text: text('what to watch', 200),
+    /** A lesson condition (a JSON object), judged on the run's trace by the page. */
+    when: jsonObject,
+  });
+}
