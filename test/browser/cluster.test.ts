@@ -3,7 +3,7 @@
 // screenshots at 390, 1024 and 1440 px; axe-core on the whole page; frames per second with eight servers
 // at 20x (printed, not asserted).
 
-import { createRequire } from 'node:module';
+import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
@@ -127,19 +127,7 @@ test('the diagram mid-failover at 390, 1024 and 1440 px, and axe-core finds no c
       .screenshot({ path: `test-artifacts/screenshots/cluster-${width}-diagram.png` });
   }
   await page.setViewportSize({ width: 1024, height: 900 });
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-  });
+  const violations = await axeViolations(page);
   expect(violations).toEqual([]);
   expect(problems).toEqual([]);
   await page.close();

@@ -1,7 +1,7 @@
 // Issue 11: the embed for a docs column (?embed=1), its loader (public/embed.js: auto-height and the
 // <coordinator-playground> element) and the docs page (docs.html), in a real Chromium against the built site.
 
-import { createRequire } from 'node:module';
+import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 import { frameOf, recordWorkers, serverWorkers } from './support/embeds';
@@ -95,19 +95,7 @@ test('axe finds no critical or serious violation in the embed', async () => {
   const { page } = await openPage(browser.context, `${inject('baseUrl')}${EMBED}&speed=20&play=1`);
   await page.setViewportSize({ width: 390, height: 700 });
   await waitForLeader(page);
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
-  });
+  const violations = await axeViolations(page);
   expect(violations).toEqual([]);
   await page.close();
 });

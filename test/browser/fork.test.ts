@@ -2,7 +2,7 @@
 // action here would drop; after the action it says what it dropped, and Undo brings the run back exactly
 // (same actions, same end, same trace). Screenshots at 390, 1024 and 1440 px; axe-core on the notice.
 
-import { createRequire } from 'node:module';
+import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openBrowser, openPage, type OpenBrowser } from './support/browser';
@@ -122,22 +122,5 @@ async function shots(page: Page, what: string): Promise<void> {
 }
 
 async function axeClean(page: Page): Promise<void> {
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            context: unknown,
-          ): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run({ include: ['[data-testid^="fork-"]'] });
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-  });
-  expect(violations).toEqual([]);
+  expect(await axeViolations(page, ['[data-testid^="fork-"]'])).toEqual([]);
 }

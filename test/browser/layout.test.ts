@@ -3,9 +3,8 @@
 // load; the skip links move focus to their regions; axe-core finds no critical or serious violation on the
 // default page nor once an invariant has turned red. It prints how many tab stops the page has.
 
-import { createRequire } from 'node:module';
+import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Page } from 'playwright-core';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 import { invariantState } from './support/playground';
 
@@ -30,23 +29,6 @@ async function open(width: number, height: number, query = '') {
   await opened.page.setViewportSize({ width, height });
   await opened.page.getByTestId('lane-a').waitFor();
   return opened;
-}
-
-/** The critical and serious violations axe-core finds on the page as it is now, one line each. */
-async function axeViolations(page: Page): Promise<string[]> {
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-  });
 }
 
 for (const { width, height } of SIZES) {

@@ -3,14 +3,13 @@
 // wrong move seen explained; axe-core on every lesson; screenshots of every lesson at 1440 and 390 px; and
 // the figure of a newcomer: clicks and seconds from the first load to the first failover they see.
 
-import { createRequire } from 'node:module';
+import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 import { waitForLeader, waitForRunTime } from './support/playground';
 
 let browser: OpenBrowser;
-const require = createRequire(import.meta.url);
 
 beforeAll(async () => {
   browser = await openBrowser();
@@ -72,23 +71,8 @@ async function serverWhere(page: Page, what: 'follower' | 'busy' | 'idle'): Prom
   return (await handle.jsonValue()) as string;
 }
 
-async function axeOnLesson(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run(
-            context: unknown,
-          ): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }>;
-        };
-      }
-    ).axe;
-    const result = await axe.run({ include: [['[data-testid="lesson-panel"]'], ['.lesson-menu']] });
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-  });
+function axeOnLesson(page: Page): Promise<string[]> {
+  return axeViolations(page, ['[data-testid="lesson-panel"]', '.lesson-menu']);
 }
 
 /** Opens lesson `n` by its address; screenshots it at 1440 and 390 px; axe on it. */

@@ -4,10 +4,9 @@
 // controls are gone until "Back to the simulation"; a malformed file gets a banner naming what and where and
 // the page keeps working; ?history=sample opens the sample; axe-core; screenshots at 390, 1024 and 1440 px.
 
+import { axeViolations } from './support/axe';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import type { Page } from 'playwright-core';
 import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
 
 const samplePath = new URL('../../public/sample-real-run.json', import.meta.url).pathname;
@@ -25,22 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-async function axeViolations(page: Page): Promise<string[]> {
-  const require = createRequire(import.meta.url);
-  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: { html: string }[] }[] }> };
-      }
-    ).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.html.slice(0, 160)).join(' | ')}`);
-  });
-}
 
 async function openSimulation(width: number) {
   const opened = await openPage(browser.context, `${inject('baseUrl')}?scenario=leader-crash-failover`);
