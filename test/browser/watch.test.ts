@@ -38,5 +38,17 @@ test('the checklist ticks off from the trace as the run plays', async () => {
     await list.scrollIntoViewIfNeeded();
     await screenshot(page, `watch-${width}`);
   }
+  // Scrubbed back to 0:10: the items untick, and the timeline greys the recorded future and says so.
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.evaluate(() =>
+    (
+      window as unknown as { __playground: { state: { seek(ms: number): Promise<unknown> } } }
+    ).__playground.state.seek(10_000),
+  );
+  await expect.poll(() => list.textContent()).toMatch(/0 of 4 seen/);
+  const future = page.getByTestId('timeline-future');
+  await expect.poll(() => future.textContent()).toMatch(/recorded future/);
+  expect(await axeViolations(page, ['[data-testid="watch-list"]'])).toEqual([]);
+  await screenshot(page, 'watch-scrubbed-1440');
   expect(problems).toEqual([]);
 });
