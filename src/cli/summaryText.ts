@@ -121,7 +121,7 @@ function invariantLines(reports: readonly InvariantReport[], start: number): str
   const idWidth = Math.max(...reports.map((report) => report.id.length));
   for (const report of reports) {
     const status = report.skipped ? 'SKIP' : report.ok ? 'PASS' : 'FAIL';
-    const why = report.skipped ? `: ${report.skipped}` : '';
+    const why = report.skipped ? `: ${humanizeInstants(report.skipped, start, seconds)}` : '';
     lines.push(`  ${status}  ${report.id.padEnd(idWidth)}  ${report.title}${why}`);
     const violation = report.violation;
     if (!violation || report.ok || report.skipped) continue;
