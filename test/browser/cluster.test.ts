@@ -1,7 +1,7 @@
 // The cluster you can see (issue 10 §1): the status line names the leader, says "no leader" with a
 // countdown during a failover, then names the new one; the diagram gives every server's state in words;
-// screenshots at 390, 1024 and 1440 px; axe-core on the whole page; frames per second with eight servers
-// at 20x (printed, not asserted).
+// screenshots at 390, 1024 and 1440 px; axe-core on the whole page. The frames per second with eight
+// servers at 20x, diagram included, are a figure of `npm run bench -- --browser-only` (bench/browserFrames.ts).
 
 import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
@@ -132,43 +132,3 @@ test('the diagram mid-failover at 390, 1024 and 1440 px, and axe-core finds no c
   expect(problems).toEqual([]);
   await page.close();
 });
-
-test('frames per second with eight servers at 20x and the animated diagram (printed, not asserted)', async () => {
-  const { page } = await openPage(
-    browser.context,
-    `${inject('baseUrl')}?scenario=eight-servers&speed=20&play=1`,
-  );
-  await page.setViewportSize({ width: 1440, height: 900 });
-  // Eight workers on a loaded two-core machine may take a while to elect.
-  await waitForLeader(page, undefined, 120_000);
-  const figure = await page.evaluate(
-    () =>
-      new Promise<{ fps: number; longest: number; virtual: number }>((resolve) => {
-        const start = performance.now();
-        const startRun = Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms'));
-        let frames = 0;
-        let last = start;
-        let longest = 0;
-        const frame = (now: number) => {
-          frames += 1;
-          longest = Math.max(longest, now - last);
-          last = now;
-          if (now - start < 4_000) requestAnimationFrame(frame);
-          else {
-            const run = Number(document.querySelector('[data-testid="run-time"]')?.getAttribute('data-ms'));
-            resolve({
-              fps: (frames * 1000) / (now - start),
-              longest,
-              virtual: (run - startRun) / (now - start),
-            });
-          }
-        };
-        requestAnimationFrame(frame);
-      }),
-  );
-  console.log(
-    `eight-servers at 20x with the cluster diagram, 1440 px, headless on this machine: ${figure.fps.toFixed(1)} frames/s, longest frame ${figure.longest.toFixed(0)} ms, ${figure.virtual.toFixed(1)} virtual s per wall s`,
-  );
-  expect(figure.fps).toBeGreaterThan(0);
-  await page.close();
-}, 180_000);
