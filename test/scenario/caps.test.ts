@@ -142,6 +142,20 @@ describe('no input makes the parser crash', () => {
     }
   });
 
+  test("a lesson or a watch item's condition nested 10,000 deep is refused by the same cap (found by the link fuzz)", () => {
+    const deep = nested(10_000);
+    const watch = [
+      { text: 'one', when: deep },
+      { text: 'two', when: { a: 1 } },
+    ];
+    expect(problemsOf({ ...base(), watch })[0]).toBe(
+      `watch[0].when${'.a'.repeat(MAX_PARAMS_DEPTH)}: expected plain JSON, got objects and arrays nested more than ${MAX_PARAMS_DEPTH} deep`,
+    );
+    expect(problemsOf({ ...base(), lesson: deep })[0]).toMatch(
+      /^lesson(\.a)+: expected plain JSON, got objects and arrays nested/,
+    );
+  });
+
   test('findNonJson walks any depth without recursion and still finds what is not JSON', () => {
     const deep = nested(100_000);
     let inner = deep;

@@ -98,11 +98,31 @@ export class CrossCheck {
     this.checkDatabase();
     this.checkJobs();
     this.checkActions(this.checkServers());
+    this.checkPlaygroundParts();
     if (this.options.eventBudget ?? true) {
       const overBudget = eventBudgetProblem(this.input, this.timezone);
       if (overBudget) this.add(overBudget.path, overBudget.message);
     }
     return this.problems;
+  }
+
+  /**
+   * The parts only the page reads (`lesson`, each `watch` item's `when`) are free JSON here: they get the
+   * params' depth cap, so that printing or walking them cannot overflow the stack (found by the link fuzz:
+   * a `when` nested 10,000 deep was accepted, then crashed the printer).
+   */
+  private checkPlaygroundParts(): void {
+    const free: [unknown, string][] = [[this.input.lesson, 'lesson']];
+    const watch = this.input.watch;
+    if (Array.isArray(watch))
+      watch.forEach((item: unknown, i) => {
+        if (isPlainObject(item)) free.push([item.when, `watch[${i}].when`]);
+      });
+    for (const [value, path] of free) {
+      if (!isPlainObject(value)) continue;
+      const found = findNonJson(value, path, MAX_PARAMS_DEPTH);
+      if (found) this.add(found.path, `expected plain JSON, got ${found.reason}`);
+    }
   }
 
   private checkCoordinator(): void {
