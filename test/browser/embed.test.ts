@@ -165,3 +165,42 @@ test('the custom element with a bad attribute shows an inline error that names i
   expect(await page.locator('#bad iframe').count()).toBe(0);
   await page.close();
 });
+
+for (const width of [640, 360]) {
+  test(`at ${width} px the embed's lanes use the page's state words and "lease age X s of 15 s"`, async () => {
+    const { page, problems } = await openPage(
+      browser.context,
+      `${inject('baseUrl')}${EMBED}&speed=20&play=1`,
+    );
+    await page.setViewportSize({ width, height: 700 });
+    const leader = await waitForLeader(page);
+    const words = () =>
+      page.locator('[data-testid^="lane-word-"]').evaluateAll((els) => els.map((el) => el.textContent));
+    await expect.poll(async () => (await words()).filter((word) => word === 'follower').length).toBe(2);
+    expect(await words()).toContain('leader');
+    const text = (await page.locator('.embed-page').innerText()).toLowerCase();
+    expect(text).not.toContain('running');
+    // A follower's view of the lease, counted against the timeout.
+    const follower = (await page
+      .locator('[data-testid^="lane-"][data-status="running"]')
+      .first()
+      .getAttribute('data-testid'))!;
+    await expect
+      .poll(() => page.getByTestId(follower).getByTestId('lease-text').textContent())
+      .toMatch(/^lease age \d+(\.\d)? s of 15 s$/);
+    // What the count is, said once under the lanes rather than in each.
+    expect(await page.getByTestId('lease-hint').textContent()).toContain('at 15 s a follower may take over');
+    expect(await page.locator('.embed-page .hint').count()).toBe(0);
+    await screenshot(page, `embed-words-${width}`);
+    // The crashed leader says so and counts nothing.
+    await page.getByTestId(`crash-${leader}`).click();
+    await expect.poll(() => page.getByTestId(`lane-word-${leader}`).textContent()).toBe('crashed');
+    expect(await page.getByTestId(`lane-${leader}`).getByTestId('lease-text').textContent()).toBe(
+      'crashed: it sees no lease',
+    );
+    await screenshot(page, `embed-words-crashed-${width}`);
+    expect(await axeViolations(page)).toEqual([]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+}

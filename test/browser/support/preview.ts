@@ -196,7 +196,8 @@ export async function startPreview(options: PreviewOptions = {}): Promise<Previe
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const preview = await startPreview();
+  // PREVIEW_OUT_DIR: build and serve elsewhere than site/, so that two runs at once do not empty each other's.
+  const preview = await startPreview({ outDir: process.env.PREVIEW_OUT_DIR || undefined });
   project.provide('baseUrl', preview.baseUrl);
   return () => preview.stop();
 }
