@@ -36,6 +36,8 @@ export interface PointMark {
   label: string;
   atMs: number;
   kind: 'fault' | 'action' | 'actionFailed';
+  /** The action's type (the mark's `action`): a fault's glyph is picked from it. */
+  action: TimelineMark['action'];
 }
 
 export interface Geometry {
@@ -150,7 +152,14 @@ export function buildGeometry(
     if (!shown(mark.atMs) && kind !== 'processEnded') continue;
     if (kind === 'fault' || kind === 'action' || kind === 'actionFailed') {
       if (points.length < MAX_POINTS) {
-        points.push({ x: xOf(mark.atMs), row: rowOf(mark.server), label: mark.label, atMs: mark.atMs, kind });
+        points.push({
+          x: xOf(mark.atMs),
+          row: rowOf(mark.server),
+          label: mark.label,
+          atMs: mark.atMs,
+          kind,
+          action: mark.action,
+        });
       } else hiddenPoints += 1;
       continue;
     }

@@ -1,5 +1,6 @@
 import { describeAction } from '../../scenario/describeAction';
 import { isFault } from '../../scenario/faultActions';
+import type { ActionType } from '../../scenario/types';
 import type { TraceEntry } from '../../sim/trace/trace';
 
 /**
@@ -17,6 +18,11 @@ export interface TimelineMark {
   term: number | null;
   /** One line for a tooltip. */
   label: string;
+  /**
+   * The action's type, for `fault`, `action` and `actionFailed` marks: what the timeline draws a glyph for
+   * (crash, pause, cutOff...), never read back out of the label's words.
+   */
+  action?: ActionType;
 }
 
 export type TimelineKind =
@@ -49,13 +55,16 @@ export function timelineMarks(entries: readonly TraceEntry[], from = 0, epoch?: 
         kind: found.kind,
         term: found.term ?? entry.term,
         label: found.label,
+        ...(found.action === undefined ? {} : { action: found.action }),
       });
     }
   }
   return marks;
 }
 
-function markOf(entry: TraceEntry): { kind: TimelineKind; label: string; term?: number } | undefined {
+function markOf(
+  entry: TraceEntry,
+): { kind: TimelineKind; label: string; term?: number; action?: ActionType } | undefined {
   switch (entry.type) {
     case 'elected':
       return { kind: 'elected', term: entry.term, label: `elected, term ${entry.term}` };
@@ -89,11 +98,13 @@ function markOf(entry: TraceEntry): { kind: TimelineKind; label: string; term?: 
       return {
         kind: isFault(entry.action) ? 'fault' : 'action',
         label: describeAction(entry.action, entry.target),
+        action: entry.action.type,
       };
     case 'actionFailed':
       return {
         kind: 'actionFailed',
         label: `${describeAction(entry.action, entry.target)} failed: ${entry.error}`,
+        action: entry.action.type,
       };
     default:
       return undefined;

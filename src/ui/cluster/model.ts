@@ -1,4 +1,5 @@
 import type { ClusterSnapshot, ServerSnapshot, TimelineMark, TraceEntry } from '../../playground/view/types';
+import type { ActionType } from '../../scenario/types';
 
 /**
  * The cluster as a picture, in numbers and words: who leads, how long there has been no leader and when a
@@ -329,10 +330,12 @@ export function messagesInFlight(
 
 export type FaultGlyph = 'crash' | 'pause' | 'resume' | 'cut off' | 'heal' | 'restart' | 'stop' | 'clock';
 
-/** Which fault an action mark is, from its label (describeAction's words: "crash a", "cutOff @leader (a)"). */
-export function faultGlyph(label: string): FaultGlyph {
-  const verb = label.split(' ')[0];
-  switch (verb) {
+/**
+ * Which glyph a fault mark gets, from the action's type the mark carries (not its label's words: "set a's
+ * clock" or a target written "@leader" must not decide it). Null for an action that is not a fault.
+ */
+export function faultGlyph(action: ActionType | undefined): FaultGlyph | null {
+  switch (action) {
     case 'crash':
       return 'crash';
     case 'pause':
@@ -347,8 +350,11 @@ export function faultGlyph(label: string): FaultGlyph {
       return 'restart';
     case 'stop':
       return 'stop';
-    default:
+    case 'setClock':
+    case 'setDatabaseSkew':
       return 'clock';
+    default:
+      return null;
   }
 }
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PlaygroundSession } from '../../../src/playground/session';
 import type { SessionView } from '../../../src/playground/session';
 import { parseScenarioJson } from '../../../src/scenario/schema';
-import type { Scenario } from '../../../src/scenario/types';
+import type { ActionBody, Scenario } from '../../../src/scenario/types';
 import type { TimelineMark, TraceEntry } from '../../../src/playground/view/types';
 import {
   clusterStatus,
@@ -183,14 +183,59 @@ describe('messages in flight', () => {
 });
 
 describe('fault glyphs', () => {
-  test('each fault its own, from the action words', () => {
-    expect(faultGlyph('crash a')).toBe('crash');
-    expect(faultGlyph('crash @leader (a)')).toBe('crash');
-    expect(faultGlyph('pause b')).toBe('pause');
-    expect(faultGlyph('cutOff c')).toBe('cut off');
-    expect(faultGlyph('restart a')).toBe('restart');
-    expect(faultGlyph('stop a (grace 100 ms)')).toBe('stop');
-    expect(faultGlyph("set a's clock: offset -20 s")).toBe('clock');
+  test("each fault taken in a real run gets its own glyph, from the mark's action type", async () => {
+    const run = await PlaygroundSession.create(scenario('three-servers'));
+    try {
+      await run.advance(8_000);
+      const taken: ActionBody[] = [
+        { type: 'pause', server: 'a' },
+        { type: 'resume', server: 'a' },
+        { type: 'cutOff', server: '@follower' },
+        { type: 'heal', server: 'b' },
+        { type: 'crash', server: '@leader' },
+        { type: 'restart', server: 'a' },
+        { type: 'stop', server: 'c', graceMs: 100 },
+        { type: 'setClock', server: 'b', offsetMs: -20_000 },
+        { type: 'setDatabaseSkew', skewMs: 5_000 },
+        { type: 'enqueue', job: 'report', server: 'b' },
+      ];
+      for (const body of taken) {
+        await run.apply(body);
+        await run.advance(500);
+      }
+      const marks = run.view(null, { invariants: false, maxEntries: 1_000_000 }).marks;
+      const drawn = marks
+        .filter((mark) => mark.kind === 'fault' || mark.kind === 'action')
+        .map((mark) => [mark.action, faultGlyph(mark.action)]);
+      expect(drawn).toEqual([
+        ['pause', 'pause'],
+        ['resume', 'resume'],
+        ['cutOff', 'cut off'],
+        ['heal', 'heal'],
+        ['crash', 'crash'],
+        ['restart', 'restart'],
+        ['stop', 'stop'],
+        ['setClock', 'clock'],
+        ['setDatabaseSkew', 'clock'],
+        ['enqueue', null],
+      ]);
+    } finally {
+      run.dispose?.();
+    }
+  });
+
+  test("the label's words do not decide: a crash mark is a crash whatever its tooltip says", () => {
+    const mark: TimelineMark = {
+      seq: 1,
+      atMs: 0,
+      server: 'pause',
+      kind: 'fault',
+      term: 1,
+      label: 'pause the leader (by crashing it)',
+      action: 'crash',
+    };
+    expect(faultGlyph(mark.action)).toBe('crash');
+    expect(faultGlyph(undefined)).toBeNull();
   });
 });
 
