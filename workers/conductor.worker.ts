@@ -12,6 +12,7 @@ import { forwardCalls } from '../src/playground/calls';
 import { PlaygroundEngine } from '../src/playground/engine';
 import { inThreadTransport } from '../src/sim/server/transport';
 import { workerTransport } from '../src/sim/server/workerTransport';
+import { sharedMemoryAvailable } from '../src/sim/server/sharedMailbox';
 import type { ConductorWorkerApi, ServerSpawner } from '../src/playground/workerApi';
 
 let engine: PlaygroundEngine | undefined;
@@ -27,14 +28,21 @@ const api: ConductorWorkerApi = {
     const transport =
       options.servers === 'in-thread' || !spawner
         ? inThreadTransport
-        : workerTransport(async (config) => {
-            const { handle, port } = await spawner.spawn(config.id);
-            return {
-              endpoint: port,
-              terminate: () => void spawner.terminate(handle),
-              onDeath: (listener) => void spawner.onDeath(handle, Comlink.proxy(listener)),
-            };
-          });
+        : workerTransport(
+            async (config) => {
+              const { handle, port } = await spawner.spawn(config.id);
+              return {
+                endpoint: port,
+                terminate: () => void spawner.terminate(handle),
+                onDeath: (listener) => void spawner.onDeath(handle, Comlink.proxy(listener)),
+              };
+            },
+            // Shared memory where the page is cross-origin isolated; the port everywhere else (an embed on
+            // someone else's site is not).
+            {
+              shared: options.sharedMemory !== false && self.crossOriginIsolated && sharedMemoryAvailable(),
+            },
+          );
     engine?.dispose();
     engine = new PlaygroundEngine({ sqlJs, transport });
   },

@@ -14,6 +14,11 @@ export interface ConductorWorkerOptions {
   sqlWasmUrl: string;
   /** `workers` (default): each server in its own Web Worker; `in-thread`: all in the conductor's worker. */
   servers?: 'workers' | 'in-thread';
+  /**
+   * Whether the conductor may reach the server workers through shared memory where the page is
+   * cross-origin isolated (default true); false keeps the ports, for comparison.
+   */
+  sharedMemory?: boolean;
 }
 
 /**

@@ -49,9 +49,12 @@ function spawnNodeWorker(module: string, live: Set<Worker>): SpawnedWorker {
   };
 }
 
-/** Each server in its own Node worker thread, running the same worker file a browser runs. */
-function nodeWorkers(live: Set<Worker>) {
-  return workerTransport(() => spawnNodeWorker(workerModule, live));
+/**
+ * Each server in its own Node worker thread, running the same worker file a browser runs; `shared`: asked
+ * through a shared mailbox, as in a cross-origin isolated page, instead of the port.
+ */
+function nodeWorkers(live: Set<Worker>, shared = false) {
+  return workerTransport(() => spawnNodeWorker(workerModule, live), { shared });
 }
 
 test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader', 'eight-servers'])(
@@ -70,6 +73,61 @@ test.each(['leader-crash-failover', 'paused-leader', 'partitioned-leader', 'eigh
   },
   60_000,
 );
+
+test.each(['leader-crash-failover'])(
+  '%s: through shared memory (SharedArrayBuffer, Atomics) too, the in-thread trace, byte for byte',
+  async (name) => {
+    const scenario = parseScenarioJson(readFileSync(join(root, `scenarios/${name}.json`), 'utf8'));
+    const options = { untilMs: 60_000, heal: false };
+    const inThread = await runScenario(scenario, options);
+    const live = new Set<Worker>();
+    const shared = await runScenario(scenario, { ...options, transport: nodeWorkers(live, true) });
+    expect(JSON.stringify(shared.trace)).toBe(JSON.stringify(inThread.trace));
+    expect(shared.final).toEqual(inThread.final);
+    expect(live.size).toBe(0);
+  },
+  60_000,
+);
+
+test('through shared memory, a message too long or not JSON fails with a clear error, and the next gets its own answer', async () => {
+  const live = new Set<Worker>();
+  const transport = nodeWorkers(live, true)(oneServer, 0, () => undefined);
+  try {
+    expect(doneIds(await transport.exchange(command(1)))).toEqual([1]);
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    const notJson = {
+      vt: 0,
+      kind: 'command',
+      id: 2,
+      command: { type: 'enqueue', job: 'x', params: cyclic, count: 1 },
+    } as unknown as ToServer;
+    await expect(transport.exchange(notJson)).rejects.toThrow(
+      /^server solo: could not send a 'command' message to its worker: .*circular/,
+    );
+    const huge = {
+      vt: 0,
+      kind: 'command',
+      id: 3,
+      command: { type: 'enqueue', job: 'x', params: { text: 'x'.repeat(30_000_000) }, count: 1 },
+    } as unknown as ToServer;
+    await expect(transport.exchange(huge)).rejects.toThrow(
+      /^server solo: could not send a 'command' message to its worker: the message is too long/,
+    );
+    // A long one that fits: the mailbox grows for it.
+    const long = {
+      vt: 0,
+      kind: 'command',
+      id: 4,
+      command: { type: 'setHazards', hazards: [], padding: 'y'.repeat(1_000_000) },
+    } as unknown as ToServer;
+    expect(doneIds(await transport.exchange(long))).toEqual([4]);
+    expect(doneIds(await transport.exchange(command(5)))).toEqual([5]);
+  } finally {
+    transport.terminate();
+  }
+  expect(live.size).toBe(0);
+}, 30_000);
 
 test('a worker that dies by itself is a crashed server: the run goes on without it, nothing hangs', async () => {
   const scenario = parseScenarioJson(readFileSync(join(root, 'scenarios/three-servers.json'), 'utf8'));

@@ -8,6 +8,11 @@ import { ServerWorkerPool } from './serverWorkerPool';
 export interface WorkerEngineOptions {
   /** `workers` (default): a Web Worker per server; `in-thread`: the servers inside the conductor's worker. */
   servers?: 'workers' | 'in-thread';
+  /**
+   * `true` (default): where the page is cross-origin isolated, the conductor asks each server's worker
+   * through shared memory (src/sim/server/sharedMailbox.ts); `false`: through its port, as elsewhere.
+   */
+  sharedMemory?: boolean;
 }
 
 /**
@@ -57,7 +62,11 @@ export async function createWorkerEngine(options: WorkerEngineOptions = {}): Pro
   try {
     await guarded(() =>
       remote.init(
-        { sqlWasmUrl: sqlWasmUrl(), servers: options.servers ?? 'workers' },
+        {
+          sqlWasmUrl: sqlWasmUrl(),
+          servers: options.servers ?? 'workers',
+          sharedMemory: options.sharedMemory ?? true,
+        },
         Comlink.proxy(spawner),
       ),
     );

@@ -1,6 +1,8 @@
 import type { FromServer, ServerConfig, ToServer, WireError } from './protocol.js';
 import { fromWireError } from './protocol.js';
+import { MAILBOX_ANSWER, MAILBOX_QUESTION, SharedMailbox } from './sharedMailbox.js';
 import type { TransportFactory } from './transport.js';
+import { settle } from '../time/settle.js';
 
 /**
  * What crosses the port between the conductor and a server's worker (workers/server.worker.ts). A plain
@@ -9,7 +11,17 @@ import type { TransportFactory } from './transport.js';
  * come back in the order of the questions (a port keeps order), one question at a time.
  */
 export type ToServerWorker =
-  { type: 'init'; config: ServerConfig; startVt: number } | { type: 'handle'; message: ToServer };
+  | {
+      type: 'init';
+      config: ServerConfig;
+      startVt: number;
+      /**
+       * The shared mailbox's buffer (see sharedMailbox.ts), when the conductor can share memory: the init
+       * is answered on the port, every later question comes through the mailbox.
+       */
+      mailbox?: SharedArrayBuffer;
+    }
+  | { type: 'handle'; message: ToServer };
 
 export type FromServerWorker =
   { type: 'requests'; requests: FromServer[] } | { type: 'error'; error: WireError };
@@ -41,6 +53,24 @@ export interface SpawnedWorker {
   onDeath?(listener: (reason: string) => void): void;
 }
 
+export interface WorkerTransportOptions {
+  /**
+   * Ask through a shared mailbox (SharedArrayBuffer and Atomics, see sharedMailbox.ts) instead of the port,
+   * once the worker is started. Only where memory can be shared: a cross-origin isolated page's workers,
+   * or Node. The run is the same either way, byte for byte; only the wall time differs.
+   */
+  shared?: boolean;
+}
+
+/**
+ * How long the conductor sleeps on a mailbox before it lets its own event loop run (a worker's death is
+ * heard there) and sleeps again.
+ */
+const MAILBOX_WAIT_SLICE_MS = 20;
+
+/** Looks at the mailbox this many times before it sleeps: a server's answer often takes only microseconds. */
+const MAILBOX_SPINS = 4000;
+
 /**
  * Each server in its own worker (a Web Worker in the browser, a worker thread under Node). The conductor
  * waits for each delivery's answer before virtual time moves on, so the run is the one the in-thread
@@ -52,8 +82,10 @@ export interface SpawnedWorker {
  */
 export function workerTransport(
   spawn: (config: ServerConfig) => SpawnedWorker | Promise<SpawnedWorker>,
+  options: WorkerTransportOptions = {},
 ): TransportFactory {
   return (config, startVt, onRequest) => {
+    const mailbox = options.shared ? new SharedMailbox() : undefined;
     let alive = true;
     let ended = false;
     let worker: SpawnedWorker | undefined;
@@ -103,6 +135,35 @@ export function workerTransport(
       return answer.requests;
     };
 
+    /**
+     * The same through the shared mailbox. The question goes in at once; the wait starts a microtask
+     * later, so that every question of a batch (Network.deliverBatch asks several servers together) is out
+     * before the conductor sleeps on the first answer, and the servers work side by side.
+     */
+    const askShared = async (
+      box: SharedMailbox,
+      question: ToServerWorker,
+    ): Promise<FromServer[] | 'died'> => {
+      try {
+        box.put(MAILBOX_QUESTION, question);
+      } catch (error) {
+        throw new Error(
+          `server ${config.id}: could not send ${describeQuestion(question)} to its worker: ${messageOf(error)}`,
+          { cause: error },
+        );
+      }
+      await Promise.resolve();
+      while (box.waitWhile(MAILBOX_QUESTION, MAILBOX_WAIT_SLICE_MS, MAILBOX_SPINS) !== MAILBOX_ANSWER) {
+        if (!alive) return 'died';
+        // Still working, or dead: let the event loop run, where a death is heard, and look again.
+        await settle();
+        if (!alive) return 'died';
+      }
+      const answer = box.take() as FromServerWorker;
+      if (answer.type === 'error') throw fromWireError(answer.error);
+      return answer.requests;
+    };
+
     const ready = (async () => {
       try {
         worker = await spawn(config);
@@ -114,7 +175,12 @@ export function workerTransport(
       worker.onDeath?.(died);
       worker.endpoint.addEventListener('message', listener);
       worker.endpoint.start?.();
-      const requests = await ask({ type: 'init', config, startVt });
+      const requests = await ask({
+        type: 'init',
+        config,
+        startVt,
+        ...(mailbox ? { mailbox: mailbox.buffer } : {}),
+      });
       if (alive && requests !== 'died') for (const request of requests) onRequest(request);
     })();
     return {
@@ -122,7 +188,8 @@ export function workerTransport(
         await ready;
         if (!alive || !worker) return null;
         lastVt = message.vt;
-        const requests = await ask({ type: 'handle', message });
+        const question: ToServerWorker = { type: 'handle', message };
+        const requests = await (mailbox ? askShared(mailbox, question) : ask(question));
         return alive && requests !== 'died' ? requests : null;
       },
       terminate() {
@@ -131,6 +198,7 @@ export function workerTransport(
         ended = true;
         alive = false;
         for (const answer of waiting.splice(0)) answer('died');
+        mailbox?.close();
         worker?.endpoint.removeEventListener('message', listener);
         worker?.endpoint.close?.();
         worker?.terminate();
