@@ -38,6 +38,28 @@ export function looksLikeName(text: string): boolean {
   return /^[A-Za-z0-9_.-]{1,40}$/.test(text.trim());
 }
 
+/**
+ * The lesson the page opens as it starts, instead of any other scenario (so the engine loads one scenario,
+ * not an example and then the lesson): the one `?lesson=` names, or lesson 1 on a first visit to the bare
+ * page. A `?lesson=` that looks like a name but names none is a problem to say; caption text (an embed's
+ * "Open in the full playground") opens nothing.
+ */
+export function lessonAtStart(
+  search: string,
+  hash: string,
+  visited: boolean,
+): { open: LessonName } | { problem: string } | null {
+  const asked = new URLSearchParams(search).get('lesson');
+  if (asked !== null && looksLikeName(asked)) {
+    const name = lessonNamed(asked);
+    if (name) return { open: name };
+    const list = LESSON_NAMES.map((entry) => `${entry.number} (${entry.id})`).join(', ');
+    return { problem: `there is no lesson "${asked}". The lessons are ${list}.` };
+  }
+  const first = LESSON_NAMES[0];
+  return search === '' && hash === '' && !visited && first ? { open: first } : null;
+}
+
 const loaded = new Map<string, Promise<LessonScenario>>();
 
 export function loadLesson(name: LessonName): Promise<LessonScenario> {
