@@ -18,7 +18,7 @@ test('any history of clicks, rewinds and forks, saved as a scenario, replays to 
       const { played, replayed } = await replayHistory(HISTORY_CLUSTER, moves);
       expect(replayed).toBe(played);
     }),
-    { numRuns: 300, seed },
+    { numRuns: 120, seed },
   );
   reportRate('playground histories', runs, started, seed);
 }, 120_000);

@@ -12,12 +12,12 @@ import {
 } from './verdicts/digest';
 
 /**
- * The checkers' verdicts are pinned: every example scenario's reports, and the digests of the first 200
+ * The checkers' verdicts are pinned: every example scenario's reports, and the digests of the first 80
  * generated runs, as the checkers gave them before they became reducers over one fold
  * (fixtures/verdicts.json; `npm run verify:verdicts -- --runs 2000` compares all of its 2,000 runs).
  */
 const fixture = JSON.parse(readFileSync(join(FIXTURES_DIR, 'verdicts.json'), 'utf8')) as VerdictFixture;
-const RUNS = 200;
+const RUNS = 80;
 
 describe('verdicts stay the same', () => {
   for (const file of exampleFiles()) {
