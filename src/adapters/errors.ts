@@ -4,7 +4,8 @@
  * use `instanceof` on another room's classes, but it can read `error.code`.
  */
 
-export type AdapterErrorCode = 'DATABASE_BUSY' | 'TRANSACTION_ENDED' | 'DATABASE_CLOSED' | 'SQL_ERROR';
+export type AdapterErrorCode =
+  'DATABASE_BUSY' | 'TRANSACTION_ENDED' | 'DATABASE_CLOSED' | 'SQL_ERROR' | 'CONNECTION_LOST';
 
 export abstract class AdapterError extends Error {
   abstract readonly code: AdapterErrorCode;
@@ -48,6 +49,30 @@ export class DatabaseClosedError extends AdapterError {
 
   constructor(readonly connection: string) {
     super(`connection "${connection}": the database is closed`);
+  }
+}
+
+/**
+ * The connection to the database was lost (cut, the server restarted or down): the statement or
+ * transaction it carried failed (a transaction was rolled back), and the next use connects again.
+ */
+export class ConnectionLostError extends AdapterError {
+  override name = 'ConnectionLostError';
+  readonly code = 'CONNECTION_LOST';
+
+  constructor(
+    readonly connection: string,
+    /** What happened, in words: the driver's or the server's reason. */
+    readonly reason: string,
+    /** The statement it carried, if one. */
+    readonly sql?: string | undefined,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `connection "${connection}" lost: ${reason}; the next statement connects again` +
+        (sql === undefined ? '' : ` — in SQL: ${abbreviate(sql)}`),
+      options,
+    );
   }
 }
 

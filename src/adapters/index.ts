@@ -9,6 +9,7 @@ export { SystemClock, type SystemClockOptions } from './systemClock.js';
 export { CryptoEntropy } from './cryptoEntropy.js';
 export {
   AdapterError,
+  ConnectionLostError,
   DatabaseBusyError,
   DatabaseClosedError,
   SqlError,

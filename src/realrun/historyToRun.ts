@@ -7,7 +7,7 @@
  * host's time when the server reported it: PostgreSQL on this machine and a SQLite file's `db_now_ms()`
  * both read the host's clock, so it is the database's clock up to the report's delay. A cut connection
  * is instantaneous here (PostgreSQL drops it and the server reconnects at once): a `cutOff` action
- * followed by its `heal`.
+ * followed by its `heal`. The database down (stopped, restarting) cuts every server off until it is up.
  */
 import type { HistoryEntry } from '../adapters/cluster/realCluster.js';
 import type { ServerTimings, SleepJob } from '../adapters/cluster/protocol.js';
@@ -132,6 +132,13 @@ export function historyToRun(cluster: RealHistory, facts: RealRunFacts): RunResu
           act(entry, { atMs: vt, type: 'heal', server: serverId });
           break;
         case 'setClock':
+          break;
+        case 'databaseDown':
+        case 'databaseUp':
+          for (const server of cluster.serverIds) {
+            const type = entry.fault === 'databaseDown' ? 'cutOff' : 'heal';
+            act({ ...entry, serverId: server }, { atMs: vt, type, server });
+          }
           break;
       }
     }

@@ -233,7 +233,7 @@ async function carryOut(
       return;
     case 'pause':
       paused.add(server);
-      cluster.pause(server);
+      await cluster.pause(server);
       return;
     case 'resume':
       paused.delete(server);

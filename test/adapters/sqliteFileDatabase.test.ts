@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { DatabaseBusyError } from '../../src/adapters';
+import { ConnectionLostError, DatabaseBusyError } from '../../src/adapters';
 import { SqliteFileDatabase } from '../../src/adapters/sqliteFile/index.js';
 import { migrate, TABLES } from '../../src/core';
 import { INSERT_JOB } from '../../src/core/distributed/sql/distributedJobsSql';
@@ -148,6 +148,55 @@ describe('the SQLite-file database', () => {
     await a.notify('distributedJobs');
     await sleep(80);
     expect(woken).toBe(2);
+  });
+
+  test('a cut connection fails the transaction open on it and rolls it back; the next use opens a new one, listeners go on', async () => {
+    const file = freshFile();
+    const [a, b] = [await file.open('a'), await file.open('b')];
+    await migrate((fn) => a.lock(fn));
+    let woken = 0;
+    a.listen('distributedJobs', () => woken++);
+    const outcome = a
+      .lock(async (tx) => {
+        await queryRows(tx, INSERT_JOB, ['lost', '{}', 1, 'a']);
+        await sleep(50);
+        await tx.query('SELECT 1');
+      })
+      .catch((error: unknown) => error);
+    await sleep(10);
+    a.cutConnection();
+    const error = await outcome;
+    expect(error).toBeInstanceOf(ConnectionLostError);
+    expect((error as Error).message).toBe(
+      'connection "a" lost: its connection was cut during this transaction, which SQLite rolled back; the next statement connects again',
+    );
+    // Rolled back: the other connection sees no row, and can write at once (the write lock is free).
+    expect((await b.query('SELECT COUNT(*) AS n FROM distributedJobs'))[0]!.n).toBe(0);
+    await b.lock(async (tx) => void (await queryRows(tx, INSERT_JOB, ['kept', '{}', 1, 'b'])));
+    // The cut connection's next use opens a new one, in WAL mode, with the database clock.
+    expect((await a.query('SELECT name FROM distributedJobs')).map((row) => row.name)).toEqual(['kept']);
+    expect(Number((await a.query('SELECT db_now_ms() AS now'))[0]!.now)).toBeGreaterThan(0);
+    // Its listener's connection was cut too, and reads the notifications again.
+    await b.notify('distributedJobs');
+    await waitUntil(() => woken === 1);
+  });
+
+  test('holdTurn waits for the transaction in progress and keeps the next one waiting until released', async () => {
+    const file = freshFile();
+    const a = await file.open('a');
+    const order: string[] = [];
+    const first = a.lock(async () => {
+      await sleep(50);
+      order.push('first done');
+    });
+    const release = await a.holdTurn();
+    order.push('held');
+    const next = a.query('SELECT 1').then(() => order.push('next'));
+    await sleep(50);
+    expect(order).toEqual(['first done', 'held']);
+    release();
+    await Promise.all([first, next]);
+    expect(order).toEqual(['first done', 'held', 'next']);
   });
 
   test("migrations are idempotent and create the sql.js schema's tables; the clock is the host's", async () => {

@@ -39,11 +39,22 @@ export interface ServerProcessConfig {
 
 export const CONFIG_ENV = 'COORDINATOR_SERVER';
 
+/** The server id in the history of a fault that hits the database itself, not one server. */
+export const DATABASE = '*database';
+
 export type ServerCommand =
   /** `job` defaults to `demo`. */
   | { command: 'enqueue'; count: number; firstN: number; job?: string | undefined }
   | { command: 'setClock'; offsetMs: number }
-  | { command: 'stop' };
+  | { command: 'stop' }
+  /** A SQLite file's cut connection: the server's connection is closed under it (PostgreSQL's is cut from outside). */
+  | { command: 'cutOff' }
+  /**
+   * Take this process's turn on its SQLite file and keep it, so that a SIGSTOP after `done` lands between
+   * transactions (`release` gives it back): a file has no server to end a stopped writer's transaction.
+   */
+  | { command: 'hold' }
+  | { command: 'release' };
 
 export type ServerReport =
   | { report: 'ready'; wallMs: number }
@@ -53,4 +64,6 @@ export type ServerReport =
   | { report: 'ran'; wallMs: number; n: number; jobId: string }
   /** An enqueue the database refused (its connection was cut, say): the job does not exist. */
   | { report: 'enqueueFailed'; wallMs: number; n: number; error: string }
-  | { report: 'failed'; wallMs: number; error: string };
+  | { report: 'failed'; wallMs: number; error: string }
+  /** A `cutOff`, `hold` or `release` command carried out. */
+  | { report: 'done'; wallMs: number; command: 'cutOff' | 'hold' | 'release' };

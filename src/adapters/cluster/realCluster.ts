@@ -4,7 +4,13 @@
  *
  * Faults: `crash` (SIGKILL), `pause`/`resume` (SIGSTOP/SIGCONT: the process is frozen, its leases lapse),
  * `stop` (SIGTERM: a graceful stop), `restart` (a new process under the same server id), `cutOff`
- * (PostgreSQL terminates the server's connections, `pg_terminate_backend`) and `setClock`.
+ * (PostgreSQL terminates the server's connections, `pg_terminate_backend`; a SQLite file's connection is
+ * closed under the server) and `setClock`.
+ *
+ * A SIGSTOP on a SQLite file can land inside a write transaction, and then the file is locked for every
+ * process until SIGCONT (a file has no server to end a stopped writer's session, as PostgreSQL's
+ * `idle_in_transaction_session_timeout` does): `pause(id, { betweenTransactions: true })` first takes the
+ * process's turn on the file (`hold`), so that the stop lands between transactions.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -13,6 +19,7 @@ import pg from 'pg';
 import type { CoordinatorEvent } from '../../core/index.js';
 import {
   CONFIG_ENV,
+  DATABASE,
   type ServerCommand,
   type ServerDatabaseConfig,
   type ServerProcessConfig,
@@ -21,7 +28,17 @@ import {
   type SleepJob,
 } from './protocol.js';
 
-export type FaultKind = 'crash' | 'pause' | 'resume' | 'stop' | 'restart' | 'cutOff' | 'setClock';
+export type FaultKind =
+  | 'crash'
+  | 'pause'
+  | 'resume'
+  | 'stop'
+  | 'restart'
+  | 'cutOff'
+  | 'setClock'
+  /** The database server itself stopped, and started again (its entries' server is `DATABASE`). */
+  | 'databaseDown'
+  | 'databaseUp';
 
 export type HistoryEntry =
   | { kind: 'report'; serverId: string; pid: number; heardAtMs: number; report: ServerReport }
@@ -63,6 +80,8 @@ export class RealCluster {
   readonly history: HistoryEntry[] = [];
   readonly serverIds: readonly string[];
   private readonly running = new Map<string, Running>();
+  /** Servers paused holding their turn on the file, to be given back at `resume`. */
+  private readonly held = new Set<string>();
   private nextN = 0;
 
   constructor(private readonly options: RealClusterOptions) {
@@ -106,14 +125,23 @@ export class RealCluster {
     return this.signalAndWait(serverId, 'SIGKILL');
   }
 
-  pause(serverId: string): void {
-    this.record(serverId, 'pause');
+  /**
+   * SIGSTOP. `betweenTransactions` (a SQLite file only): once the process holds its turn on the file, so
+   * that it is not stopped holding the file's write lock; `resume` gives the turn back.
+   */
+  async pause(serverId: string, options: { betweenTransactions?: boolean } = {}): Promise<void> {
+    if (options.betweenTransactions) {
+      await this.carryOut(serverId, { command: 'hold' });
+      this.held.add(serverId);
+    }
+    this.record(serverId, 'pause', options.betweenTransactions ? 'between transactions' : undefined);
     this.process(serverId).child.kill('SIGSTOP');
   }
 
   resume(serverId: string): void {
     this.record(serverId, 'resume');
     this.process(serverId).child.kill('SIGCONT');
+    if (this.held.delete(serverId)) this.send(serverId, { command: 'release' });
   }
 
   stop(serverId: string): Promise<void> {
@@ -132,11 +160,17 @@ export class RealCluster {
     this.send(serverId, { command: 'setClock', offsetMs });
   }
 
-  /** PostgreSQL drops every connection of the server; it reconnects by itself. Returns how many it dropped. */
+  /**
+   * PostgreSQL drops every connection of the server; on a SQLite file the server closes its connection
+   * (what is open on it fails and rolls back). It reconnects by itself. Returns how many it dropped.
+   */
   async cutOff(serverId: string): Promise<number> {
     const { database } = this.options;
-    if (database.kind !== 'postgres')
-      throw new Error('cutOff needs PostgreSQL: a SQLite file has no connections to cut');
+    if (database.kind === 'sqlite') {
+      this.record(serverId, 'cutOff', 'its connection to the file closed');
+      await this.carryOut(serverId, { command: 'cutOff' });
+      return 1;
+    }
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
@@ -149,6 +183,18 @@ export class RealCluster {
     } finally {
       await client.end();
     }
+  }
+
+  /**
+   * Notes in the history that the database went down (whoever stopped it: a test's own PostgreSQL, say),
+   * and when it came back: no server could reach it meanwhile.
+   */
+  databaseDown(detail?: string): void {
+    this.record(DATABASE, 'databaseDown', detail);
+  }
+
+  databaseUp(detail?: string): void {
+    this.record(DATABASE, 'databaseUp', detail);
   }
 
   /** Kills whatever still runs (SIGCONT first, so that a paused process can die). */
@@ -221,6 +267,35 @@ export class RealCluster {
   private send(serverId: string, command: ServerCommand): void {
     this.history.push({ kind: 'command', serverId, heardAtMs: Date.now(), command });
     this.process(serverId).child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** Sends a `cutOff`, `hold` or `release` and waits until the server reports it done. */
+  private async carryOut(
+    serverId: string,
+    command: Extract<ServerCommand, { command: 'cutOff' | 'hold' | 'release' }>,
+    timeoutMs = 10_000,
+  ): Promise<void> {
+    const from = this.history.length;
+    const running = this.process(serverId);
+    this.send(serverId, command);
+    const done = () =>
+      this.history
+        .slice(from)
+        .some(
+          (e) =>
+            e.kind === 'report' &&
+            e.serverId === serverId &&
+            e.report.report === 'done' &&
+            e.report.command === command.command,
+        );
+    const started = Date.now();
+    while (!done()) {
+      if (this.running.get(serverId) !== running)
+        throw new Error(`server ${serverId} ended before it carried out ${command.command}`);
+      if (Date.now() - started > timeoutMs)
+        throw new Error(`server ${serverId} did not carry out ${command.command} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   private async signalAndWait(serverId: string, signal: NodeJS.Signals): Promise<void> {

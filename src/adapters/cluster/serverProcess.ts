@@ -16,9 +16,14 @@ function report(line: ServerReport): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
 }
 
-async function openDatabase(
-  config: ServerProcessConfig,
-): Promise<{ database: Database; close(): Promise<void> }> {
+interface OpenDatabase {
+  database: Database;
+  close(): Promise<void>;
+  /** A SQLite file's own faults (PostgreSQL's connections are cut from outside). */
+  file?: SqliteFileDatabase;
+}
+
+async function openDatabase(config: ServerProcessConfig): Promise<OpenDatabase> {
   const { database } = config;
   if (database.kind === 'postgres') {
     const db = await PostgresDatabase.open({
@@ -32,13 +37,13 @@ async function openDatabase(
     return { database: db, close: () => db.close() };
   }
   const db = await SqliteFileDatabase.open({ path: database.path, name: config.serverId });
-  return { database: db, close: async () => db.close() };
+  return { database: db, close: async () => db.close(), file: db };
 }
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.env[CONFIG_ENV] ?? 'null') as ServerProcessConfig;
   const clock = new SystemClock({ offsetMs: config.clockOffsetMs });
-  const { database, close } = await openDatabase(config);
+  const { database, close, file } = await openDatabase(config);
   const sleepJobs = config.jobs ?? [{ name: 'demo', durationMs: config.jobDurationMs, maxAttempts: 3 }];
   const jobs = sleepJobs.map((job) =>
     defineJob({
@@ -74,35 +79,66 @@ async function main(): Promise<void> {
   await coordinator.start();
   report({ report: 'ready', wallMs: Date.now() });
 
+  // Enqueues run one after another; the other commands at once (a `release` must not wait behind an
+  // enqueue that waits for the turn the `hold` keeps).
+  let enqueues: Promise<void> = Promise.resolve();
+  let held: (() => void) | undefined;
+  const fileOf = (what: string): SqliteFileDatabase => {
+    if (!file)
+      throw new Error(`${what} is a SQLite file's fault: PostgreSQL's connections are cut from outside`);
+    return file;
+  };
+  const carryOut = async (command: ServerCommand): Promise<void> => {
+    switch (command.command) {
+      case 'enqueue':
+        for (let n = command.firstN; n < command.firstN + command.count; n++) {
+          // A statement on a connection just cut fails; the caller hears it and the next one reconnects.
+          await coordinator
+            .enqueue(command.job ?? 'demo', { n })
+            .catch((error: unknown) =>
+              report({ report: 'enqueueFailed', wallMs: Date.now(), n, error: String(error) }),
+            );
+        }
+        break;
+      case 'setClock':
+        clock.setTime(Date.now() + command.offsetMs);
+        break;
+      case 'stop':
+        await stop();
+        break;
+      case 'cutOff':
+        fileOf('cutOff').cutConnection();
+        report({ report: 'done', wallMs: Date.now(), command: 'cutOff' });
+        break;
+      case 'hold':
+        held ??= await fileOf('hold').holdTurn();
+        report({ report: 'done', wallMs: Date.now(), command: 'hold' });
+        break;
+      case 'release':
+        held?.();
+        held = undefined;
+        report({ report: 'done', wallMs: Date.now(), command: 'release' });
+        break;
+    }
+  };
+  const failed = (error: unknown) =>
+    report({
+      report: 'failed',
+      wallMs: Date.now(),
+      error: error instanceof Error ? error.message : String(error),
+    });
+
   for await (const line of createInterface({ input: process.stdin })) {
     if (line.trim() === '') continue;
-    const command = JSON.parse(line) as ServerCommand;
+    let command: ServerCommand;
     try {
-      switch (command.command) {
-        case 'enqueue':
-          for (let n = command.firstN; n < command.firstN + command.count; n++) {
-            // A statement on a connection just cut fails; the caller hears it and the next one reconnects.
-            await coordinator
-              .enqueue(command.job ?? 'demo', { n })
-              .catch((error: unknown) =>
-                report({ report: 'enqueueFailed', wallMs: Date.now(), n, error: String(error) }),
-              );
-          }
-          break;
-        case 'setClock':
-          clock.setTime(Date.now() + command.offsetMs);
-          break;
-        case 'stop':
-          await stop();
-          break;
-      }
+      command = JSON.parse(line) as ServerCommand;
     } catch (error) {
-      report({
-        report: 'failed',
-        wallMs: Date.now(),
-        error: error instanceof Error ? error.message : String(error),
-      });
+      failed(new Error(`not a command (one JSON object a line): ${line.slice(0, 100)}`, { cause: error }));
+      continue;
     }
+    if (command.command === 'enqueue') enqueues = enqueues.then(() => carryOut(command).catch(failed));
+    else void carryOut(command).catch(failed);
   }
 }
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Database, LockOptions, Row, SqlParams, Transaction } from '../../core/index.js';
 import {
+  ConnectionLostError,
   DatabaseBusyError,
   DatabaseClosedError,
   SqlError,
@@ -11,6 +12,7 @@ import { withCoordinatorSpelling } from './columnNames.js';
 import { PostgresListener } from './postgresListener.js';
 import { numberPlaceholders } from './placeholders.js';
 import { quoteIdentifier } from './quoteIdentifier.js';
+import { ReconnectBackoff } from './reconnectBackoff.js';
 
 export interface PostgresDatabaseOptions {
   /** For example `postgres://postgres@127.0.0.1:5432/test`. */
@@ -39,6 +41,11 @@ export interface PostgresDatabaseOptions {
   applicationName?: string | undefined;
   /** Told of errors nobody awaits (the listening connection lost, say). Default: ignored. */
   onBackgroundError?: ((error: Error) => void) | undefined;
+  /**
+   * The longest wait between attempts to connect while the server cannot be reached (down, restarting):
+   * after a failed attempt the next use waits 50 ms, doubling with each failure up to this. Default 1 s.
+   */
+  reconnectMaxDelayMs?: number | undefined;
 }
 
 /** PostgreSQL's code for "lock not available": a lock waited past `lock_timeout`. */
@@ -59,6 +66,9 @@ const INT8_OID = 20;
  *   LISTEN, on channels named after the schema so that clusters in other schemas do not wake this one.
  * - Parameters are written `?` and numbered here; `BIGINT`s come back as numbers; columns come back with
  *   the coordinator's spelling (`columnNames.ts`).
+ * - A lost connection (cut by `pg_terminate_backend`, the server stopped or restarting) fails the
+ *   statement or transaction it carried with a `ConnectionLostError`; the next use connects again, after
+ *   a backoff while connecting fails (`reconnectMaxDelayMs`), and the listening connection LISTENs again.
  */
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres';
@@ -68,6 +78,7 @@ export class PostgresDatabase implements Database {
   private readonly listener: PostgresListener;
   private readonly busyTimeoutMs: number;
   private readonly transactionTimeoutMs: number;
+  private readonly backoff: ReconnectBackoff;
   private closed = false;
 
   private constructor(options: PostgresDatabaseOptions) {
@@ -75,6 +86,8 @@ export class PostgresDatabase implements Database {
     this.name = options.name ?? this.schema;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     this.transactionTimeoutMs = options.transactionTimeoutMs ?? 5_000;
+    const reconnectMaxDelayMs = options.reconnectMaxDelayMs ?? 1_000;
+    this.backoff = new ReconnectBackoff(50, reconnectMaxDelayMs);
     const config: pg.PoolConfig = {
       connectionString: options.connectionString,
       max: options.poolSize ?? 4,
@@ -97,7 +110,12 @@ export class PostgresDatabase implements Database {
     const onError = options.onBackgroundError ?? (() => undefined);
     // An idle connection the server dropped (pg_terminate_backend, a restart) is replaced on next use.
     this.pool.on('error', onError);
-    this.listener = new PostgresListener(config, (channel) => this.channelName(channel), onError);
+    this.listener = new PostgresListener(
+      config,
+      (channel) => this.channelName(channel),
+      onError,
+      new ReconnectBackoff(100, Math.max(100, reconnectMaxDelayMs)),
+    );
   }
 
   /** Opens the pool, creates the schema and the database clock if missing. */
@@ -127,29 +145,36 @@ export class PostgresDatabase implements Database {
 
   async lock<T>(fn: (tx: Transaction) => Promise<T>, options: LockOptions = {}): Promise<T> {
     this.ensureOpen();
+    await this.backedOff();
     const started = Date.now();
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
     } catch (error) {
-      throw this.busyOr(error, started, `a free connection of its pool`);
+      throw this.lostOr(error, undefined) ?? this.busyOr(error, started, `a free connection of its pool`);
     }
+    this.backoff.succeeded();
     let broken: Error | undefined;
     // A checked-out connection the server drops emits 'error' besides failing its query; unheard, it would
     // end the process.
     const onClientError = (error: Error) => (broken = error);
     client.on('error', onClientError);
     try {
-      await client.query('BEGIN');
+      await client.query('BEGIN').catch((error: unknown) => {
+        throw this.lostOr(error, 'BEGIN') ?? error;
+      });
       // A `claim` transaction is plain READ COMMITTED: its row locks keep claimers apart, side by side.
       if (options.kind !== 'claim') {
         try {
           await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
         } catch (error) {
-          throw this.busyOr(
-            error,
-            started,
-            `the exclusive lock of schema "${this.schema}" (pg_advisory_xact_lock)`,
+          throw (
+            this.lostOr(error, 'SELECT pg_advisory_xact_lock(...)') ??
+            this.busyOr(
+              error,
+              started,
+              `the exclusive lock of schema "${this.schema}" (pg_advisory_xact_lock)`,
+            )
           );
         }
       }
@@ -189,8 +214,13 @@ export class PostgresDatabase implements Database {
       } catch (error) {
         // The server's own reason (it ended an idle transaction, say) when the connection is already gone.
         let reason = broken?.message ?? messageOf(error);
-        if (Date.now() - started > this.transactionTimeoutMs) {
+        const outlived = Date.now() - started > this.transactionTimeoutMs;
+        if (outlived) {
           reason += ` (it outlived its transaction timeout of ${this.transactionTimeoutMs} ms, idle_in_transaction_session_timeout)`;
+        } else if (isConnectionError(broken) || isConnectionError(error)) {
+          throw new ConnectionLostError(this.name, `the transaction did not commit: ${reason}`, 'COMMIT', {
+            cause: error,
+          });
         }
         throw new SqlError(this.name, 'COMMIT', `the transaction did not commit: ${reason}`, {
           cause: error,
@@ -261,14 +291,41 @@ export class PostgresDatabase implements Database {
     params: SqlParams,
   ): Promise<pg.QueryResult<Record<string, unknown>>> {
     this.ensureOpen();
+    const onPool = on === this.pool;
+    // Through the pool a statement may need a new connection: after failed attempts, wait the backoff.
+    if (onPool) await this.backedOff();
     const started = Date.now();
     try {
-      return await on.query(numberPlaceholders(sql), params.map(toDriverValue));
+      const result = await on.query(numberPlaceholders(sql), params.map(toDriverValue));
+      if (onPool) this.backoff.succeeded();
+      return result;
     } catch (error) {
       if (isLockTimeout(error))
         throw this.busyOr(error, started, 'a row or table lock another connection holds');
-      throw new SqlError(this.name, sql, messageOf(error), { cause: error });
+      throw this.lostOr(error, sql) ?? new SqlError(this.name, sql, messageOf(error), { cause: error });
     }
+  }
+
+  /** Waits out the backoff after failed attempts to connect (nothing once a connection worked). */
+  private async backedOff(): Promise<void> {
+    const waitMs = this.backoff.remainingMs();
+    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    this.ensureOpen();
+  }
+
+  /** A `ConnectionLostError` for an error that lost or could not make the connection; else undefined. */
+  private lostOr(error: unknown, sql: string | undefined): ConnectionLostError | undefined {
+    if (error instanceof ConnectionLostError) return error;
+    if (isConnectFailure(error)) {
+      this.backoff.failed();
+      return new ConnectionLostError(this.name, `could not connect: ${messageOf(error)}`, sql, {
+        cause: error,
+      });
+    }
+    if (error instanceof Error && isConnectionError(error)) {
+      return new ConnectionLostError(this.name, messageOf(error), sql, { cause: error });
+    }
+    return undefined;
   }
 
   private busyOr(error: unknown, started: number, waitedFor: string): Error {
@@ -292,11 +349,29 @@ function isLockTimeout(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === LOCK_NOT_AVAILABLE;
 }
 
-/** Errors after which the connection is unusable (terminated, reset), as opposed to a refused statement. */
-function isConnectionError(error: Error): boolean {
+/**
+ * Errors after which the connection is unusable (terminated, reset; the server shutting down, crashed or
+ * starting up), as opposed to a refused statement.
+ */
+function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error instanceof ConnectionLostError) return true;
   const code = (error as { code?: unknown }).code;
   return (
-    (typeof code === 'string' && (code.startsWith('08') || code === '57P01' || code === 'ECONNRESET')) ||
+    isConnectFailure(error) ||
+    (typeof code === 'string' &&
+      (code.startsWith('08') || ['57P01', '57P02', '57P03', 'ECONNRESET', 'EPIPE'].includes(code))) ||
     /Connection terminated|connection is closed|not queryable/i.test(error.message)
+  );
+}
+
+/** An attempt to connect that failed: nobody listens, the server is starting up, or it did not answer. */
+function isConnectFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    (typeof code === 'string' &&
+      ['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENOENT', '57P03'].includes(code)) ||
+    // Not pg-pool's 'timeout exceeded when trying to connect': that is also a full pool, a busy timeout.
+    /the database system is (starting up|shutting down)/i.test(messageOf(error))
   );
 }

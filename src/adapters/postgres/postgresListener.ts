@@ -1,12 +1,14 @@
 import pg from 'pg';
 import { messageOf } from '../errors.js';
 import { quoteIdentifier } from './quoteIdentifier.js';
+import type { ReconnectBackoff } from './reconnectBackoff.js';
 
 /**
  * The one connection of a server that LISTENs. Subscriptions are counted per channel: the first LISTENs,
  * the last UNLISTENs. If the connection drops (the server restarted, `pg_terminate_backend`), it is
- * opened again after a short pause with every channel LISTENed again, and every callback is called once:
- * a notification sent while nobody listened is lost, so each listener looks for itself.
+ * opened again after a short pause (100 ms, doubling while connecting fails, up to the backoff's longest)
+ * with every channel LISTENed again, and every callback is called once: a notification sent while nobody
+ * listened is lost, so each listener looks for itself.
  */
 export class PostgresListener {
   private client: pg.Client | undefined;
@@ -20,6 +22,7 @@ export class PostgresListener {
     private readonly config: pg.ClientConfig,
     private readonly channelName: (channel: string) => string,
     private readonly onError: (error: Error) => void,
+    private readonly backoff: ReconnectBackoff,
   ) {}
 
   listen(channel: string, callback: () => void): () => void {
@@ -64,7 +67,9 @@ export class PostgresListener {
         await step(await this.connected());
       } catch (error) {
         this.onError(new Error(`listening connection: ${messageOf(error)}`, { cause: error }));
-        onFailure?.();
+        if (onFailure) onFailure();
+        // Not connected (the server down): connecting again LISTENs to every channel, this one too.
+        else if (this.client === undefined) this.reconnectSoon();
       }
     });
   }
@@ -90,25 +95,30 @@ export class PostgresListener {
     this.reconnectSoon();
   }
 
-  /** Connects again and LISTENs to every channel again, retrying every 100 ms until it works. */
+  /** Connects again and LISTENs to every channel again, retrying with the backoff until it works. */
   private reconnectSoon(): void {
     if (this.closed || this.reconnectTimer !== undefined) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.enqueue(
-        async (fresh) => {
-          const channels = [...this.callbacks.keys()];
-          for (const name of channels) await fresh.query(`LISTEN ${quoteIdentifier(name)}`);
-          for (const name of channels)
-            for (const callback of [...(this.callbacks.get(name) ?? [])]) callback();
-        },
-        () => {
-          const client = this.client;
-          this.client = undefined;
-          void client?.end().catch(() => undefined);
-          this.reconnectSoon();
-        },
-      );
-    }, 100);
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        this.enqueue(
+          async (fresh) => {
+            const channels = [...this.callbacks.keys()];
+            for (const name of channels) await fresh.query(`LISTEN ${quoteIdentifier(name)}`);
+            this.backoff.succeeded();
+            for (const name of channels)
+              for (const callback of [...(this.callbacks.get(name) ?? [])]) callback();
+          },
+          () => {
+            this.backoff.failed();
+            const client = this.client;
+            this.client = undefined;
+            void client?.end().catch(() => undefined);
+            this.reconnectSoon();
+          },
+        );
+      },
+      Math.max(100, this.backoff.delayMs),
+    );
   }
 }

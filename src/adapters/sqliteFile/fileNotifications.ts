@@ -45,10 +45,14 @@ export class FileNotifications {
     this.stop();
   }
 
+  /** Closes the reading connection (a cut connection); the next look opens a new one. */
+  cut(): void {
+    this.reader?.close();
+    this.reader = undefined;
+  }
+
   private start(): void {
     if (this.timer !== undefined) return;
-    this.reader ??= new BetterSqlite3(this.path, { readonly: true, fileMustExist: true });
-    this.reader.function('db_now_ms', { deterministic: false }, () => this.now());
     this.seen = this.read();
     this.timer = setInterval(() => this.poll(), this.pollMs);
     // Listening alone does not keep a process alive: its coordinator's own timers do.
@@ -73,8 +77,16 @@ export class FileNotifications {
     }
   }
 
+  private connected(): BetterSqlite3.Database {
+    if (this.reader) return this.reader;
+    const reader = new BetterSqlite3(this.path, { readonly: true, fileMustExist: true });
+    reader.function('db_now_ms', { deterministic: false }, () => this.now());
+    this.reader = reader;
+    return reader;
+  }
+
   private read(): Map<string, number> {
-    const rows = this.reader!.prepare('SELECT channel, seq FROM sqliteFileNotifications').all() as {
+    const rows = this.connected().prepare('SELECT channel, seq FROM sqliteFileNotifications').all() as {
       channel: string;
       seq: number;
     }[];

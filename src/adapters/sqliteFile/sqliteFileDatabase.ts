@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Row, SqlParams, SqlValue, Transaction } from '../../core/index.js';
 import {
+  ConnectionLostError,
   DatabaseBusyError,
   DatabaseClosedError,
   SqlError,
@@ -32,16 +33,18 @@ export interface SqliteFileDatabaseOptions {
  * - `db_now_ms()` is a function registered on each connection: the host's clock in ms.
  * - SQLite cannot notify another process, so a notification is a row (`fileNotifications.ts`) written
  *   in the caller's transaction (kept on commit, gone on rollback) that listeners poll for.
+ * - `cutConnection()` is a file's cut connection, for faults: the connection is closed under the server
+ *   (an open transaction rolls back and fails with a `ConnectionLostError`), and the next use opens a new one.
  */
 export class SqliteFileDatabase implements Database {
   readonly dialect = 'sqlite';
   readonly name: string;
   readonly path: string;
-  private readonly db: BetterSqlite3.Database;
+  private connection: Connection | undefined;
   private readonly gate: ProcessGate;
   private readonly busyTimeoutMs: number;
+  private readonly now: () => number;
   private readonly notifications: FileNotifications;
-  private readonly statements = new Map<string, BetterSqlite3.Statement>();
   private closed = false;
 
   private constructor(options: SqliteFileDatabaseOptions) {
@@ -49,9 +52,9 @@ export class SqliteFileDatabase implements Database {
     this.name = options.name ?? options.path;
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
     this.gate = gateOf(options.path);
-    this.db = new BetterSqlite3(options.path, { timeout: this.busyTimeoutMs });
     const now = options.now ?? (() => Date.now());
-    this.db.function('db_now_ms', { deterministic: false }, () => now());
+    this.now = now;
+    this.connected();
     this.notifications = new FileNotifications(options.path, options.notifyPollMs ?? 20, now);
   }
 
@@ -60,9 +63,7 @@ export class SqliteFileDatabase implements Database {
     const database = new SqliteFileDatabase(options);
     try {
       await database.withTurn(() => {
-        database.db.pragma('journal_mode = WAL');
-        // WAL's recommended setting: a commit survives a crash of the process, not of the machine.
-        database.db.pragma('synchronous = NORMAL');
+        database.connected().db.pragma('journal_mode = WAL');
         database.execute(FileNotifications.CREATE_TABLE, []);
       });
     } catch (error) {
@@ -89,31 +90,63 @@ export class SqliteFileDatabase implements Database {
     const release = await this.gate.acquire(this.name, this.busyTimeoutMs);
     try {
       this.ensureOpen();
-      this.begin();
+      // The transaction's own connection: cut under it, its statements fail instead of going to a new one.
+      const connection = this.connected();
+      this.begin(connection);
       let open = true;
       const guard = () => {
         if (!open) throw new TransactionEndedError(this.name);
+        if (connection.cut) throw this.lostTransaction();
       };
       const tx: Transaction = {
         dialect: 'sqlite',
-        query: (sql, params = []) => attempt(() => (guard(), this.execute(sql, params).rows)),
-        run: (sql, params = []) => attempt(() => (guard(), { changes: this.execute(sql, params).changes })),
-        notify: (channel) => attempt(() => (guard(), void this.execute(FileNotifications.NOTIFY, [channel]))),
+        query: (sql, params = []) => attempt(() => (guard(), this.execute(sql, params, connection).rows)),
+        run: (sql, params = []) =>
+          attempt(() => (guard(), { changes: this.execute(sql, params, connection).changes })),
+        notify: (channel) =>
+          attempt(() => (guard(), void this.execute(FileNotifications.NOTIFY, [channel], connection))),
       };
       let value: T;
       try {
         value = await fn(tx);
       } catch (error) {
         open = false;
-        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        if (!connection.cut && connection.db.inTransaction) connection.db.exec('ROLLBACK');
         throw error;
       }
       open = false;
-      this.db.exec('COMMIT');
+      if (connection.cut) throw this.lostTransaction();
+      connection.db.exec('COMMIT');
       return value;
     } finally {
       release();
     }
+  }
+
+  /**
+   * A cut connection, for faults: the connection is closed now (SQLite rolls back a transaction open on
+   * it, whose next statement or commit fails with a `ConnectionLostError`), and the next use opens a new
+   * one; a listener's connection is cut too and opened again at its next look.
+   */
+  cutConnection(): void {
+    this.ensureOpen();
+    const connection = this.connection;
+    this.connection = undefined;
+    if (connection) {
+      connection.cut = true;
+      connection.db.close();
+    }
+    this.notifications.cut();
+  }
+
+  /**
+   * Waits until no transaction or statement of this process is on the file and keeps any other from
+   * starting until the returned release is called: where a fault injector may stop the process without
+   * it holding the file's write lock (SQLite has no server to end a stopped writer's transaction).
+   */
+  holdTurn(): Promise<() => void> {
+    this.ensureOpen();
+    return this.gate.acquire(`${this.name} (held by a fault injector)`, this.busyTimeoutMs);
   }
 
   listen(channel: string, callback: () => void): () => void {
@@ -125,14 +158,33 @@ export class SqliteFileDatabase implements Database {
     if (this.closed) return;
     this.closed = true;
     this.notifications.close();
-    this.db.close();
+    this.connection?.db.close();
+    this.connection = undefined;
+  }
+
+  /** The open connection, or a new one (at the start, and after a cut). */
+  private connected(): Connection {
+    if (this.connection) return this.connection;
+    const db = new BetterSqlite3(this.path, { timeout: this.busyTimeoutMs });
+    db.function('db_now_ms', { deterministic: false }, () => this.now());
+    // WAL's recommended setting: a commit survives a crash of the process, not of the machine.
+    db.pragma('synchronous = NORMAL');
+    this.connection = { db, statements: new Map(), cut: false };
+    return this.connection;
+  }
+
+  private lostTransaction(): ConnectionLostError {
+    return new ConnectionLostError(
+      this.name,
+      'its connection was cut during this transaction, which SQLite rolled back',
+    );
   }
 
   /** `BEGIN IMMEDIATE`: the write lock now, waiting (the busy timeout) for another process to commit. */
-  private begin(): void {
+  private begin(connection: Connection): void {
     const started = Date.now();
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      connection.db.exec('BEGIN IMMEDIATE');
     } catch (error) {
       throw this.busyOr(error, 'BEGIN IMMEDIATE', started);
     }
@@ -150,14 +202,18 @@ export class SqliteFileDatabase implements Database {
     }
   }
 
-  private execute(sql: string, params: SqlParams): { rows: Row[]; changes: number } {
+  private execute(
+    sql: string,
+    params: SqlParams,
+    connection = this.connected(),
+  ): { rows: Row[]; changes: number } {
     this.ensureOpen();
     const started = Date.now();
     try {
-      let statement = this.statements.get(sql);
+      let statement = connection.statements.get(sql);
       if (!statement) {
-        statement = this.db.prepare(sql);
-        this.statements.set(sql, statement);
+        statement = connection.db.prepare(sql);
+        connection.statements.set(sql, statement);
       }
       const values = params.map(toDriverValue);
       if (!statement.reader) return { rows: [], changes: statement.run(...values).changes };
@@ -184,6 +240,13 @@ export class SqliteFileDatabase implements Database {
   private ensureOpen(): void {
     if (this.closed) throw new DatabaseClosedError(this.name);
   }
+}
+
+/** One better-sqlite3 connection and its prepared statements; `cut` once a fault closed it. */
+interface Connection {
+  db: BetterSqlite3.Database;
+  statements: Map<string, BetterSqlite3.Statement>;
+  cut: boolean;
 }
 
 /** Runs synchronous work as a promise, so that its throw is a rejection like any driver's. */

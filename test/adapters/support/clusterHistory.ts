@@ -1,0 +1,214 @@
+/**
+ * Reading a real cluster's history in a test (`RealCluster` of `src/adapters/cluster`): who leads, when a
+ * lease was last written, which enqueues were answered; a feeder that enqueues jobs through the servers
+ * that are up while faults hit the others; and the verdict of the property suites' checkers on the run.
+ */
+import { expect } from 'vitest';
+import type { HistoryEntry, RealCluster } from '../../../src/adapters/cluster/realCluster';
+import type { ServerTimings, SleepJob } from '../../../src/adapters/cluster/protocol';
+import type { Database } from '../../../src/core';
+import { historyToRun } from '../../../src/realrun/historyToRun';
+import { checkAll } from '../../../src/verify/checkers';
+import { waitFor } from './realCluster';
+
+export type Reported = Extract<HistoryEntry, { kind: 'report' }>;
+type EventReport = Extract<Reported['report'], { report: 'event' }>;
+export type ReportedEvent = Reported & { report: EventReport };
+
+export const reports = (cluster: RealCluster, from = 0) =>
+  cluster.history.slice(from).filter((e): e is Reported => e.kind === 'report');
+
+export const eventsOf = (cluster: RealCluster, type: string, from = 0) =>
+  reports(cluster, from).filter(
+    (e): e is ReportedEvent => e.report.report === 'event' && e.report.event.type === type,
+  );
+
+/** The field `key` of an event (its job id, term...). */
+export const field = <T = string>(e: ReportedEvent, key: string): T =>
+  (e.report.event as unknown as Record<string, T>)[key]!;
+
+export const elections = (cluster: RealCluster) => eventsOf(cluster, 'elected').length;
+
+/** The server that leads now, as the history says: elected last, and not stepped down, released or gone since. */
+export function currentLeader(cluster: RealCluster): string | undefined {
+  let leader: string | undefined;
+  for (const entry of cluster.history) {
+    if (entry.kind === 'exit' && entry.serverId === leader) leader = undefined;
+    if (entry.kind !== 'report' || entry.report.report !== 'event') continue;
+    const { type } = entry.report.event;
+    if (type === 'elected') leader = entry.serverId;
+    else if (['steppedDown', 'released', 'stopped', 'crashed'].includes(type) && entry.serverId === leader)
+      leader = undefined;
+  }
+  return leader;
+}
+
+export async function awaitLeader(cluster: RealCluster, what: string, timeoutMs = 5_000): Promise<string> {
+  await waitFor(what, () => currentLeader(cluster) !== undefined, timeoutMs);
+  return currentLeader(cluster)!;
+}
+
+/**
+ * Waits for an election, after the `electionsBefore`-th, of a server other than `previous`. Count the
+ * elections before the fault: a handover can be over before the fault's call returns.
+ */
+export async function newLeader(
+  cluster: RealCluster,
+  electionsBefore: number,
+  previous: string,
+  what: string,
+  timeoutMs = 8_000,
+) {
+  const elected = () => eventsOf(cluster, 'elected').slice(electionsBefore);
+  await waitFor(what, () => elected().some((e) => e.serverId !== previous), timeoutMs);
+  const e = elected().find((e) => e.serverId !== previous)!;
+  return { serverId: e.serverId, wallMs: e.report.wallMs, term: field<number>(e, 'term') };
+}
+
+/** When `serverId` last wrote its lease as leader: its last heartbeat, or its election. */
+export function lastLeaseWrite(cluster: RealCluster, serverId: string): number {
+  const writes = reports(cluster).filter(
+    (e) =>
+      e.serverId === serverId &&
+      e.report.report === 'event' &&
+      ['elected', 'heartbeat'].includes(e.report.event.type),
+  );
+  return writes.at(-1)!.report.wallMs;
+}
+
+/** Enqueues asked of a server, and those it answered (accepted, or refused on a connection just cut). */
+function enqueueCounts(cluster: RealCluster, serverId?: string) {
+  let asked = 0;
+  let answered = 0;
+  for (const e of cluster.history) {
+    if (serverId !== undefined && e.serverId !== serverId) continue;
+    if (e.kind === 'command' && e.command.command === 'enqueue') asked += e.command.count;
+    if (e.kind !== 'report') continue;
+    if (e.report.report === 'enqueueFailed') answered++;
+    if (e.report.report === 'event' && e.report.event.type === 'enqueued') answered++;
+  }
+  return { asked, answered };
+}
+
+export const accepted = (cluster: RealCluster) => eventsOf(cluster, 'enqueued').length;
+export const refused = (cluster: RealCluster) =>
+  reports(cluster).filter((e) => e.report.report === 'enqueueFailed').length;
+const completedCount = (cluster: RealCluster) => eventsOf(cluster, 'completed').length;
+
+/** What the servers said lately, heartbeats aside: the evidence a timeout needs. */
+export function recentHistory(cluster: RealCluster, from = 0, last = 60): string {
+  return cluster.history
+    .slice(from)
+    .filter(
+      (e) => !(e.kind === 'report' && e.report.report === 'event' && e.report.event.type === 'heartbeat'),
+    )
+    .slice(-last)
+    .map((e) => JSON.stringify(e).slice(0, 300))
+    .join('\n');
+}
+
+/** Waits until every enqueue asked for was answered and every accepted job completed. */
+export async function allDone(cluster: RealCluster, what: string, timeoutMs = 15_000): Promise<void> {
+  const from = cluster.history.length;
+  await waitFor(
+    what,
+    () => {
+      const { asked, answered } = enqueueCounts(cluster);
+      return answered >= asked && completedCount(cluster) >= accepted(cluster);
+    },
+    timeoutMs,
+  ).catch((error: unknown) => {
+    const { asked, answered } = enqueueCounts(cluster);
+    throw new Error(
+      `${(error as Error).message}; asked ${asked}, answered ${answered}, accepted ${accepted(cluster)}, refused ${refused(cluster)}, completed ${completedCount(cluster)}\n${recentHistory(cluster, from)}`,
+    );
+  });
+}
+
+/**
+ * Enqueues `count` jobs every `everyMs` through the servers it is told are up, in turn, so that jobs are
+ * enqueued, claimed and completed while faults hit the others. `down` takes a server out and waits until
+ * it answered every enqueue asked of it: a SIGKILL then loses no enqueue half done.
+ */
+export function feeder(cluster: RealCluster, options: { everyMs: number; count: number; up: string[] }) {
+  const up = new Set(options.up);
+  let turn = 0;
+  const timer = setInterval(() => {
+    const servers = [...up];
+    if (servers.length === 0) return;
+    cluster.enqueue(servers[turn++ % servers.length]!, options.count);
+  }, options.everyMs);
+  return {
+    async down(serverId: string): Promise<void> {
+      up.delete(serverId);
+      await waitFor(`${serverId} to answer its enqueues`, () => {
+        const { asked, answered } = enqueueCounts(cluster, serverId);
+        return answered >= asked;
+      });
+    },
+    up(serverId: string): void {
+      up.add(serverId);
+    },
+    stop(): void {
+      clearInterval(timer);
+    },
+  };
+}
+
+const jobIds = (entries: ReportedEvent[]) => entries.map((e) => field(e, 'jobId'));
+
+/**
+ * Every accepted job completed exactly once (by id) and ran, none failed; a job may have run twice (its
+ * claim lapsed while its server was paused), and then its second run is the one that completed.
+ */
+export function expectEachJobCompletedOnce(cluster: RealCluster) {
+  const enqueued = jobIds(eventsOf(cluster, 'enqueued'));
+  const completed = jobIds(eventsOf(cluster, 'completed'));
+  expect(new Set(enqueued).size).toBe(enqueued.length);
+  expect(completed.length).toBe(enqueued.length);
+  expect(new Set(completed)).toEqual(new Set(enqueued));
+  const ran = new Set(reports(cluster).flatMap((e) => (e.report.report === 'ran' ? [e.report.jobId] : [])));
+  expect(ran).toEqual(new Set(enqueued));
+  expect(reports(cluster).filter((e) => e.report.report === 'failed')).toEqual([]);
+}
+
+/** Terms grow with every election and none is elected twice. */
+export function expectTermsGrow(cluster: RealCluster) {
+  const terms = eventsOf(cluster, 'elected').map((e) => field<number>(e, 'term'));
+  expect(terms).toEqual([...terms].sort((a, b) => a - b));
+  expect(new Set(terms).size).toBe(terms.length);
+}
+
+export interface JudgeFacts {
+  timings: ServerTimings;
+  jobs: SleepJob[];
+  stopGraceMs: number;
+  concurrency: number;
+}
+
+/** The invariant checkers of the property suites, on the real run's history and the tables at its end. */
+export async function judge(
+  cluster: RealCluster,
+  database: Database,
+  facts: JudgeFacts,
+  extra: { durationMs?: number; healedAtMs?: number } = {},
+) {
+  const rows = async (table: string) => database.query(`SELECT * FROM ${table}`);
+  const result = historyToRun(cluster, {
+    ...facts,
+    ...extra,
+    final: {
+      distributedJobs: await rows('distributedJobs'),
+      jobCronTicks: await rows('jobCronTicks'),
+      jobSchedules: await rows('jobSchedules'),
+      leadJobCoordinators: await rows('leadJobCoordinators'),
+    },
+  });
+  return { result, reports: checkAll(result) };
+}
+
+/** Every invariant holds; the reports by id, for what each measured. */
+export function expectInvariantsHold(verdicts: ReturnType<typeof checkAll>) {
+  expect(verdicts.filter((r) => !r.ok).map((r) => `${r.id}: ${r.violation?.message ?? '?'}`)).toEqual([]);
+  return new Map(verdicts.map((r) => [r.id, r]));
+}
