@@ -7,7 +7,8 @@
  *    everything in the page's thread) and under Node in this process (runScenario), the baseline; every run's
  *    trace is compared with the baseline's, so that no row measures a different run;
  * 2. frames per second of the playground page while eight servers play at 20x;
- * 3. the size of the built JavaScript, raw and gzipped.
+ * 3. the size of the built JavaScript, raw and gzipped: in all, at the first paint, and what a first and a
+ *    returning visit fetch before any interaction.
  */
 import { createHash } from 'node:crypto';
 import { accessSync, constants, readFileSync } from 'node:fs';
@@ -24,6 +25,7 @@ import type { BrowserReport, BrowserSettings, EnginePlacement, EngineRow } from 
 import { FPS_SPEED, measureFps } from './browserFrames';
 import { PAGE_READY_TIMEOUT_MS, root, type BrowserContext } from './browserPage';
 import { measureBundle } from './bundleSize';
+import { measurePageLoads } from './pageLoad';
 import { medianRun } from './stats';
 
 /** The bench builds here rather than in dist/, so that it never empties dist/ under a browser test run. */
@@ -79,6 +81,11 @@ export async function measureBrowser(
     const bundle = measureBundle(join(root, OUT_DIR, 'assets'));
     const browser = await openBrowser();
     try {
+      // First, with a fresh profile: the first visit must be the browser's first.
+      progress('browser: what a first and a returning visit load ...');
+      const loads = await settle(async () => ({
+        rows: await measurePageLoads(preview.baseUrl, browser.context, bundle),
+      }));
       const engines = await measureEngines(preview.baseUrl, browser.context, settings, repeats, progress);
       progress(`browser: frames per second at ${FPS_SPEED}x for ${settings.fpsSeconds} s ...`);
       const fps = await settle(() => measureFps(preview.baseUrl, browser.context, settings.fpsSeconds));
@@ -88,6 +95,7 @@ export async function measureBrowser(
         engines: engines.result,
         fps: fps.result,
         bundle,
+        loads: 'error' in loads.result ? loads.result : loads.result.rows,
       };
     } finally {
       await browser.close();

@@ -2,6 +2,7 @@
 import { SQLJS_PRAGMAS } from '../src/db';
 import type { BenchReport, PropertyRow, SimulationReport, VirtualRow } from './report';
 import { formatBrowser } from './formatBrowser';
+import { formatHazardFind } from './hazardFind';
 import { abbreviate, count, duration, fixed, indent, percent, table } from './textTable';
 
 export function formatReport(report: BenchReport): string {
@@ -157,6 +158,10 @@ export function formatReport(report: BenchReport): string {
   out.push('');
   if (report.browser && settings.browser) {
     out.push(...formatBrowser(report.browser, settings.browser));
+    out.push('');
+  }
+  if (report.hazardFind) {
+    out.push(formatHazardFind(report.hazardFind));
     out.push('');
   }
   out.push(`total bench time ${fixed(report.totalWallMs / 1_000, 1)} s`);

@@ -174,6 +174,36 @@ export function formatBrowser(report: BrowserReport, settings: BrowserSettings):
       ),
     ),
   );
+  out.push(
+    `   First paint (what index.html loads before the page renders: ${bundle.firstPaint.files.join(', ')}):` +
+      ` ${kilobytes(bundle.firstPaint.bytes)} raw, ${kilobytes(bundle.firstPaint.gzipBytes)} gzip -9, of ${kilobytes(bundle.totalGzipBytes)} in all`,
+  );
+  if ('error' in report.loads) out.push(`   What a visit loads: failed: ${report.loads.error}`);
+  else {
+    out.push(
+      '   What a visit fetched before any interaction (page and workers, until 1.5 s without a new chunk):',
+    );
+    out.push(
+      indent(
+        table(
+          [
+            { header: 'visit', align: 'left' },
+            { header: 'page gzip' },
+            { header: 'workers gzip' },
+            { header: 'ready s' },
+            { header: 'chunks', align: 'left' },
+          ],
+          report.loads.map((row) => [
+            row.visit,
+            kilobytes(row.pageGzipBytes),
+            kilobytes(row.workerGzipBytes),
+            fixed(row.readyMs / 1_000, 1),
+            row.files.map((name) => name.replace(/-[\w-]{8}\.js$/, '')).join(' '),
+          ]),
+        ),
+      ),
+    );
+  }
   if (bundle.wasm.length > 0)
     out.push(
       `   Not counted above, for information: ${bundle.wasm.map((file) => `${file.name} ${kilobytes(file.bytes)} raw, ${kilobytes(file.gzipBytes)} gzip`).join('; ')}`,

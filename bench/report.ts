@@ -1,6 +1,7 @@
 /** What one `npm run bench` measured: printed as tables (format.ts) or, with --json, as this object. */
 import type { DrainDiagnostics, VirtualDrainResult } from './distributedDrain';
 import type { StatementTime } from './sqlJsProbe';
+import type { HazardFindReport, HazardFindSettings } from './hazardFind';
 
 export interface MachineInfo {
   node: string;
@@ -30,6 +31,8 @@ export interface BenchSettings {
   propertyRuns: number;
   /** Section 6, in headless Chromium; null with --no-browser. */
   browser: BrowserSettings | null;
+  /** Section 7, the time to find each hazard; null with --no-hazard-find. */
+  hazardFind: HazardFindSettings | null;
 }
 
 export interface ThroughputRow {
@@ -210,7 +213,20 @@ export interface BundleReport {
   js: BundleFile[];
   totalBytes: number;
   totalGzipBytes: number;
+  /** What index.html loads before the first paint: its scripts and preloads and their static imports. */
+  firstPaint: { files: string[]; bytes: number; gzipBytes: number };
   wasm: BundleFile[];
+}
+
+/** Section 6.3: the chunks the page and its workers fetched before any interaction, on one kind of visit. */
+export interface PageLoadRow {
+  visit: string;
+  files: string[];
+  /** gzip -9 of the page's chunks (not the workers'). */
+  pageGzipBytes: number;
+  workerGzipBytes: number;
+  /** From navigation until the visit's ready element showed. */
+  readyMs: number;
 }
 
 /** Section 6, or why it did not run (no browser) or failed as a whole; a part that failed says why in `error`. */
@@ -225,6 +241,7 @@ export type BrowserReport =
       engines: EngineRow[] | { error: string };
       fps: FpsReport | { error: string };
       bundle: BundleReport;
+      loads: PageLoadRow[] | { error: string };
     };
 
 export interface BenchReport {
@@ -238,6 +255,16 @@ export interface BenchReport {
   properties: PropertyRow[];
   /** Absent with --no-browser. */
   browser?: BrowserReport;
+  /** Absent with --no-hazard-find. */
+  hazardFind?: HazardFindReport;
+  totalWallMs: number;
+}
+
+/** `--hazard-find-only`: section 7 alone. */
+export interface HazardFindBenchReport {
+  machine: MachineInfo;
+  settings: BenchSettings;
+  hazardFind: HazardFindReport;
   totalWallMs: number;
 }
 

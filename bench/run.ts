@@ -10,7 +10,8 @@
  *    without the liveness phase;
  * 6. the built app in headless Chromium (browser.ts): the engine's speed in Web Workers, in the conductor's
  *    worker and in the page, against Node; the playground's frames per second at 20x; the built JavaScript's
- *    size.
+ *    size;
+ * 7. the time the property suite takes to find and shrink each hazard, over several seeds (hazardFind.ts).
  *
  * Every figure is the median of --repeats runs, after one warm-up run of each timed kind (the first runs
  * pay for JIT compilation and the wasm tiers). Timed runs are interleaved round by round, so that drift
@@ -32,7 +33,15 @@ import { browserAvailable, measureBrowser } from './browser';
 import { formatReport } from './format';
 import { formatBrowserOnlyReport } from './formatBrowser';
 import { machineInfo } from './machine';
-import type { BenchReport, BenchSettings, BrowserBenchReport, BrowserReport, VirtualRow } from './report';
+import type {
+  BenchReport,
+  BenchSettings,
+  BrowserBenchReport,
+  BrowserReport,
+  HazardFindBenchReport,
+  VirtualRow,
+} from './report';
+import { formatHazardFindOnlyReport, measureHazardFind } from './hazardFind';
 import { medianRun, repeat } from './stats';
 import { progress } from './progress';
 import { parseSettings, USAGE, UsageError } from './settings';
@@ -47,10 +56,21 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const { settings, json, browserOnly } = parsed;
+  const { settings, json, browserOnly, hazardFindOnly } = parsed;
   const started = performance.now();
   // The bench drives sql.js directly too (bareSql.ts), so it wants sql.js's own, fuller type.
   const sqlJs = (await loadSqlJs()) as SqlJsStatic;
+
+  if (hazardFindOnly) {
+    const report: HazardFindBenchReport = {
+      machine: machineInfo(sqlJs),
+      settings,
+      hazardFind: await measureHazardFind(settings.hazardFind!, progress),
+      totalWallMs: performance.now() - started,
+    };
+    console.log(json ? JSON.stringify(report, null, 2) : formatHazardFindOnlyReport(report));
+    return;
+  }
 
   if (browserOnly) {
     const report: BrowserBenchReport = {
@@ -144,6 +164,8 @@ async function main(): Promise<void> {
 
   const { simulation, properties } = await measureSimulationSections(sqlJs, settings);
   const browser = settings.browser ? await browserSection(settings) : undefined;
+  // Last: its wall seconds are the figure, so it runs after the browser has closed.
+  const hazardFind = settings.hazardFind ? await measureHazardFind(settings.hazardFind, progress) : undefined;
 
   const report: BenchReport = {
     machine: machineInfo(sqlJs),
@@ -155,6 +177,7 @@ async function main(): Promise<void> {
     simulation,
     properties,
     browser,
+    hazardFind,
     totalWallMs: performance.now() - started,
   };
   console.log(json ? JSON.stringify(report, null, 2) : formatReport(report));

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { BenchSettings } from './report';
+import { HAZARD_CODES } from './hazardFind';
 
 export const USAGE = `usage: npm run bench -- [options]
   --jobs N            jobs per wall-throughput drain (default 5000)
@@ -20,12 +21,17 @@ export const USAGE = `usage: npm run bench -- [options]
                       (default eight-servers,leader-crash-failover)
   --browser-virtual-s N     virtual seconds of every engine run (default 60)
   --fps-seconds N     wall seconds over which the page's frames are counted (default 10)
+  --no-hazard-find    skip section 7 (time to find each hazard; up to seeds x cap per hazard)
+  --hazard-find-only  run section 7 alone
+  --hazard-seeds N    fast-check seeds per hazard, 1..N (default 5)
+  --hazard-cap-s N    wall seconds a search may take before it counts as not found (default 60)
+  --hazard-list LIST  hazards to search, comma-separated (default H1-H14)
   --json              print the report as JSON instead of tables
   --help`;
 
 export function parseSettings(
   argv: string[],
-): { settings: BenchSettings; json: boolean; browserOnly: boolean } | undefined {
+): { settings: BenchSettings; json: boolean; browserOnly: boolean; hazardFindOnly: boolean } | undefined {
   const { values } = parseArgs({
     args: argv,
     allowNegative: true,
@@ -44,6 +50,11 @@ export function parseSettings(
       'browser-scenarios': { type: 'string', default: 'eight-servers,leader-crash-failover' },
       'browser-virtual-s': { type: 'string', default: '60' },
       'fps-seconds': { type: 'string', default: '10' },
+      'hazard-find': { type: 'boolean', default: true },
+      'hazard-find-only': { type: 'boolean', default: false },
+      'hazard-seeds': { type: 'string', default: '5' },
+      'hazard-cap-s': { type: 'string', default: '60' },
+      'hazard-list': { type: 'string', default: HAZARD_CODES.join(',') },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -51,9 +62,14 @@ export function parseSettings(
   if (values.help) return undefined;
   if (values['browser-only'] && !values.browser)
     throw new UsageError('--browser-only and --no-browser: nothing left to run');
+  if (values['hazard-find-only'] && !values['hazard-find'])
+    throw new UsageError('--hazard-find-only and --no-hazard-find: nothing left to run');
+  if (values['hazard-find-only'] && values['browser-only'])
+    throw new UsageError('--hazard-find-only and --browser-only: pick one');
   return {
     json: values.json,
     browserOnly: values['browser-only'],
+    hazardFindOnly: values['hazard-find-only'],
     settings: {
       servers: values.servers.split(',').map((n) => positiveInteger(n, '--servers')),
       jobs: positiveInteger(values.jobs, '--jobs'),
@@ -75,8 +91,26 @@ export function parseSettings(
             fpsSeconds: positiveNumber(values['fps-seconds'], '--fps-seconds'),
           }
         : null,
+      hazardFind: values['hazard-find']
+        ? {
+            seeds: Array.from(
+              { length: positiveInteger(values['hazard-seeds'], '--hazard-seeds') },
+              (_, i) => i + 1,
+            ),
+            capMs: positiveNumber(values['hazard-cap-s'], '--hazard-cap-s') * 1_000,
+            hazards: values['hazard-list'].split(',').map((code) => hazardCode(code)),
+          }
+        : null,
     },
   };
+}
+
+/** A hazard the bench can search: H1-H14. */
+function hazardCode(text: string): string {
+  const code = text.trim().toUpperCase();
+  if (!HAZARD_CODES.includes(code))
+    throw new UsageError(`--hazard-list: expected hazards among ${HAZARD_CODES.join(',')}, got "${text}"`);
+  return code;
 }
 
 /** A mistake on the command line: reported with the usage, without a stack trace. */
