@@ -2,7 +2,7 @@ import * as Comlink from 'comlink';
 import type { ConductorWorkerApi, ServerSpawner } from '../workerApi';
 import { forwardCalls } from '../calls';
 import type { Engine } from './engine';
-import { sqlWasmUrl } from './loadBrowserSqlJs';
+import { sqlWasmUrl } from './sqlWasmUrl';
 import { ServerWorkerPool } from './serverWorkerPool';
 
 export interface WorkerEngineOptions {

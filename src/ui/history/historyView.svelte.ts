@@ -1,11 +1,17 @@
-import {
-  parseHistoryFile,
-  recheck,
-  HistoryFileError,
-  type HistoryFile,
-  type InvariantReport,
-} from '../../realrun/historyFile';
-import { timelineMarks, type TimelineMark } from '../../playground/view/timelineMarks';
+import type { HistoryFile, InvariantReport } from '../../realrun/historyFile';
+import type { TimelineMark } from '../../playground/view/timelineMarks';
+
+/**
+ * What reads and re-checks a history file (the file's schema and every invariant checker), fetched only
+ * when a history is opened: the playground's first paint does not carry it.
+ */
+async function historyTools() {
+  const [file, marks] = await Promise.all([
+    import('../../realrun/historyFile'),
+    import('../../playground/view/timelineMarks'),
+  ]);
+  return { ...file, timelineMarks: marks.timelineMarks };
+}
 
 /** A real run's history opened read-only: the file, the page's own verdicts on it, and its marks. */
 export interface OpenHistory {
@@ -25,7 +31,15 @@ class HistoryViewState {
   error = $state<string | null>(null);
   loading = $state(false);
 
-  load(text: string, name: string): boolean {
+  async load(text: string, name: string): Promise<boolean> {
+    let tools: Awaited<ReturnType<typeof historyTools>>;
+    try {
+      tools = await historyTools();
+    } catch (error) {
+      this.error = `The reader of real runs could not be loaded: ${error instanceof Error ? error.message : String(error)}`;
+      return false;
+    }
+    const { parseHistoryFile, recheck, HistoryFileError, timelineMarks } = tools;
     try {
       const file = parseHistoryFile(text);
       const reports = recheck(file);
