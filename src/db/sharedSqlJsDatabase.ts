@@ -54,6 +54,12 @@ export interface SharedSqlJsDatabaseOptions {
   readonly observer?: DatabaseObserver | undefined;
   /** A ready sql.js module; without it, sql.js is loaded the Node way (`loadSqlJs`). Browsers pass their own. */
   readonly sqlJs?: SqlJsModule | undefined;
+  /**
+   * Hears every statement the database runs, in order, transaction control included (not `inspect`), with
+   * what `db_now_ms()` reads while it runs: handed to `replay` in the same order on a new database, they
+   * rebuild this one as it was after any of them (the playground's rewind).
+   */
+  readonly onStatement?: ((sql: string, params: SqlParams, dbNowMs: number) => void) | undefined;
 }
 
 type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: unknown };
@@ -69,7 +75,14 @@ export class SharedSqlJsDatabase {
     if (!(transactionTimeoutMs > 0)) {
       throw new RangeError(`transactionTimeoutMs must be > 0, got ${transactionTimeoutMs}`);
     }
-    return new SharedSqlJsDatabase(db, options.clock, busyTimeoutMs, options.observer, transactionTimeoutMs);
+    return new SharedSqlJsDatabase(
+      db,
+      options.clock,
+      busyTimeoutMs,
+      options.observer,
+      transactionTimeoutMs,
+      options.onStatement,
+    );
   }
 
   private readonly emit: Emit;
@@ -87,9 +100,14 @@ export class SharedSqlJsDatabase {
     readonly busyTimeoutMs: number,
     observer: DatabaseObserver | undefined,
     readonly transactionTimeoutMs: number,
+    onStatement?: (sql: string, params: SqlParams, dbNowMs: number) => void,
   ) {
     this.emit = guardObserver(observer);
-    this.runner = new SqlRunner(db);
+    this.runner = new SqlRunner(
+      db,
+      undefined,
+      onStatement && ((sql, params) => onStatement(sql, params, Math.floor(this.clock.now()))),
+    );
     this.queue = new LockQueue(clock, busyTimeoutMs, this.emit);
     this.notifications = new NotificationHub(this.emit);
     // Leases are written and compared on this one clock, whatever the servers' clocks say.
@@ -115,6 +133,15 @@ export class SharedSqlJsDatabase {
   inspect(sql: string, params: SqlParams = []): Row[] {
     if (this.closed) throw new DatabaseClosedError('inspect');
     return this.runner.query(sql, params, 'inspect', 'inspect');
+  }
+
+  /**
+   * Runs one statement as `onStatement` heard it, outside the lock queue and its checks: the clock should
+   * read what `onStatement` was told. A statement that failed then fails here again, and throws.
+   */
+  replay(sql: string, params: SqlParams): void {
+    if (this.closed) throw new DatabaseClosedError('replay');
+    this.runner.run(sql, params, 'control', 'replay');
   }
 
   /** The connection holding the lock now. */

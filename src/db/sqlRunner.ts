@@ -38,14 +38,21 @@ export class SqlRunner {
   constructor(
     private readonly db: SqlJsDatabase,
     private readonly capacity = DEFAULT_CACHE_CAPACITY,
+    /** Hears every statement about to run, but inspections (see SharedSqlJsDatabaseOptions.onStatement). */
+    private readonly onExecute?: (sql: string, params: SqlParams) => void,
   ) {}
 
   query(sql: string, params: SqlParams, scope: StatementScope, connection: string): Row[] {
-    return this.execute(this.prepare(sql, scope, connection), params, connection, readRows);
+    const prepared = this.prepare(sql, scope, connection);
+    // Heard once allowed and prepared (a statement refused here changed nothing), and only if it may
+    // change something: a plain read is not worth replaying.
+    if (scope !== 'inspect' && this.onExecute && !plainRead(prepared)) this.onExecute(sql, params);
+    return this.execute(prepared, params, connection, readRows);
   }
 
   run(sql: string, params: SqlParams, scope: StatementScope, connection: string): { changes: number } {
     const prepared = this.prepare(sql, scope, connection);
+    if (scope !== 'inspect' && this.onExecute && !plainRead(prepared)) this.onExecute(sql, params);
     this.execute(prepared, params, connection, stepToEnd);
     return { changes: prepared.traits.countsChanges ? this.db.getRowsModified() : 0 };
   }
@@ -125,6 +132,11 @@ export class SqlRunner {
       statement.reset();
     }
   }
+}
+
+/** A SELECT or VALUES: it changes nothing (a PRAGMA or a WITH may). */
+function plainRead({ sql, traits }: Prepared): boolean {
+  return traits.reads && !traits.countsChanges && !/^\s*(?:PRAGMA|EXPLAIN)/i.test(sql);
 }
 
 function assertAllowed({ sql, traits }: Prepared, scope: StatementScope, connection: string): void {

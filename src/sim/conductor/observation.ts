@@ -116,18 +116,6 @@ export class Observation {
    * playground asks many times a second and shows a window); `jobCounts` always counts them all.
    */
   snapshot(options: { jobRows?: number } = {}): ClusterSnapshot {
-    const jobs =
-      options.jobRows === undefined
-        ? this.rows(`SELECT * FROM ${JOBS} ORDER BY ${JOB.id}`)
-        : this.rows(
-            `SELECT * FROM (SELECT * FROM ${JOBS} ORDER BY ${JOB.id} DESC LIMIT ?) ORDER BY ${JOB.id}`,
-            [options.jobRows],
-          );
-    const jobCounts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
-    for (const row of this.rows(
-      `SELECT ${JOB.status} AS status, COUNT(*) AS n FROM ${JOBS} GROUP BY ${JOB.status}`,
-    ))
-      jobCounts[String(row.status)] = Number(row.n);
     return {
       elapsedMs: this.time.now() - this.epochMs,
       vt: this.time.now(),
@@ -135,11 +123,7 @@ export class Observation {
       servers: this.servers(),
       lockHolder: this.db.holder(),
       lockWaiters: this.db.waiters(),
-      tables: {
-        leadJobCoordinators: this.rows(`SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
-        distributedJobs: jobs,
-      },
-      jobCounts,
+      ...databaseSnapshot(this.db, options.jobRows),
     };
   }
 
@@ -160,25 +144,62 @@ export class Observation {
 
   /** The coordinator's tables now, as a run's result holds them at its end (the checkers read them). */
   finalTables(): RunResult['final'] {
-    return {
-      distributedJobs: this.rows(
-        `SELECT * FROM ${DISTRIBUTED_JOBS.table} ORDER BY ${DISTRIBUTED_JOBS.columns.id}`,
-      ),
-      jobCronTicks: this.rows(
-        `SELECT * FROM ${JOB_CRON_TICKS.table} ORDER BY ${JOB_CRON_TICKS.columns.scheduleKey}, ${JOB_CRON_TICKS.columns.tickAt}`,
-      ),
-      jobSchedules: this.rows(
-        `SELECT * FROM ${JOB_SCHEDULES.table} ORDER BY ${JOB_SCHEDULES.columns.scheduleKey}`,
-      ),
-      leadJobCoordinators: this.rows(`SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
-    };
+    return finalTablesOf(this.db);
   }
+}
 
-  private rows(sql: string, params: (string | number)[] = []): Row[] {
-    try {
-      return this.db.inspect(sql, params);
-    } catch {
-      return []; // single-server mode has no tables
-    }
+/**
+ * The tables a snapshot shows, of this database now (the live one, or one rebuilt for a rewind): the lease,
+ * the newest `jobRows` rows of distributedJobs (all of them without it), and every job counted by status.
+ */
+export function databaseSnapshot(
+  db: SharedSqlJsDatabase,
+  jobRows?: number,
+): Pick<ClusterSnapshot, 'tables' | 'jobCounts'> {
+  const jobs =
+    jobRows === undefined
+      ? rows(db, `SELECT * FROM ${JOBS} ORDER BY ${JOB.id}`)
+      : rows(db, `SELECT * FROM (SELECT * FROM ${JOBS} ORDER BY ${JOB.id} DESC LIMIT ?) ORDER BY ${JOB.id}`, [
+          jobRows,
+        ]);
+  const jobCounts: Record<string, number> = { queued: 0, claimed: 0, completed: 0, dead: 0 };
+  for (const row of rows(
+    db,
+    `SELECT ${JOB.status} AS status, COUNT(*) AS n FROM ${JOBS} GROUP BY ${JOB.status}`,
+  ))
+    jobCounts[String(row.status)] = Number(row.n);
+  return {
+    tables: {
+      leadJobCoordinators: rows(db, `SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
+      distributedJobs: jobs,
+    },
+    jobCounts,
+  };
+}
+
+/** The coordinator's tables as a run's result holds them (the checkers read them), of this database now. */
+export function finalTablesOf(db: SharedSqlJsDatabase): RunResult['final'] {
+  return {
+    distributedJobs: rows(
+      db,
+      `SELECT * FROM ${DISTRIBUTED_JOBS.table} ORDER BY ${DISTRIBUTED_JOBS.columns.id}`,
+    ),
+    jobCronTicks: rows(
+      db,
+      `SELECT * FROM ${JOB_CRON_TICKS.table} ORDER BY ${JOB_CRON_TICKS.columns.scheduleKey}, ${JOB_CRON_TICKS.columns.tickAt}`,
+    ),
+    jobSchedules: rows(
+      db,
+      `SELECT * FROM ${JOB_SCHEDULES.table} ORDER BY ${JOB_SCHEDULES.columns.scheduleKey}`,
+    ),
+    leadJobCoordinators: rows(db, `SELECT * FROM ${LEAD_JOB_COORDINATORS.table}`),
+  };
+}
+
+function rows(db: SharedSqlJsDatabase, sql: string, params: (string | number)[] = []): Row[] {
+  try {
+    return db.inspect(sql, params);
+  } catch {
+    return []; // single-server mode has no tables
   }
 }
