@@ -106,44 +106,75 @@ class Window {
   }
 
   /** The action entries of the window the learner took (not the scenario's own). */
-  learnerActions(): Extract<TraceEntry, { type: 'action' }>[] {
-    return this.entries().filter(
-      (entry): entry is Extract<TraceEntry, { type: 'action' }> =>
-        entry.type === 'action' &&
-        !this.view.scripted.some(
-          (action) => action.atMs === this.runTime(entry) && action.type === entry.action.type,
-        ),
+  learnerActions(): ActionEntry[] {
+    return this.entries().filter((entry): entry is ActionEntry =>
+      isLearnerAction(entry, this.view.scripted, this.view.epoch),
     );
   }
 
   /** The jobs each server was running just before `seq`, from its claims and their ends in the trace. */
   runningAt(server: string, seq: number): number {
-    const running = new Set<string>();
+    const running = new Map<string, Set<string>>();
     for (const entry of this.view.entries) {
       if (entry.seq >= seq) break;
-      if (entry.server !== server) continue;
-      if (entry.type === 'claimed') running.add(entry.jobId);
-      else if (
-        entry.type === 'completed' ||
-        entry.type === 'failed' ||
-        entry.type === 'released-claim' ||
-        entry.type === 'claimLost' ||
-        entry.type === 'completionRejected'
-      )
-        running.delete(entry.jobId);
-      else if (entry.type === 'crashed' || entry.type === 'processEnded') running.clear();
+      if (entry.server === server) trackRunning(running, entry);
     }
-    return running.size;
+    return running.get(server)?.size ?? 0;
   }
 }
 
-type TookCondition = Extract<Condition, { took: string }>;
+type ActionEntry = Extract<TraceEntry, { type: 'action' }>;
 
-function tookMatches(
+/** An action entry the learner took: not one of the scenario's own (same time and type). */
+export function isLearnerAction(
+  entry: TraceEntry,
+  scripted: readonly Action[],
+  epoch: number,
+): entry is ActionEntry {
+  return (
+    entry.type === 'action' &&
+    !scripted.some((action) => action.atMs === entry.vt - epoch && action.type === entry.action.type)
+  );
+}
+
+/**
+ * The jobs each server runs, kept up to date one entry at a time: a claim adds one; its completion, failure,
+ * release or loss ends it; a crash or the end of the process ends them all. (A fold over the whole trace,
+ * the page's watch list, keeps the sets; a step's window counts them afresh.)
+ */
+export function trackRunning(running: Map<string, Set<string>>, entry: TraceEntry): void {
+  const server = entry.server;
+  if (server === null) return;
+  if (entry.type === 'claimed') {
+    let jobs = running.get(server);
+    if (!jobs) running.set(server, (jobs = new Set()));
+    jobs.add(entry.jobId);
+  } else if (
+    entry.type === 'completed' ||
+    entry.type === 'failed' ||
+    entry.type === 'released-claim' ||
+    entry.type === 'claimLost' ||
+    entry.type === 'completionRejected'
+  )
+    running.get(server)?.delete(entry.jobId);
+  else if (entry.type === 'crashed' || entry.type === 'processEnded') running.delete(server);
+}
+
+export type TookCondition = Extract<Condition, { took: string }>;
+
+function tookMatches(condition: TookCondition, entry: ActionEntry, window: Window) {
+  return actionMatches(condition, entry, (server) => window.runningAt(server, entry.seq));
+}
+
+/**
+ * Whether a learner's action entry is the one a `took` condition asks for: its type, and the server it hit
+ * (the leader then, a follower, one running jobs or none: `running(server)` counts them just before it).
+ */
+export function actionMatches(
   condition: TookCondition,
-  entry: Extract<TraceEntry, { type: 'action' }>,
-  window: Window,
-) {
+  entry: ActionEntry,
+  running: (server: string) => number,
+): boolean {
   if (entry.action.type !== condition.took) return false;
   const target = condition.target ?? 'any';
   if (target === 'any') return true;
@@ -151,8 +182,8 @@ function tookMatches(
   if (server === null) return false;
   if (target === 'leader') return entry.term !== null;
   if (target === 'follower') return entry.term === null;
-  const running = window.runningAt(server, entry.seq);
-  return target === 'busy' ? running > 0 : running === 0;
+  const count = running(server);
+  return target === 'busy' ? count > 0 : count === 0;
 }
 
 function holds(condition: Condition, window: Window, answer: Answer): boolean {
@@ -209,11 +240,7 @@ const FAULTS = new Set(['crash', 'stop', 'pause', 'cutOff', 'setClock', 'restart
  * A fault the learner took that the step's `took` conditions do not ask for: a crash of a follower where the
  * leader was asked for, a pause instead of a stop. Said in words with what the step asks instead.
  */
-function strayFault(
-  step: LessonStep,
-  window: Window,
-  actions: Extract<TraceEntry, { type: 'action' }>[],
-): string | undefined {
+function strayFault(step: LessonStep, window: Window, actions: ActionEntry[]): string | undefined {
   const wanted = step.check.filter((condition): condition is TookCondition => 'took' in condition);
   if (wanted.length === 0) return undefined;
   for (const entry of actions) {

@@ -5,6 +5,10 @@ export { parseLessonJson, findLesson } from './parseLesson.js';
 export {
   evaluateStep,
   describeCondition,
+  isLearnerAction,
+  trackRunning,
+  actionMatches,
+  type TookCondition,
   type Answer,
   type InvariantState,
   type LessonView,
