@@ -76,10 +76,28 @@ describe('what to watch', () => {
     const session = await PlaygroundSession.create(scenario);
     const { items, problems, seen } = await play(session, scenario, scenario.durationMs);
     expect(problems).toEqual([]);
-    // three-servers is a blank slate: its last item waits for the learner's own fault.
-    const learnerOnly = name === 'three-servers' ? [items.length - 1] : [];
+    // three-servers is a blank slate: its last item waits for the learner's own fault; clock-skew's last
+    // waits for the learner to switch H2 on (the next test).
+    const learnerOnly = name === 'three-servers' || name === 'clock-skew' ? [items.length - 1] : [];
     const missing = items.filter((_, i) => seen[i] === null && !learnerOnly.includes(i)).map((i) => i.text);
     expect(missing).toEqual([]);
+  });
+
+  test('clock-skew: with H2 switched on from the Hazards panel, I5 turns red within the run and the last item ticks', async () => {
+    const scenario = load('clock-skew');
+    const session = await PlaygroundSession.create(scenario);
+    await session.apply({ type: 'setHazards', hazards: ['H2'] });
+    const { seen } = await play(session, scenario, scenario.durationMs);
+    const i5 = session.invariants().find((invariant) => invariant.id === 'I5')!;
+    expect(i5.ok).toBe(false);
+    // c, 30 s ahead, crashed at 1:10: its lease looked fresh ~30 s longer than the 15 s timeout.
+    expect(i5.message).toMatch(/after the crash of leader c/);
+    expect(i5.atMs!).toBeGreaterThan(100_000);
+    expect(i5.atMs!).toBeLessThan(scenario.durationMs);
+    // Red once the failover bound (20 s after c's last heartbeat) has passed with nobody elected.
+    expect(seen[3]!).toBeGreaterThan(85_000);
+    expect(seen[3]!).toBeLessThanOrEqual(i5.atMs! + 1_000);
+    expect(session.invariants().find((invariant) => invariant.id === 'I3')!.ok).toBe(false);
   });
 
   test('the scenario room checks the shape: a list of 2 to 4 items with text and when', () => {

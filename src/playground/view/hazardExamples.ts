@@ -24,7 +24,7 @@ export const HAZARD_CLAIMS: readonly HazardClaim[] = [
   { scenario: 'burst-1000-jobs', hazards: ['H10'], breaks: [] },
   { scenario: 'burst-1000-jobs', hazards: ['H11'], breaks: ['I2'] },
   { scenario: 'clock-skew', hazards: [], breaks: [] },
-  { scenario: 'clock-skew', hazards: ['H2'], breaks: ['I3'] },
+  { scenario: 'clock-skew', hazards: ['H2'], breaks: ['I3', 'I5'] },
   { scenario: 'cron-across-failover', hazards: [], breaks: [] },
   { scenario: 'cron-across-failover', hazards: ['H7'], breaks: ['I4'] },
   { scenario: 'graceful-handover', hazards: [], breaks: [] },
