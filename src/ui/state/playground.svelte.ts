@@ -1,22 +1,17 @@
-import type { HazardCode } from "../../playground/view/types";
-import { hazardServers } from "./hazardsOn";
-import { parseWatch, WatchFold } from "./watch";
-import type { ClusterSnapshot } from "../../playground/view/types";
-import type {
-  LiveInvariant,
-  SessionView,
-  ViewCursor,
-  ViewRequest,
-} from "../../playground/view/types";
-import type { ResolvedTimings } from "../../playground/view/types";
-import type { Action, ActionBody, Scenario } from "../../scenario/types";
-import { SEED_MAX, SEED_MIN } from "../../playground/scenarioFiles";
-import type { TimelineMark } from "../../playground/view/types";
-import type { TraceEntry } from "../../playground/view/types";
-import { downloadText } from "../download";
-import { runLink } from "../runLink";
-import type { Engine } from "../../playground/browser";
-import { formatRunTime, slug } from "../format";
+import type { HazardCode } from '../../playground/view/types';
+import { hazardServers } from './hazardsOn';
+import { parseWatch, WatchFold } from './watch';
+import type { ClusterSnapshot } from '../../playground/view/types';
+import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../playground/view/types';
+import type { ResolvedTimings } from '../../playground/view/types';
+import type { Action, ActionBody, Scenario } from '../../scenario/types';
+import { SEED_MAX, SEED_MIN } from '../../playground/scenarioFiles';
+import type { TimelineMark } from '../../playground/view/types';
+import type { TraceEntry } from '../../playground/view/types';
+import { downloadText } from '../download';
+import { runLink } from '../runLink';
+import type { Engine } from '../../playground/browser';
+import { formatRunTime, slug } from '../format';
 
 /** The speeds the time bar offers, in virtual seconds per wall second. */
 export const SPEEDS = [0.5, 1, 2, 5, 10, 20, 50, 100] as const;
@@ -32,7 +27,7 @@ const FRESH_ENTRIES = LOG_LIMIT;
 /** Turns whatever a rejected engine call carried into one line for the page. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : "unknown error";
+  return typeof error === 'string' ? error : 'unknown error';
 }
 
 /**
@@ -51,7 +46,7 @@ export class Playground {
   /** The scenario as loaded: its jobs fill the job menus, its name the file names. */
   scenario = $state.raw<Scenario | null>(null);
   /** Where it came from: an example's stem or a file's name. */
-  source = $state("");
+  source = $state('');
   /** Grows with every load: components keyed on it drop their form state for the new cluster. */
   loadCount = $state(0);
 
@@ -100,11 +95,7 @@ export class Playground {
   busy = $state(0);
 
   /** The invariant whose evidence the log highlights, and those entries' seqs. */
-  highlight = $state.raw<{
-    id: string;
-    seqs: ReadonlySet<number>;
-    focus: number | null;
-  } | null>(null);
+  highlight = $state.raw<{ id: string; seqs: ReadonlySet<number>; focus: number | null } | null>(null);
 
   /**
    * The last fork: an action taken while the cursor was behind the run's end (after a scrub back) drops the
@@ -125,10 +116,7 @@ export class Playground {
     this.invariants.map((now): ShownInvariant => {
       const seen = this.found[now.id];
       if (!seen) return now;
-      return {
-        ...seen,
-        later: seen.atMs !== undefined && seen.atMs > this.elapsedMs,
-      };
+      return { ...seen, later: seen.atMs !== undefined && seen.atMs > this.elapsedMs };
     }),
   );
 
@@ -149,13 +137,9 @@ export class Playground {
   /** Where the scenario ends: playing stops there, so a saved run played again ends where it was saved. */
   endMs = $derived(this.scenario?.durationMs ?? Infinity);
   /** Where the run's recorded future starts (the cursor) when the learner scrubbed back; null at the end. */
-  futureFromMs = $derived(
-    this.elapsedMs < this.horizonMs ? this.elapsedMs : null,
-  );
+  futureFromMs = $derived(this.elapsedMs < this.horizonMs ? this.elapsedMs : null);
   /** The taken actions an action now would drop: later than the cursor and not the scenario's own. */
-  laterActions = $derived(
-    takenAfter(this.actions, this.scenario?.actions ?? [], this.elapsedMs),
-  );
+  laterActions = $derived(takenAfter(this.actions, this.scenario?.actions ?? [], this.elapsedMs));
   /** Hazard codes on, with the servers each is on (a scenario may switch one on for some servers only). */
   hazardsOn = $derived(hazardServers(this.snapshot));
 
@@ -172,13 +156,9 @@ export class Playground {
   }
 
   /** Opens `scenario` as a new history; resolves to an error message (the old run stays) or null. */
-  async load(
-    scenario: Scenario,
-    source: string,
-    seed?: number,
-  ): Promise<string | null> {
+  async load(scenario: Scenario, source: string, seed?: number): Promise<string | null> {
     const engine = this.engine;
-    if (!engine) return "the engine is not running";
+    if (!engine) return 'the engine is not running';
     this.busy += 1;
     try {
       // The file's duration is where Play stops; the run may go on past it when the learner plays again.
@@ -186,10 +166,7 @@ export class Playground {
       this.scenario = scenario;
       this.source = source;
       this.loadCount += 1;
-      this.watchFold = new WatchFold(
-        parseWatch(scenario.watch).items,
-        scenario.actions,
-      );
+      this.watchFold = new WatchFold(parseWatch(scenario.watch).items, scenario.actions);
       this.highlight = null;
       this.lastFork = null;
       this.found = {};
@@ -208,7 +185,7 @@ export class Playground {
 
   /** Reloads the current scenario with the current seed: back to 0 with the actions taken dropped. */
   reset(): Promise<string | null> {
-    if (!this.scenario) return Promise.resolve("no scenario loaded");
+    if (!this.scenario) return Promise.resolve('no scenario loaded');
     return this.load(this.scenario, this.source, this.seed);
   }
 
@@ -216,13 +193,10 @@ export class Playground {
   applySeed(text: string): Promise<string | null> {
     const trimmed = text.trim();
     const seed = Number(trimmed);
-    if (trimmed === "" || !Number.isInteger(seed))
-      return Promise.resolve("the seed must be a whole number");
+    if (trimmed === '' || !Number.isInteger(seed)) return Promise.resolve('the seed must be a whole number');
     if (seed < SEED_MIN || seed > SEED_MAX)
-      return Promise.resolve(
-        `the seed must be between ${SEED_MIN} and ${SEED_MAX}`,
-      );
-    if (!this.scenario) return Promise.resolve("no scenario loaded");
+      return Promise.resolve(`the seed must be between ${SEED_MIN} and ${SEED_MAX}`);
+    if (!this.scenario) return Promise.resolve('no scenario loaded');
     return this.load(this.scenario, this.source, seed);
   }
 
@@ -266,15 +240,12 @@ export class Playground {
   /** Goes to `ms` of this history; going back replays the run from the start. */
   async seek(ms: number): Promise<string | null> {
     const engine = this.engine;
-    if (!engine) return "the engine is not running";
+    if (!engine) return 'the engine is not running';
     const target = Math.max(0, Math.round(ms));
     this.seeking = true;
     this.seekTarget = target;
     try {
-      const view = await engine.seek(target, this.cursor, {
-        invariants: true,
-        maxEntries: FRESH_ENTRIES,
-      });
+      const view = await engine.seek(target, this.cursor, { invariants: true, maxEntries: FRESH_ENTRIES });
       this.resetRate();
       this.accept(view);
       return null;
@@ -334,11 +305,7 @@ export class Playground {
   private measureRate(): void {
     const now = performance.now();
     this.rateSamples.push({ wall: now, vt: this.elapsedMs });
-    while (
-      this.rateSamples.length > 2 &&
-      now - this.rateSamples[0]!.wall > 1_500
-    )
-      this.rateSamples.shift();
+    while (this.rateSamples.length > 2 && now - this.rateSamples[0]!.wall > 1_500) this.rateSamples.shift();
     const first = this.rateSamples[0]!;
     const span = now - first.wall;
     if (span < 700) return;
@@ -351,28 +318,20 @@ export class Playground {
 
   /** I7: replays the run so far from its scenario file and compares the traces (it takes a moment). */
   verifyDeterminism(): Promise<string | null> {
-    return this.call((engine, since) =>
-      engine.verifyDeterminism(since, { invariants: true }),
-    );
+    return this.call((engine, since) => engine.verifyDeterminism(since, { invariants: true }));
   }
 
   /** Takes an action now; resolves to the engine's refusal (it names the field) or null. */
   apply(body: ActionBody): Promise<string | null> {
-    return this.forking(() =>
-      this.call((engine, since) => engine.apply(body, since, this.request())),
-    );
+    return this.forking(() => this.call((engine, since) => engine.apply(body, since, this.request())));
   }
 
   healAll(): Promise<string | null> {
-    return this.forking(() =>
-      this.call((engine, since) => engine.healAll(since, this.request())),
-    );
+    return this.forking(() => this.call((engine, since) => engine.healAll(since, this.request())));
   }
 
   /** Runs an action; taken behind the run's end, it forks: `lastFork` says what it dropped, for Undo. */
-  private async forking(
-    act: () => Promise<string | null>,
-  ): Promise<string | null> {
+  private async forking(act: () => Promise<string | null>): Promise<string | null> {
     const scenario = this.scenario;
     const before: ForkUndo | null =
       scenario && this.elapsedMs < this.horizonMs
@@ -390,17 +349,10 @@ export class Playground {
     const dropped = this.laterActions;
     const error = await act();
     if (error === null && before) {
-      this.lastFork = {
-        atMs: before.cursorMs,
-        dropped,
-        cutMs: before.horizonMs,
-        undo: before,
-      };
+      this.lastFork = { atMs: before.cursorMs, dropped, cutMs: before.horizonMs, undo: before };
       // What was found after the fork point belonged to the run it cut.
       this.found = Object.fromEntries(
-        Object.entries(before.found).filter(
-          ([, seen]) => (seen.atMs ?? 0) <= before.cursorMs,
-        ),
+        Object.entries(before.found).filter(([, seen]) => (seen.atMs ?? 0) <= before.cursorMs),
       );
       this.foundUpTo = before.cursorMs;
       this.noteFound();
@@ -412,18 +364,9 @@ export class Playground {
   async undoFork(): Promise<string | null> {
     const fork = this.lastFork;
     const engine = this.engine;
-    if (!fork) return "nothing to undo";
-    if (!engine) return "the engine is not running";
-    const {
-      scenario,
-      source,
-      seed,
-      actions,
-      cursorMs,
-      horizonMs,
-      found,
-      foundUpTo,
-    } = fork.undo;
+    if (!fork) return 'nothing to undo';
+    if (!engine) return 'the engine is not running';
+    const { scenario, source, seed, actions, cursorMs, horizonMs, found, foundUpTo } = fork.undo;
     this.pause();
     this.undoing = true;
     this.busy += 1;
@@ -441,10 +384,7 @@ export class Playground {
         maxEntries: FRESH_ENTRIES,
       });
       this.accept(forward);
-      const back = await engine.seek(cursorMs, this.cursor, {
-        invariants: true,
-        maxEntries: FRESH_ENTRIES,
-      });
+      const back = await engine.seek(cursorMs, this.cursor, { invariants: true, maxEntries: FRESH_ENTRIES });
       this.accept(back);
       this.found = found;
       this.foundUpTo = foundUpTo;
@@ -465,7 +405,7 @@ export class Playground {
 
   /** Switches exactly `codes` on, on every server. */
   setHazards(codes: string[]): Promise<string | null> {
-    return this.apply({ type: "setHazards", hazards: codes as HazardCode[] });
+    return this.apply({ type: 'setHazards', hazards: codes as HazardCode[] });
   }
 
   /** Jumps to the moment an invariant broke and marks its evidence in the event log. */
@@ -474,11 +414,7 @@ export class Playground {
     // Never mutated: a new highlight is a new set, assigned to the raw state as a whole.
     // eslint-disable-next-line svelte/prefer-svelte-reactivity
     const seqs = new Set(invariant.evidence ?? []);
-    this.highlight = {
-      id: invariant.id,
-      seqs,
-      focus: invariant.evidence?.[0] ?? null,
-    };
+    this.highlight = { id: invariant.id, seqs, focus: invariant.evidence?.[0] ?? null };
     await this.seek(Math.ceil(invariant.atMs));
   }
 
@@ -491,12 +427,9 @@ export class Playground {
 
   async saveScenario(): Promise<string | null> {
     const engine = this.engine;
-    if (!engine) return "the engine is not running";
+    if (!engine) return 'the engine is not running';
     try {
-      downloadText(
-        `${this.fileStem()}-at-${fileTime(this.elapsedMs)}.json`,
-        await engine.scenarioJson(),
-      );
+      downloadText(`${this.fileStem()}-at-${fileTime(this.elapsedMs)}.json`, await engine.scenarioJson());
       return null;
     } catch (error) {
       return messageOf(error);
@@ -506,13 +439,10 @@ export class Playground {
   /** A link that opens the run so far on this page (see runLink.ts), or the reason there is none. */
   async linkToRun(
     page: string = location.href,
-    {
-      lesson = null,
-      here = false,
-    }: { lesson?: string | null; here?: boolean } = {},
+    { lesson = null, here = false }: { lesson?: string | null; here?: boolean } = {},
   ): Promise<{ link: string } | { error: string }> {
     const engine = this.engine;
-    if (!engine) return { error: "the engine is not running" };
+    if (!engine) return { error: 'the engine is not running' };
     try {
       // The scenario ends where it was saved; `here` opens it there (`at=`) rather than replaying from 0.
       const atMs = here ? this.elapsedMs : undefined;
@@ -525,12 +455,9 @@ export class Playground {
 
   async saveTrace(): Promise<string | null> {
     const engine = this.engine;
-    if (!engine) return "the engine is not running";
+    if (!engine) return 'the engine is not running';
     try {
-      downloadText(
-        `${this.fileStem()}-trace-at-${fileTime(this.elapsedMs)}.json`,
-        await engine.traceJson(),
-      );
+      downloadText(`${this.fileStem()}-trace-at-${fileTime(this.elapsedMs)}.json`, await engine.traceJson());
       return null;
     } catch (error) {
       return messageOf(error);
@@ -549,7 +476,7 @@ export class Playground {
     work: (engine: Engine, since: ViewCursor | null) => Promise<SessionView>,
   ): Promise<string | null> {
     const engine = this.engine;
-    if (!engine) return "the engine is not running";
+    if (!engine) return 'the engine is not running';
     this.busy += 1;
     try {
       this.accept(await work(engine, this.cursor));
@@ -588,16 +515,11 @@ export class Playground {
       this.skippedEntries = 0;
       this.history = view.history;
     }
-    const entries = replaced
-      ? view.entries
-      : view.entries.filter((entry) => entry.seq >= from);
-    const marks = replaced
-      ? view.marks
-      : view.marks.filter((mark) => mark.seq >= from);
+    const entries = replaced ? view.entries : view.entries.filter((entry) => entry.seq >= from);
+    const marks = replaced ? view.marks : view.marks.filter((mark) => mark.seq >= from);
     if (entries.length > 0) {
       for (const entry of entries) this.log.push(entry);
-      if (this.log.length > LOG_LIMIT)
-        this.log.splice(0, this.log.length - LOG_LIMIT);
+      if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
       let newType = false;
       for (const entry of entries) {
         if (!this.typeSet.has(entry.type)) {
@@ -607,12 +529,7 @@ export class Playground {
       }
       if (newType) this.logTypes = [...this.typeSet].sort();
     }
-    this.watchFold?.take({
-      history: view.history,
-      epoch: view.epoch,
-      entries,
-      snapshot: view.snapshot,
-    });
+    this.watchFold?.take({ history: view.history, epoch: view.epoch, entries, snapshot: view.snapshot });
     if (marks.length > 0) for (const mark of marks) this.marks.push(mark);
     if (replaced || entries.length > 0) this.logVersion += 1;
     if (replaced || marks.length > 0) this.marksVersion += 1;
@@ -647,10 +564,7 @@ export class Playground {
       invariants: this.invariants,
       snapshot: this.snapshot,
     });
-    if (
-      seen.some((at, index) => at !== this.watchSeen[index]) ||
-      seen.length !== this.watchSeen.length
-    )
+    if (seen.some((at, index) => at !== this.watchSeen[index]) || seen.length !== this.watchSeen.length)
       this.watchSeen = seen;
   }
 
@@ -668,7 +582,7 @@ export class Playground {
 
 /** `00-42-350`: the run time, safe in a file name. */
 function fileTime(ms: number): string {
-  return formatRunTime(ms).replace(/[:.]/g, "-");
+  return formatRunTime(ms).replace(/[:.]/g, '-');
 }
 
 /** An invariant as the panel shows it: `later` when it broke further on in this run than the cursor. */
@@ -697,11 +611,7 @@ export interface Fork {
 }
 
 /** The actions of `actions` later than `ms` that are not the scenario's own (those stay on a fork). */
-export function takenAfter(
-  actions: readonly Action[],
-  scripted: readonly Action[],
-  ms: number,
-): Action[] {
+export function takenAfter(actions: readonly Action[], scripted: readonly Action[], ms: number): Action[] {
   const own = scripted.map((action) => JSON.stringify(action));
   const taken: Action[] = [];
   for (const action of actions) {
@@ -715,22 +625,19 @@ export function takenAfter(
 /** `0:20`, `1:05`: a run time to the second, for short sentences. */
 export function shortTime(ms: number): string {
   const seconds = Math.floor(Math.max(0, ms) / 1000);
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 /** `crash a at 0:20`, `enqueue 5 work on b at 0:31`: one action in a sentence. */
 export function describeAction(action: Action): string {
   const at = ` at ${shortTime(action.atMs)}`;
-  const on =
-    "server" in action && typeof action.server === "string"
-      ? action.server
-      : null;
+  const on = 'server' in action && typeof action.server === 'string' ? action.server : null;
   switch (action.type) {
-    case "enqueue":
-      return `enqueue ${action.count ?? 1} ${action.job}${on ? ` on ${on}` : ""}${at}`;
-    case "setHazards":
-      return `hazards ${action.hazards.length > 0 ? action.hazards.join(" ") : "off"}${at}`;
+    case 'enqueue':
+      return `enqueue ${action.count ?? 1} ${action.job}${on ? ` on ${on}` : ''}${at}`;
+    case 'setHazards':
+      return `hazards ${action.hazards.length > 0 ? action.hazards.join(' ') : 'off'}${at}`;
     default:
-      return `${action.type}${on ? ` ${on}` : ""}${at}`;
+      return `${action.type}${on ? ` ${on}` : ''}${at}`;
   }
 }
