@@ -7,6 +7,7 @@ import { runScenario } from '../../src/sim/runScenario';
 import { parseScenarioJson } from '../../src/scenario/schema';
 import type { FromServer, ServerConfig, ToServer } from '../../src/sim/server/protocol';
 import { workerTransport, type PortEndpoint, type SpawnedWorker } from '../../src/sim/server/workerTransport';
+import { MAX_MESSAGE_BYTES } from '../../src/sim/server/sharedMailbox';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const workerModule = pathToFileURL(join(root, 'workers/server.worker.ts')).href;
@@ -109,7 +110,7 @@ test('through shared memory, a message too long or not JSON fails with a clear e
       vt: 0,
       kind: 'command',
       id: 3,
-      command: { type: 'enqueue', job: 'x', params: { text: 'x'.repeat(30_000_000) }, count: 1 },
+      command: { type: 'enqueue', job: 'x', params: { text: 'x'.repeat(MAX_MESSAGE_BYTES + 1) }, count: 1 },
     } as unknown as ToServer;
     await expect(transport.exchange(huge)).rejects.toThrow(
       /^server solo: could not send a 'command' message to its worker: the message is too long/,
