@@ -124,73 +124,90 @@ describe('PostgreSQL restarted under a running cluster', () => {
     expect(errors.some((message) => message.includes('listening connection lost'))).toBe(true);
   }, 30_000);
 
-  test('a cluster of three processes: they reconnect, a leader comes back, nothing is lost, every invariant holds', async () => {
-    const server = await ownServer();
-    const timings = {
-      heartbeatIntervalMs: 500,
-      leadershipTimeoutMs: 1_500,
-      claimLeaseMs: 3_000,
-      pollIntervalMs: 500,
-    };
-    const jobs: SleepJob[] = [{ name: 'demo', durationMs: 50, maxAttempts: 3 }];
-    const cluster = new RealCluster({
-      servers: 3,
-      database: { kind: 'postgres', url: server.url, schema: 'cluster' },
-      timings,
-      jobs,
-      stopGraceMs: 2_000,
-    });
-    cleanup.push(() => cluster.close());
-    await cluster.start();
-    const feed = feeder(cluster, { everyMs: 100, count: 2, up: [...cluster.serverIds] });
-    cleanup.push(async () => feed.stop());
-    await awaitLeader(cluster, 'a first leader', 10_000);
-    await waitFor('jobs completing', () => eventsOf(cluster, 'completed').length >= 20, 10_000);
+  // Real processes on real timers: on a loaded 2-core machine one run in several has missed a deadline (once
+  // in CI), so a failure is tried again; a failure every time is a real one.
+  test(
+    'a cluster of three processes: they reconnect, a leader comes back, nothing is lost, every invariant holds',
+    { retry: 2, timeout: 60_000 },
+    async () => {
+      const server = await ownServer();
+      const timings = {
+        heartbeatIntervalMs: 500,
+        leadershipTimeoutMs: 1_500,
+        claimLeaseMs: 3_000,
+        pollIntervalMs: 500,
+      };
+      const jobs: SleepJob[] = [{ name: 'demo', durationMs: 50, maxAttempts: 3 }];
+      const cluster = new RealCluster({
+        servers: 3,
+        database: { kind: 'postgres', url: server.url, schema: 'cluster' },
+        timings,
+        jobs,
+        stopGraceMs: 2_000,
+      });
+      cleanup.push(() => cluster.close());
+      await cluster.start();
+      const feed = feeder(cluster, { everyMs: 100, count: 2, up: [...cluster.serverIds] });
+      cleanup.push(async () => feed.stop());
+      await awaitLeader(cluster, 'a first leader', 10_000);
+      await waitFor('jobs completing', () => eventsOf(cluster, 'completed').length >= 20, 10_000);
 
-    // Down for longer than the lease: the leader cannot renew it, nobody can take it.
-    const downFrom = cluster.history.length;
-    cluster.databaseDown('pg_ctl stop -m fast');
-    await server.stop('fast');
-    await sleep(timings.leadershipTimeoutMs + 1_000);
-    const electionsWhileDown = elections(cluster);
-    await server.start();
-    cluster.databaseUp('pg_ctl start');
-    const upFrom = cluster.history.length;
-    // Every server is still there (none died of the lost connections), and one leads again in time.
-    expect(cluster.serverIds.every((id) => cluster.isRunning(id))).toBe(true);
-    expect(
-      eventsOf(cluster, 'steppedDown', downFrom).length,
-      recentHistory(cluster, downFrom),
-    ).toBeGreaterThan(0);
-    await waitFor('a leader after the restart', () => eventsOf(cluster, 'elected', upFrom).length > 0, 5_000);
-    expect(elections(cluster)).toBeGreaterThan(electionsWhileDown);
-    // Each server enqueues and completes again.
-    await waitFor(
-      'every server to enqueue after the restart',
-      () =>
-        cluster.serverIds.every((id) => eventsOf(cluster, 'enqueued', upFrom).some((e) => e.serverId === id)),
-      5_000,
-    );
-    await sleep(1_000);
+      // Down for longer than the lease: the leader cannot renew it, nobody can take it.
+      const downFrom = cluster.history.length;
+      cluster.databaseDown('pg_ctl stop -m fast');
+      await server.stop('fast');
+      await sleep(timings.leadershipTimeoutMs + 1_000);
+      const electionsWhileDown = elections(cluster);
+      await server.start();
+      cluster.databaseUp('pg_ctl start');
+      const upFrom = cluster.history.length;
+      // Every server is still there (none died of the lost connections), and one leads again in time.
+      expect(cluster.serverIds.every((id) => cluster.isRunning(id))).toBe(true);
+      expect(
+        eventsOf(cluster, 'steppedDown', downFrom).length,
+        recentHistory(cluster, downFrom),
+      ).toBeGreaterThan(0);
+      await waitFor(
+        'a leader after the restart',
+        () => eventsOf(cluster, 'elected', upFrom).length > 0,
+        5_000,
+      );
+      expect(elections(cluster)).toBeGreaterThan(electionsWhileDown);
+      // Each server enqueues and completes again.
+      await waitFor(
+        'every server to enqueue after the restart',
+        () =>
+          cluster.serverIds.every((id) =>
+            eventsOf(cluster, 'enqueued', upFrom).some((e) => e.serverId === id),
+          ),
+        5_000,
+      );
+      await sleep(1_000);
 
-    feed.stop();
-    await allDone(cluster, 'every accepted job');
-    expectEachJobCompletedOnce(cluster);
-    expectTermsGrow(cluster);
-    // Long enough after the restart for I8 to judge that leadership came back and stayed.
-    await sleep(timings.leadershipTimeoutMs + timings.heartbeatIntervalMs + 300);
-    const reader = await PostgresDatabase.open({
-      connectionString: server.url,
-      schema: 'cluster',
-      name: 'checker',
-    });
-    try {
-      const { reports } = await judge(cluster, reader, { timings, jobs, stopGraceMs: 2_000, concurrency: 4 });
-      const byId = expectInvariantsHold(reports);
-      expect(byId.get('I8')!.skipped).toBeUndefined();
-      expect(byId.get('I2')!.skipped).toBeUndefined();
-    } finally {
-      await reader.close();
-    }
-  }, 60_000);
+      feed.stop();
+      await allDone(cluster, 'every accepted job');
+      expectEachJobCompletedOnce(cluster);
+      expectTermsGrow(cluster);
+      // Long enough after the restart for I8 to judge that leadership came back and stayed.
+      await sleep(timings.leadershipTimeoutMs + timings.heartbeatIntervalMs + 300);
+      const reader = await PostgresDatabase.open({
+        connectionString: server.url,
+        schema: 'cluster',
+        name: 'checker',
+      });
+      try {
+        const { reports } = await judge(cluster, reader, {
+          timings,
+          jobs,
+          stopGraceMs: 2_000,
+          concurrency: 4,
+        });
+        const byId = expectInvariantsHold(reports);
+        expect(byId.get('I8')!.skipped).toBeUndefined();
+        expect(byId.get('I2')!.skipped).toBeUndefined();
+      } finally {
+        await reader.close();
+      }
+    },
+  );
 });
