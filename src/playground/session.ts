@@ -5,7 +5,8 @@ import { checkDeterminism, TITLES, type InvariantId, type InvariantReport } from
 import { RunChecker } from '../verify/runChecker';
 import { runScenario } from '../sim/runScenario';
 import { Conductor, type ClusterSnapshot } from '../sim/conductor/conductor';
-import type { ResolvedTimings } from '../sim/runResult';
+import { Rewinder, type RewoundMoment } from '../sim/conductor/recording';
+import type { ResolvedTimings, RunResult } from '../sim/runResult';
 import type { Action, ActionBody, Scenario } from '../scenario/types';
 import { MAX_DURATION_MS, parseScenario, ScenarioError } from '../scenario/schema';
 import { timelineMarks, type TimelineMark } from './view/timelineMarks';
@@ -36,11 +37,22 @@ export class PlaygroundSession {
   private horizonMs = 0;
   /** Since when the cluster has had no fault in force (virtual ms since the start), if it has none now. */
   private quietSinceMs: number | null = 0;
-  private invariantCache: { length: number; reports: LiveInvariant[] } | null = null;
+  private invariantCache: { length: number; healed: boolean; reports: LiveInvariant[] } | null = null;
   /** The checkers of this history's run, fed the trace as it grows: a check costs the new entries only. */
   private checker: RunChecker | null = null;
   /** The last I7 check (verifyDeterminism) of this history. */
   private determinism: LiveInvariant | null = null;
+  /**
+   * The heal-and-check phase of this history, once the run has gone past the scenario's end: what the
+   * conductor's heal() did there (its plan) and for how long the healed cluster is then given.
+   */
+  private phase: { plan: ActionBody[]; livenessMs: number } | null = null;
+  /**
+   * Shown instead of the live run after a rewind: the recorded run at an earlier moment (see rewindTo).
+   * The live conductor stays where it was, at the horizon, and takes over again once the run gets there.
+   */
+  private rewound: Rewound | null = null;
+  private rewinder: Rewinder | null = null;
 
   private constructor(private readonly options: SessionOptions) {}
 
@@ -83,28 +95,96 @@ export class PlaygroundSession {
     this.quietSinceMs = 0;
   }
 
-  /** Runs virtual time `ms` further. */
+  /** Runs virtual time `ms` further (past the scenario's end, through the heal-and-check phase). */
   async advance(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`advance: expected ms >= 0, got ${ms}`);
+    if (this.rewound) {
+      // Played on within the recorded run, as far as it went, then live again.
+      const target = this.rewound.ms + Math.round(ms);
+      if (target < this.conductor.elapsedMs) return this.rewindTo(target);
+      this.leaveRewind();
+      return this.runTo(target);
+    }
     await this.runTo(this.conductor.elapsedMs + Math.round(ms));
   }
 
   /** Runs to the next thing that happens. */
   async step(): Promise<void> {
-    await this.conductor.step();
+    await this.materialize();
+    const end = this.base.durationMs;
+    if (this.conductor.elapsedMs >= end) this.healAtEnd();
+    const before = this.conductor.elapsedMs;
+    // A step never crosses the scenario's end: it stops there, and the next one begins the phase.
+    await this.conductor.step(before < end ? Math.min(60_000, end - before) : undefined);
     this.afterRun();
   }
 
-  /** Goes to `ms` in this history: forward runs on, backward replays from the start (rewind is replay). */
+  /**
+   * Goes to `ms` in this history: forward runs on; backward shows the recorded run there (rewindTo),
+   * without running anything, and the live run takes over again at the horizon.
+   */
   async seek(ms: number): Promise<void> {
     if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`seek: expected ms >= 0, got ${ms}`);
     const target = Math.round(ms);
-    if (target < this.conductor.elapsedMs) {
-      const conductor = await this.open(this.base, this.actions, this.seed);
-      this.replaceConductor(conductor);
-      this.quietSinceMs = 0;
-    }
+    if (target < this.conductor.elapsedMs) return this.rewindTo(target);
+    this.leaveRewind();
     await this.runTo(target);
+  }
+
+  /**
+   * Shows the run at `ms`, earlier than the live run, as it was there: trace, snapshot, invariants, from
+   * the conductor's recording (the database rebuilt from its statement log, the rest from the trace), in
+   * a few milliseconds; nothing is run again. Going back is a new history for the page (as a replay was);
+   * going forward stays in the same one.
+   */
+  private async rewindTo(ms: number): Promise<void> {
+    const conductor = this.conductor;
+    const recording = conductor.recording;
+    if (!recording) return this.replayTo(ms);
+    this.rewinder ??= new Rewinder(conductor.scenario, conductor.epoch, recording, conductor.trace.entries);
+    const back = !this.rewound || ms < this.rewound.ms;
+    const moment = await this.rewinder.at(ms, MAX_JOB_ROWS);
+    if (back) {
+      this.history += 1;
+      this.determinism = null;
+    }
+    const checker =
+      !back && this.rewound ? this.rewound.checker : new RunChecker(conductor.scenario, conductor.timings);
+    const faulty = moment.snapshot.servers.some(isFaulty);
+    const quiet = back ? 0 : this.rewound!.quietSinceMs;
+    this.rewound = {
+      ms,
+      moment,
+      checker,
+      quietSinceMs: faulty ? null : quiet === null ? ms : quiet,
+    };
+    this.invariantCache = null;
+  }
+
+  /** Back to the live run (at the horizon). */
+  private leaveRewind(): void {
+    if (!this.rewound) return;
+    this.rewound = null;
+    this.invariantCache = null;
+  }
+
+  /**
+   * A live run at the moment shown, for what must run from there (a step, an action, a replay check):
+   * the history is replayed from the start to it, through the transport, as a rewind used to.
+   */
+  private async materialize(): Promise<void> {
+    if (!this.rewound) return;
+    const ms = this.rewound.ms;
+    this.rewound = null;
+    await this.replayTo(ms);
+  }
+
+  /** Replays the history from the start to `ms`. */
+  private async replayTo(ms: number): Promise<void> {
+    const conductor = await this.open(this.base, this.actions, this.seed);
+    this.replaceConductor(conductor);
+    this.quietSinceMs = 0;
+    await this.runTo(ms);
   }
 
   /**
@@ -113,6 +193,7 @@ export class PlaygroundSession {
    * effect shows at once. Taking an action forks the history: the actions taken after now are dropped.
    */
   async apply(body: ActionBody): Promise<void> {
+    await this.materialize();
     const atMs = this.conductor.elapsedMs + 1;
     const action = { atMs, ...body } as Action;
     const kept = this.actions.filter(
@@ -138,6 +219,7 @@ export class PlaygroundSession {
    * are healed, and the error says which to heal again once its stop is over.
    */
   async healAll(): Promise<void> {
+    await this.materialize();
     // The plan is asked for again after each action: each lands 1 ms later, and the cluster moves meanwhile.
     let plan = this.conductor.healPlan();
     for (let left = plan.actions.length; left > 0 && plan.actions[0]; left--) {
@@ -152,28 +234,45 @@ export class PlaygroundSession {
 
   /** The current run as a scenario file: the loaded scenario with every action so far, ending now. */
   toScenario(): Scenario {
-    const now = this.conductor.elapsedMs;
-    return {
-      ...this.base,
-      seed: this.seed,
-      durationMs: Math.max(1, now),
-      actions: this.actions.filter((action) => action.atMs <= now),
-    };
+    const now = this.shownMs();
+    const end = this.base.durationMs;
+    const file = { ...this.base, seed: this.seed };
+    if (!this.phase || now < end) return { ...file, durationMs: Math.max(1, now), actions: this.upTo(now) };
+    // Past the end with nothing taken since: the scenario as it is, which heals at its end as here.
+    if (!this.actions.some((action) => action.atMs > end)) return { ...file, actions: this.upTo(end) };
+    // Actions taken in the phase: the heal is written out as actions at the end, then the rest.
+    const healed = this.phase.plan.map((body) => ({ ...body, atMs: end }) as Action);
+    const actions = [
+      ...this.upTo(end),
+      ...healed,
+      ...this.actions.filter((a) => a.atMs > end && a.atMs <= now),
+    ];
+    return { ...file, durationMs: now, actions };
+  }
+
+  private upTo(ms: number): Action[] {
+    return this.actions.filter((action) => action.atMs <= ms);
   }
 
   /** The trace so far, every entry. */
   trace(): readonly TraceEntry[] {
-    return this.conductor.trace.entries;
+    const entries = this.conductor.trace.entries;
+    return this.rewound ? entries.slice(0, this.rewound.moment.entries) : entries;
+  }
+
+  /** The run's time shown: the live run's, or the moment rewound to. */
+  private shownMs(): number {
+    return this.rewound?.ms ?? this.conductor.elapsedMs;
   }
 
   /** What the page shows; entries and marks from `since` on (a cursor of an earlier view). */
   view(since: ViewCursor | null = null, request: ViewRequest = {}): SessionView {
     const conductor = this.conductor;
-    const entries = conductor.trace.entries;
+    const entries = this.trace();
     const fresh = !since || since.history !== this.history;
     const from = fresh ? 0 : Math.min(since.entries, entries.length);
     const newEntries = entries.slice(Math.max(from, entries.length - (request.maxEntries ?? MAX_ENTRIES)));
-    const snapshot = conductor.snapshot({ jobRows: MAX_JOB_ROWS });
+    const snapshot = this.rewound?.moment.snapshot ?? conductor.snapshot({ jobRows: MAX_JOB_ROWS });
     const lease = snapshot.tables[LEAD_JOB_COORDINATORS.table][0];
     return {
       history: this.history,
@@ -181,7 +280,7 @@ export class PlaygroundSession {
       cursor: { history: this.history, entries: entries.length },
       seed: this.seed,
       scenarioName: this.base.name ?? null,
-      elapsedMs: conductor.elapsedMs,
+      elapsedMs: this.shownMs(),
       horizonMs: Math.max(this.horizonMs, conductor.elapsedMs),
       epoch: conductor.epoch,
       timings: conductor.timings,
@@ -195,6 +294,7 @@ export class PlaygroundSession {
       entries: newEntries,
       marks: timelineMarks(entries, from, conductor.epoch),
       actions: this.actions,
+      healPhase: this.healPhase(),
       invariants: request.invariants === false ? null : this.invariants(),
     };
   }
@@ -204,26 +304,43 @@ export class PlaygroundSession {
    * (nothing lost) waits until the cluster has been free of faults long enough.
    */
   invariants(): LiveInvariant[] {
-    const entries = this.conductor.trace.entries;
-    if (this.invariantCache?.length === entries.length) return this.invariantCache.reports;
-    const now = this.conductor.elapsedMs;
-    const liveness = this.conductor.livenessMs();
-    const quiet = this.quietSinceMs;
+    const entries = this.trace();
+    const now = this.shownMs();
+    const rewound = this.rewound;
+    const phase = this.healPhase();
+    // The heal-and-check phase judges I2 as runScenario does: healed at the scenario's end, judged once the
+    // liveness phase is over. An action taken after the end may bring a fault back: then, as before the
+    // phase, I2 waits until the cluster has been free of faults for as long.
+    const afterEnd = this.actions.some((action) => action.atMs > phase.fromMs);
+    const byPhase = phase.started && !afterEnd;
+    const liveness = byPhase ? phase.livenessMs : this.conductor.livenessMs();
+    const quiet = byPhase ? phase.fromMs : rewound ? rewound.quietSinceMs : this.quietSinceMs;
     const healed = quiet !== null && now >= quiet + liveness;
-    const checker = (this.checker ??= new RunChecker(this.conductor.scenario, this.conductor.timings));
+    // Kept while the trace has not grown, unless time alone brought I2's verdict (a quiet healed cluster
+    // may write nothing in the last seconds before it is judged).
+    const cached = this.invariantCache;
+    if (cached?.length === entries.length && cached.healed === healed) return cached.reports;
+    const checker = rewound
+      ? rewound.checker
+      : (this.checker ??= new RunChecker(this.conductor.scenario, this.conductor.timings));
     checker.push(entries.slice(checker.length));
     const end = {
-      final: this.conductor.finalTables(),
-      endedAt: this.conductor.time.now(),
+      final: rewound ? rewound.moment.final : this.conductor.finalTables(),
+      endedAt: this.conductor.epoch + now,
       healedAt: healed ? this.conductor.epoch + quiet : null,
     };
     const reports = checker.reports(end).map((report) => live(report, this.conductor.epoch));
     const i2 = reports.find((report) => report.id === 'I2');
     if (i2 && !healed) {
+      const upcoming = !phase.started && !afterEnd;
       i2.skipped =
-        quiet === null
-          ? 'checked once every fault has ended (heal all) and the cluster has run for a while'
-          : `checked at ${formatSeconds(quiet + liveness)}, once the cluster has run ${formatSeconds(liveness)} without faults`;
+        quiet !== null && !byPhase && (!upcoming || quiet + liveness <= phase.fromMs)
+          ? `checked at ${formatSeconds(quiet + liveness)}, once the cluster has run ${formatSeconds(liveness)} without faults`
+          : upcoming
+            ? `checked in the heal and check phase: every fault is healed at the scenario's end (${formatSeconds(phase.fromMs)}), then the cluster runs on until every job has finished (at most ${formatSeconds(phase.livenessMs)})`
+            : byPhase
+              ? `heal and check: every fault healed at ${formatSeconds(phase.fromMs)}; judged at ${formatSeconds(phase.toMs)}, once the healed cluster has had time to finish every job`
+              : 'checked once every fault has ended (heal all) and the cluster has run for a while';
     }
     // In id order: I7 (judged by replay, on demand) between I6 and I8.
     const i8 = reports.findIndex((report) => report.id === 'I8');
@@ -237,7 +354,7 @@ export class PlaygroundSession {
         skipped: 'checked by replay: verify replays the run so far and compares the two traces',
       },
     );
-    this.invariantCache = { length: entries.length, reports };
+    this.invariantCache = { length: entries.length, healed, reports };
     return reports;
   }
 
@@ -247,18 +364,42 @@ export class PlaygroundSession {
    * and stays shown until the next check.
    */
   async verifyDeterminism(): Promise<LiveInvariant> {
+    await this.materialize();
     const now = this.conductor.elapsedMs;
     if (now === 0) throw new Error('nothing to verify yet: the run has not started');
     const scenario = this.toScenario();
-    const replayed = await runScenario(scenario, { heal: false, sqlJs: this.options.sqlJs });
+    // Past the scenario's end, the replay heals where this run healed, as runScenario heals at the end.
+    const replayed = this.phase
+      ? { ...(await this.replayWithHeal(now)), scenario }
+      : await runScenario(scenario, { heal: false, sqlJs: this.options.sqlJs });
     // The live run is the same scenario, ended here: compare it as such.
-    const current = { ...this.conductor.result(null), scenario };
+    const current = { ...this.conductor.result(this.phase ? replayed.healedAt : null), scenario };
     const report = live(checkDeterminism(current, replayed), this.conductor.epoch);
     if (report.ok && report.skipped === undefined)
-      report.note = `the run to ${formatSeconds(now)} replayed from its scenario file to the same ${replayed.trace.length} trace entries`;
+      report.note = this.phase
+        ? `the run to ${formatSeconds(now)} replayed from the start, healed at ${formatSeconds(this.base.durationMs)} as here, to the same ${replayed.trace.length} trace entries`
+        : `the run to ${formatSeconds(now)} replayed from its scenario file to the same ${replayed.trace.length} trace entries`;
     this.determinism = report;
     this.invariantCache = null;
     return report;
+  }
+
+  /** This history run again on a conductor of its own: its actions, the heal at the end, on to `untilMs`. */
+  private async replayWithHeal(untilMs: number): Promise<RunResult> {
+    const conductor = await Conductor.create(
+      { ...this.base, actions: [] },
+      { seed: this.seed, transport: this.options.transport, sqlJs: this.options.sqlJs },
+    );
+    try {
+      for (const action of this.actions) if (action.atMs <= untilMs) conductor.schedule(action);
+      await conductor.runUntil(this.base.durationMs);
+      conductor.heal();
+      const healedAt = conductor.time.now();
+      await conductor.runUntil(untilMs);
+      return conductor.result(healedAt);
+    } finally {
+      conductor.dispose();
+    }
   }
 
   dispose(): void {
@@ -272,7 +413,7 @@ export class PlaygroundSession {
   private async open(scenario: Scenario, actions: Action[], seed: number): Promise<Conductor> {
     const conductor = await Conductor.create(
       { ...scenario, actions: [] },
-      { seed, transport: this.options.transport, sqlJs: this.options.sqlJs },
+      { seed, transport: this.options.transport, sqlJs: this.options.sqlJs, record: true },
     );
     this.pending = new Map();
     for (const action of actions) this.pending.set(action, conductor.schedule(action));
@@ -287,24 +428,63 @@ export class PlaygroundSession {
     this.invariantCache = null;
     this.checker = null;
     this.determinism = null;
+    this.phase = null;
+    this.rewound = null;
+    this.rewinder?.dispose();
+    this.rewinder = null;
     previous?.dispose();
   }
 
+  /**
+   * Runs to `ms`. Past the scenario's end, the run is what `runScenario` (and so `npm run simulate`) does:
+   * at the end, once everything due there has run, the conductor heals every fault, and the healed cluster
+   * runs on for its liveness phase (the heal-and-check phase), after which I2 and I8 are judged.
+   */
   private async runTo(ms: number): Promise<void> {
-    await this.conductor.runUntil(Math.max(ms, this.conductor.elapsedMs));
+    const target = Math.max(ms, this.conductor.elapsedMs);
+    const end = this.base.durationMs;
+    if (!this.phase && target > end) {
+      await this.conductor.runUntil(end);
+      this.afterRun();
+      this.healAtEnd();
+    }
+    await this.conductor.runUntil(target);
     this.afterRun();
+  }
+
+  /** At the scenario's end (once), the conductor's heal(), as runScenario calls it. */
+  private healAtEnd(): void {
+    if (this.phase || this.conductor.elapsedMs < this.base.durationMs) return;
+    const plan = this.conductor.healPlan().actions;
+    this.phase = { plan, livenessMs: this.conductor.livenessMs() };
+    this.conductor.heal();
+    this.invariantCache = null;
+    this.afterRun();
+  }
+
+  /**
+   * The heal-and-check phase: from the scenario's end (`fromMs`), where every fault is healed, to `toMs`,
+   * when the liveness phase the conductor sizes (`livenessMs`) is over; `started` once the run got there.
+   */
+  healPhase(): HealPhase {
+    const fromMs = this.base.durationMs;
+    // Rewound to before the end, the phase has not begun.
+    const phase = this.rewound && this.shownMs() < fromMs ? null : this.phase;
+    const livenessMs = phase?.livenessMs ?? this.conductor.livenessMs();
+    return {
+      fromMs,
+      toMs: fromMs + livenessMs,
+      livenessMs,
+      started: phase !== null,
+      healed: phase?.plan.map(describeHeal) ?? [],
+    };
   }
 
   private afterRun(): void {
     const now = this.conductor.elapsedMs;
     this.horizonMs = Math.max(this.horizonMs, now);
     for (const [action] of this.pending) if (action.atMs <= now) this.pending.delete(action);
-    const faulty = this.conductor
-      .servers()
-      .some(
-        (server) =>
-          server.paused || server.cutOff || server.process === 'crashed' || server.process === 'stopping',
-      );
+    const faulty = this.conductor.servers().some(isFaulty);
     if (faulty) this.quietSinceMs = null;
     else if (this.quietSinceMs === null) this.quietSinceMs = now;
   }
@@ -403,7 +583,38 @@ export interface SessionView {
   entries: TraceEntry[];
   marks: TimelineMark[];
   actions: Action[];
+  /** The heal-and-check phase at the scenario's end (see PlaygroundSession.healPhase). */
+  healPhase: HealPhase;
   invariants: LiveInvariant[] | null;
+}
+
+/** The heal-and-check phase of a run, in run time (ms since the start). */
+export interface HealPhase {
+  /** The scenario's end: every fault is healed there. */
+  fromMs: number;
+  /**
+   * Where the liveness phase is over and I2 and I8 are judged; Play stops there: livenessMs after the
+   * heal, as in runScenario.
+   */
+  toMs: number;
+  livenessMs: number;
+  /** The run has reached the scenario's end and the heal has been done. */
+  started: boolean;
+  /** What the heal did, in words: `restart a`, `resume b` (empty when nothing was faulty). */
+  healed: string[];
+}
+
+/** The run at an earlier moment, shown after a rewind; its own checkers, fed its trace as it moves on. */
+interface Rewound {
+  ms: number;
+  moment: RewoundMoment;
+  checker: RunChecker;
+  quietSinceMs: number | null;
+}
+
+/** Whether a fault is in force on the server (what keeps I2 waiting). */
+function isFaulty(server: ClusterSnapshot['servers'][number]): boolean {
+  return server.paused || server.cutOff || server.process === 'crashed' || server.process === 'stopping';
 }
 
 const MAX_ENTRIES = 2_000;
@@ -421,6 +632,12 @@ function leaseAge(
   if (!lease || lease.lastHeartbeatAt === null || lease.lastHeartbeatAt === undefined) return null;
   const localClock = server.hazards.includes('H2') || server.hazards.includes('localClockHeartbeat');
   return (localClock ? server.localTime : dbNow) - Number(lease.lastHeartbeatAt);
+}
+
+function describeHeal(action: ActionBody): string {
+  return 'server' in action && typeof action.server === 'string'
+    ? `${action.type} ${action.server}`
+    : action.type;
 }
 
 function live(report: InvariantReport, epoch: number): LiveInvariant {

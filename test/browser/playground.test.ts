@@ -95,7 +95,7 @@ test('one leader appears; after it crashes a new one is elected 15 s to 15 s + o
 
 /**
  * Hazards as given, a per-second cron, then at exactly 30 s the leader's clock 20 s behind, and the run to
- * the scenario's end (120 s), where it stops by itself. The skew lands at 30 s whatever the machine's speed
+ * the scenario's end (120 s), where its heal-and-check phase begins. The skew lands at 30 s whatever the machine's speed
  * (the test plays past 30 s, pauses and goes back to it): the run after it is the same every time, and no
  * wait depends on how fast a busy machine plays.
  */
@@ -116,7 +116,7 @@ async function skewTheLeader(page: Page, hazards: string[]): Promise<void> {
   await page.getByTestId(`offset-${leader}`).fill('-20');
   await page.getByTestId(`apply-clock-${leader}`).click();
   await play(page);
-  await expect.poll(() => runTime(page), { timeout: 100_000 }).toBe(120_000);
+  await waitForRunTime(page, 120_000, 100_000);
   await pause(page);
 }
 
@@ -201,7 +201,9 @@ test('a run saved from the page replays to the same trace, headless and in the p
   const headless = await runScenario(saved, { heal: false });
   expect(traceToJson(headless.trace)).toBe(trace.text);
 
-  // Opened again in the page and played to its end: the same trace again.
+  // Opened again in the page and played to its end, heal and check included: the trace of the same file
+  // run by `npm run simulate` (which heals at the file's end too).
+  const simulated = traceToJson((await runScenario(saved)).trace);
   await page.getByTestId('scenario-file').setInputFiles({
     name: scenario.name,
     mimeType: 'application/json',
@@ -210,10 +212,10 @@ test('a run saved from the page replays to the same trace, headless and in the p
   await expect.poll(() => runTime(page)).toBe(0);
   await page.getByTestId('speed').selectOption('100');
   await play(page);
-  await waitForRunTime(page, saved.durationMs);
-  await expect.poll(() => page.getByTestId('play').isVisible()).toBe(true);
-  expect(await runTime(page)).toBe(saved.durationMs);
-  expect((await savedTrace(page)).text).toBe(trace.text);
+  await waitForRunTime(page, saved.durationMs + 1);
+  await expect.poll(() => page.getByTestId('play').isVisible(), { timeout: 60_000 }).toBe(true);
+  expect(await page.getByTestId('heal-phase').getAttribute('data-state')).toBe('done');
+  expect((await savedTrace(page)).text).toBe(simulated);
   expect(problems).toEqual([]);
   await page.close();
 });
@@ -300,11 +302,12 @@ test('a link to the run opens it on another page, where it replays to the same t
   played.searchParams.set('speed', '100');
   played.searchParams.set('play', '1');
   const other = await openPage(browser.context, played.href);
-  const end = parseScenarioJson((await download(page, 'save-scenario')).text).durationMs;
-  await waitForRunTime(other.page, end);
-  await expect.poll(() => other.page.getByTestId('play').isVisible()).toBe(true);
-  expect(await runTime(other.page)).toBe(end);
-  expect((await savedTrace(other.page)).text).toBe(trace.text);
+  const file = parseScenarioJson((await download(page, 'save-scenario')).text);
+  // The run to the link's end is the same run; then, as every scenario, it heals and checks.
+  expect(traceToJson((await runScenario(file, { heal: false })).trace)).toBe(trace.text);
+  await waitForRunTime(other.page, file.durationMs + 1);
+  await expect.poll(() => other.page.getByTestId('play').isVisible(), { timeout: 60_000 }).toBe(true);
+  expect((await savedTrace(other.page)).text).toBe(traceToJson((await runScenario(file)).trace));
 
   // A damaged link says so and opens the default example instead.
   const broken = await openPage(browser.context, `${link.slice(0, -12)}%%`);

@@ -7,5 +7,5 @@ export type { TraceEntry } from '../../sim';
 export type { ResolvedTimings } from '../../sim';
 export type { Row } from '../../core/ports';
 export type { HazardCode } from '../../core/hazards';
-export type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../session';
+export type { HealPhase, LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../session';
 export type { TimelineMark } from './timelineMarks';

@@ -2,7 +2,13 @@ import type { HazardCode } from '../../playground/view/types';
 import { hazardServers } from './hazardsOn';
 import { parseWatch, WatchFold } from './watch';
 import type { ClusterSnapshot } from '../../playground/view/types';
-import type { LiveInvariant, SessionView, ViewCursor, ViewRequest } from '../../playground/view/types';
+import type {
+  HealPhase,
+  LiveInvariant,
+  SessionView,
+  ViewCursor,
+  ViewRequest,
+} from '../../playground/view/types';
 import type { ResolvedTimings } from '../../playground/view/types';
 import type { Action, ActionBody, Scenario } from '../../scenario/types';
 import { SEED_MAX, SEED_MIN } from '../../playground/scenarioFiles';
@@ -63,6 +69,8 @@ export class Playground {
   jobTotal = $state(0);
   actions = $state.raw<Action[]>([]);
   invariants = $state.raw<LiveInvariant[]>([]);
+  /** The heal-and-check phase after the scenario's end: every fault healed, then time for every job. */
+  healPhase = $state.raw<HealPhase | null>(null);
 
   /**
    * When each item of the scenario's watch list was seen (run ms), or null: folded over the whole trace as
@@ -89,7 +97,7 @@ export class Playground {
   /** A seek is running (rewind replays the run from its start): the page shows "replaying…". */
   seeking = $state(false);
   seekTarget = $state(0);
-  /** Playing stopped at the scenario's end (its durationMs); Play again runs on past it. */
+  /** Playing stopped at the end of the heal-and-check phase; Play again runs on past it. */
   reachedEnd = $state(false);
   /** A step or an action is on its way. */
   busy = $state(0);
@@ -134,8 +142,13 @@ export class Playground {
   /** Server ids in the order of the snapshot (the scenario's order, then added ones). */
   serverIds = $derived(this.snapshot?.servers.map((server) => server.id) ?? []);
   jobNames = $derived(this.scenario?.jobs.map((job) => job.name) ?? []);
-  /** Where the scenario ends: playing stops there, so a saved run played again ends where it was saved. */
-  endMs = $derived(this.scenario?.durationMs ?? Infinity);
+  /** Where the scenario's actions end (its durationMs): the heal-and-check phase starts there. */
+  scenarioEndMs = $derived(this.scenario?.durationMs ?? Infinity);
+  /**
+   * Where playing stops: the end of the heal-and-check phase after the scenario's end (its length is the
+   * conductor's liveness phase), so that I2 and I8 are judged in every run played to its end.
+   */
+  endMs = $derived(this.healPhase?.toMs ?? this.scenarioEndMs);
   /** Where the run's recorded future starts (the cursor) when the learner scrubbed back; null at the end. */
   futureFromMs = $derived(this.elapsedMs < this.horizonMs ? this.elapsedMs : null);
   /** The taken actions an action now would drop: later than the cursor and not the scenario's own. */
@@ -546,6 +559,7 @@ export class Playground {
     this.jobCounts = view.jobCounts;
     this.jobTotal = view.jobTotal;
     this.actions = view.actions;
+    if (!samePhase(this.healPhase, view.healPhase)) this.healPhase = view.healPhase;
     if (view.invariants) this.invariants = view.invariants;
     this.noteWatch();
     this.noteFound();
@@ -578,6 +592,10 @@ export class Playground {
     for (const invariant of broken) next[invariant.id] = invariant;
     this.found = next;
   }
+}
+
+function samePhase(a: HealPhase | null, b: HealPhase): boolean {
+  return a !== null && a.fromMs === b.fromMs && a.toMs === b.toMs && a.started === b.started;
 }
 
 /** `00-42-350`: the run time, safe in a file name. */
