@@ -202,6 +202,7 @@ function judge(
     const possible = run.candidatesThroughout(at.vt, possibleUntil, exclude).length > 0;
     const how = `${CAUSE_TEXT[cause]} of leader ${leadership.server} (term ${leadership.term}) at ${at.vt}`;
     if (next) {
+      // Fractional where a drifting clock maps database time to virtual time; messages round it.
       const delay = Math.min(next.dbNow - leadership.lastBeatDb, run.electionStartVt(next) - lastBeatVt);
       failoverMs.push(delay);
       // A database clock set back during the lease makes the lease itself last longer, on every clock;
@@ -212,7 +213,7 @@ function judge(
       else if (delay > boundMs && lateAfterExpiry > heartbeatIntervalMs + FAILOVER_SLACK_MS) {
         candidates.push(
           candidate(
-            `failover took ${delay} ms after the ${how}: ${next.server} was elected (term ${next.term}) ${delay} ms ` +
+            `failover took ${Math.round(delay)} ms after the ${how}: ${next.server} was elected (term ${next.term}) ${Math.round(delay)} ms ` +
               `after the last heartbeat, over the bound of ${boundMs} ms (leadership timeout ${leadershipTimeoutMs} + ` +
               `heartbeat interval ${heartbeatIntervalMs} + ${FAILOVER_SLACK_MS})`,
             next.vt,
@@ -225,7 +226,7 @@ function judge(
     } else if (result.endedAt > deadlineVt) {
       candidates.push(
         candidate(
-          `no new leader was elected after the ${how}, though the run went on ${result.endedAt - deadlineVt} ms past the ` +
+          `no new leader was elected after the ${how}, though the run went on ${Math.round(result.endedAt - deadlineVt)} ms past the ` +
             `bound of ${boundMs} ms after its last heartbeat`,
           deadlineVt,
           [leadership.lastBeat, at],
