@@ -337,7 +337,7 @@ export class PlaygroundSession {
         quiet !== null && !byPhase && (!upcoming || quiet + liveness <= phase.fromMs)
           ? `checked at ${formatSeconds(quiet + liveness)}, once the cluster has run ${formatSeconds(liveness)} without faults`
           : upcoming
-            ? `checked in the heal and check phase: every fault is healed at the scenario's end (${formatSeconds(phase.fromMs)}), then the cluster runs on until every job has finished (at most ${formatSeconds(phase.livenessMs)})`
+            ? `checked in the heal and check phase: every fault is healed at the scenario's end (${formatSeconds(phase.fromMs)}), then the cluster runs on for ${formatSeconds(phase.livenessMs)}, time for every job to finish`
             : byPhase
               ? `heal and check: every fault healed at ${formatSeconds(phase.fromMs)}; judged at ${formatSeconds(phase.toMs)}, once the healed cluster has had time to finish every job`
               : 'checked once every fault has ended (heal all) and the cluster has run for a while';

@@ -5,7 +5,8 @@
 
 import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
-import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
+import { join } from 'node:path';
+import { openBrowser, openPage, screenshot, SCREENSHOT_DIR, type OpenBrowser } from './support/browser';
 import { invariantState } from './support/playground';
 
 let browser: OpenBrowser;
@@ -60,6 +61,46 @@ test('at 1024x768 the servers and the invariants are both in view at load', asyn
   // A server's first lane, not only the panel's heading, is on screen.
   const lane = await page.getByTestId('lane-a').boundingBox();
   expect(lane!.y).toBeLessThan(768);
+  await page.close();
+});
+
+test('at 1024x768 with a lesson open, the lesson, every lane and the invariants are in view together', async () => {
+  const { page } = await open(1024, 768, '?test=1&lesson=2');
+  await page.getByTestId('lesson-panel').waitFor();
+  await page.getByTestId('lane-c').waitFor();
+  const boxes = await page.evaluate(() =>
+    [
+      '[data-testid=lesson-panel]',
+      '[data-testid=lane-a]',
+      '[data-testid=lane-b]',
+      '[data-testid=lane-c]',
+      '#invariants',
+    ].map((selector) => {
+      const box = document.querySelector(selector)!.getBoundingClientRect();
+      return { selector, top: Math.round(box.top), bottom: Math.round(box.bottom) };
+    }),
+  );
+  await screenshot(page, 'layout-lesson-1024');
+  // Each lane starts on screen, with its state line (the first 40 px) visible, and so do the lesson and
+  // the invariants' first lines.
+  for (const box of boxes) expect(box.top + 40, box.selector).toBeLessThanOrEqual(768);
+  // The menu names what is open: the lesson, not the first example.
+  expect(await page.getByTestId('scenario-select').locator('option:checked').textContent()).toMatch(
+    /^open now: Lesson 2/,
+  );
+  // On a phone the lesson comes first, then the servers; nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const order = await page.evaluate(() =>
+    ['[data-testid=lesson-panel]', '[data-testid=lane-a]', '#invariants'].map(
+      (selector) => document.querySelector(selector)!.getBoundingClientRect().top + window.scrollY,
+    ),
+  );
+  expect(order).toEqual([...order].sort((a, b) => a - b));
+  expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
+  await screenshot(page, 'layout-lesson-390');
+  await page.screenshot({ path: join(SCREENSHOT_DIR, 'layout-lesson-390-top.png') });
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await screenshot(page, 'layout-lesson-1440');
   await page.close();
 });
 
