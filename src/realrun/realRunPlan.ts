@@ -31,6 +31,8 @@ export type RealStep =
 
 export interface RealRunPlan {
   name: string;
+  /** The database it runs on: a pause on a SQLite file lands between the server's transactions. */
+  database: RealDatabaseKind;
   scale: number;
   serverIds: string[];
   /** Each server's clock offset from its start (`offsetMs` of the scenario's server, scaled). */
@@ -127,7 +129,7 @@ export function planRealRun(scenario: Scenario, scale: number, kind: RealDatabas
 
   const steps: RealStep[] = [];
   for (const [index, action] of scenario.actions.entries()) {
-    const refusal = refusalOf(action, kind, stopGraceMs);
+    const refusal = refusalOf(action, stopGraceMs);
     if (refusal) {
       problems.push(`action ${index} (${action.type} at ${action.atMs} ms): ${refusal}`);
       continue;
@@ -139,6 +141,7 @@ export function planRealRun(scenario: Scenario, scale: number, kind: RealDatabas
   if (problems.length > 0) throw new UnmappableScenarioError(problems);
   return {
     name: scenario.name ?? '(unnamed scenario)',
+    database: kind,
     scale,
     serverIds: scenario.servers.map((server) => server.id),
     clockOffsetsMs,
@@ -152,7 +155,7 @@ export function planRealRun(scenario: Scenario, scale: number, kind: RealDatabas
 }
 
 /** Why `action` has no real counterpart, or undefined when it has one. */
-function refusalOf(action: Action, kind: RealDatabaseKind, stopGraceMs: number): string | undefined {
+function refusalOf(action: Action, stopGraceMs: number): string | undefined {
   if ('server' in action && typeof action.server === 'string' && action.server === '@any') {
     return 'the target @any is a seeded choice of the simulation; name the server, @leader or @follower';
   }
@@ -175,16 +178,14 @@ function refusalOf(action: Action, kind: RealDatabaseKind, stopGraceMs: number):
       return action.rate !== undefined && action.rate !== 1
         ? `rate ${action.rate}: a real server's clock does not drift`
         : undefined;
-    case 'pause':
-      return kind === 'sqlite'
-        ? 'SIGSTOP on a SQLite file: a process stopped inside its transaction keeps the write lock, and nothing times it out'
-        : undefined;
-    case 'cutOff':
-      return kind === 'sqlite' ? 'a SQLite file has no connection to cut; use PostgreSQL' : undefined;
     case 'stop':
       return action.graceMs !== undefined && action.graceMs !== stopGraceMs
         ? `graceMs ${action.graceMs}: a real server's grace is set when it starts (here ${stopGraceMs} ms), so every stop has the same`
         : undefined;
+    // On a SQLite file a pause first holds the server's turn on the file, so that SIGSTOP lands between
+    // its transactions, and a cut closes its connection under it (`RealCluster.pause`, `cutOff`).
+    case 'pause':
+    case 'cutOff':
     case 'crash':
     case 'restart':
     case 'resume':

@@ -90,7 +90,7 @@ export async function runScenarioOnRealCluster(
           outcome: 'nothing to do',
           why: 'a real cut is over at once: the server reconnects by itself',
         });
-      } else await carryOut(cluster, step, server!, paused);
+      } else await carryOut(cluster, plan, step, server!, paused);
       steps.push(record);
       options.onStep?.(record);
     }
@@ -219,6 +219,7 @@ function unfit(
 
 async function carryOut(
   cluster: RealCluster,
+  plan: RealRunPlan,
   step: RealStep,
   server: string,
   paused: Set<string>,
@@ -233,7 +234,9 @@ async function carryOut(
       return;
     case 'pause':
       paused.add(server);
-      await cluster.pause(server);
+      // A file has no server to end a stopped writer's transaction: the process first holds its turn on
+      // the file, so that it is not stopped holding the write lock (`resume` gives the turn back).
+      await cluster.pause(server, { betweenTransactions: plan.database === 'sqlite' });
       return;
     case 'resume':
       paused.delete(server);

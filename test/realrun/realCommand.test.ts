@@ -57,7 +57,10 @@ describe('coordinator-sim real', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('real: the scenario cannot run on a real cluster:');
     expect(result.stderr).toContain('action 1 (setHazards at 2000 ms)');
-    expect(result.stderr).toContain('action 4 (cutOff at 5000 ms): a SQLite file has no connection to cut');
+    expect(result.stderr).toContain('action 2 (setDatabaseSkew at 3000 ms)');
+    // The pause (action 3) and the cut (action 4) map on a SQLite file: only the two above are refused.
+    expect(result.stderr.trimEnd().split('\n')).toHaveLength(3);
+    expect(result.stderr).not.toMatch(/action [34] /);
   }, 20_000);
 
   test('bad arguments: exit 2 with a one-line message', () => {
