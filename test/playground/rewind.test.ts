@@ -30,6 +30,7 @@ function shown(view: SessionView) {
 test.each([
   ['eight-servers', 60_000, [1, 4_321, 17_000, 29_999, 30_000, 31_007, 44_444, 52_100]],
   ['paused-leader', 50_000, [3_000, 12_345, 25_000, 38_765, 45_555, 49_000]],
+  ['clock-skew', 200_000, [5_000, 29_000, 31_500, 46_000, 71_000, 90_000, 121_000, 180_000]],
 ])(
   '%s: a rewound view is the live view of that moment, and playing on gives the trace of before',
   async (name, untilMs, moments) => {
