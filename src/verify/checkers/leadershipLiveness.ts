@@ -126,6 +126,10 @@ export class LeadershipLiveness implements InvariantReducer {
         break;
       }
     }
+    if (candidates.length === 0 && !judged && end.endedAt <= startVt && this.lastFault === undefined) {
+      // The run is at its very start (the page shows I8 from 0:00): no time has passed, nothing failed.
+      return makeReport('I8', [], measurements, 'no server has started yet', 'candidateAfterFaults');
+    }
     if (candidates.length === 0 && !judged) {
       return makeReport(
         'I8',
