@@ -281,6 +281,19 @@ function judge(question: Question, answer: Answer, view: LessonView): StepResult
   };
 }
 
+/** What the learner did, as the checklist says it: “you crashed the leader”, not “you took crash on”. */
+const ACTION_PAST: Record<Exclude<TookCondition['took'], 'setHazards'>, string> = {
+  crash: 'crashed',
+  stop: 'stopped',
+  restart: 'restarted',
+  pause: 'paused',
+  resume: 'resumed',
+  cutOff: 'cut off',
+  heal: 'healed',
+  enqueue: 'enqueued jobs on',
+  setClock: 'set the clock of',
+};
+
 const TARGET_WORDS: Record<string, string> = {
   leader: 'the leader',
   follower: 'a follower',
@@ -293,11 +306,12 @@ const TARGET_WORDS: Record<string, string> = {
 export function describeCondition(condition: Condition): string {
   if ('took' in condition) {
     if (condition.took === 'setHazards') return 'you changed the hazards';
-    return `you took ${condition.took} on ${TARGET_WORDS[condition.target ?? 'any']}`;
+    return `you ${ACTION_PAST[condition.took]} ${TARGET_WORDS[condition.target ?? 'any']}`;
   }
   if ('seen' in condition) {
     const count = condition.count ?? 1;
-    return `${count === 1 ? 'a' : count} “${condition.seen}” ${count === 1 ? 'entry' : 'entries'} in the log${condition.afterAction ? ' after your action' : ''}`;
+    const one = /^[aeiou]/i.test(condition.seen) ? 'an' : 'a';
+    return `${count === 1 ? one : count} “${condition.seen}” ${count === 1 ? 'entry' : 'entries'} in the log${condition.afterAction ? ' after your action' : ''}`;
   }
   if ('invariant' in condition)
     return `${condition.invariant} ${condition.is === 'failed' ? 'is red' : condition.is === 'held' ? 'holds (green)' : 'measured something'}`;

@@ -6,7 +6,8 @@
 import { axeViolations } from './support/axe';
 import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import type { Page } from 'playwright-core';
-import { openBrowser, openPage, screenshot, type OpenBrowser } from './support/browser';
+import { join } from 'node:path';
+import { openBrowser, openPage, screenshot, SCREENSHOT_DIR, type OpenBrowser } from './support/browser';
 import { waitForLeader, waitForRunTime } from './support/playground';
 
 let browser: OpenBrowser;
@@ -88,6 +89,11 @@ async function openLesson(
   await page.getByTestId('lesson-panel').waitFor({ timeout: 30_000 });
   expect(await page.locator('#lesson-title').textContent()).toMatch(new RegExp(`^Lesson ${n}: `));
   expect(await status(page)).toBe('waiting');
+  // The title reads as a sentence, not in the panels' capitals; a disabled Next says why.
+  expect(await page.locator('#lesson-title').evaluate((title) => getComputedStyle(title).textTransform)).toBe(
+    'none',
+  );
+  expect(await page.getByTestId('lesson-next-why').textContent()).toMatch(/once every check above is ticked/);
   await screenshot(page, `lessons-${n}-1440`);
   await page.setViewportSize({ width: 390, height: 900 });
   await page.waitForTimeout(200);
@@ -99,16 +105,30 @@ async function openLesson(
   await page.screenshot({ path: await screenshot(page, `lessons-${n}-390-top`), fullPage: false });
   await page.setViewportSize({ width: 1440, height: 1000 });
   expect(await axeOnLesson(page)).toEqual([]);
+  await panelShot(page, 'start');
   return { page, problems, clicks: new Clicks(page) };
 }
 
+/** The lesson panel alone, as the learner reads it: `lessons-N-step-K-<state>.png`. */
+async function panelShot(page: Page, state: string): Promise<void> {
+  const title = (await page.locator('#lesson-title').textContent()) ?? '';
+  const step = (await page.getByTestId('lesson-step').textContent()) ?? '';
+  const n = /^Lesson (\d+)/.exec(title)?.[1] ?? 'x';
+  const k = /Step (\d+)/.exec(step)?.[1] ?? 'x';
+  await page
+    .getByTestId('lesson-panel')
+    .screenshot({ path: join(SCREENSHOT_DIR, `lessons-${n}-step-${k}-${state}.png`) });
+}
+
 async function next(clicks: Clicks): Promise<void> {
+  await panelShot(clicks.page, 'done');
   const step = await clicks.page.getByTestId('lesson-step').textContent();
   await clicks.click('lesson-next');
   await clicks.page.waitForFunction(
     (step) => document.querySelector('[data-testid="lesson-step"]')?.textContent !== step,
     step,
   );
+  await panelShot(clicks.page, 'start');
 }
 
 async function hit(
@@ -140,6 +160,7 @@ async function predict(clicks: Clicks, answer: string): Promise<void> {
 
 async function finish(page: Page, problems: string[], n: number): Promise<void> {
   await page.getByTestId('lesson-complete').waitFor();
+  await panelShot(page, 'done');
   await screenshot(page, `lessons-${n}-done-1440`);
   expect(problems).toEqual([]);
   await page.close();
@@ -155,6 +176,7 @@ test('lesson 1: play, watch a leader appear and its heartbeats; the glossary wor
   await word.focus();
   await page.keyboard.press('Enter');
   expect(await page.getByTestId('definition').textContent()).toMatch(/database’s clock/);
+  await panelShot(page, 'glossary');
   await page.keyboard.press('Escape');
   expect(await page.getByTestId('definition').count()).toBe(0);
   await waitForStatus(page, 'done');
@@ -168,13 +190,19 @@ test('lesson 2: crashing a follower is explained; predict, crash the leader, and
   await ensurePlaying(clicks);
   await waitForStatus(page, 'done');
   await next(clicks);
+  // Lock in with nothing typed says what is missing.
+  await clicks.click('lesson-lock');
+  expect(await page.getByTestId('lesson-lock-problem').textContent()).toMatch(/Type a number of seconds/);
   // Wrong first: a follower.
   await predict(clicks, '17');
+  await panelShot(page, 'locked');
   await waitForLeader(page);
   await hit(clicks, 'crash', await serverWhere(page, 'follower'));
   await waitForStatus(page, 'wrong');
   expect(await page.getByTestId('lesson-wrong').textContent()).toMatch(/follower/);
+  expect(await page.getByTestId('lesson-next-why').textContent()).toMatch(/reset the run/);
   await screenshot(page, 'lessons-2-wrong-1440');
+  await panelShot(page, 'wrong');
   await clicks.click('lesson-retry');
   await page.waitForFunction(
     () => document.querySelector('[data-testid="lesson-status"]')?.getAttribute('data-status') !== 'wrong',
@@ -186,6 +214,13 @@ test('lesson 2: crashing a follower is explained; predict, crash the leader, and
   expect(await page.getByTestId('lesson-verdict').textContent()).toMatch(
     /you predicted 17 s; the checker measured \d+\.\d s/,
   );
+  // The checklist says what the learner did in words, and the prompt says where the checker counts from.
+  expect(await page.getByTestId('lesson-check').allTextContents()).toEqual([
+    expect.stringMatching(/^✓ you crashed the leader/),
+    expect.stringMatching(/^✓ an “elected” entry in the log after your action/),
+    expect.stringMatching(/^✓ I5 holds/),
+  ]);
+  expect(await page.getByTestId('lesson-question').textContent()).toMatch(/last heartbeat/);
   await next(clicks);
   await hit(clicks, 'restart', leader);
   await waitForStatus(page, 'done');
@@ -235,6 +270,8 @@ test('lesson 6: cron exactly once across a failover, with a choice predicted fir
   await ensurePlaying(clicks);
   await waitForStatus(page, 'done');
   await next(clicks);
+  await clicks.click('lesson-lock');
+  expect(await page.getByTestId('lesson-lock-problem').textContent()).toMatch(/Pick one of the answers/);
   clicks.count += 1;
   await page.getByLabel('Each fires once, late').check();
   await clicks.click('lesson-lock');
@@ -254,6 +291,7 @@ test('lesson 7: crashing an idle server is explained; crashing a busy one brings
   await hit(clicks, 'crash', await serverWhere(page, 'idle'));
   await ensurePlaying(clicks);
   await waitForStatus(page, 'wrong');
+  await panelShot(page, 'wrong');
   expect(await page.getByTestId('lesson-wrong').textContent()).toMatch(/running nothing/);
   await clicks.click('lesson-retry');
   await ensurePlaying(clicks);
@@ -270,6 +308,7 @@ test('lesson 8: break I3 with H4 and H5 on; switching H4 off is explained; with 
   await setHazard(clicks, 'H4', false);
   await waitForStatus(page, 'wrong');
   expect(await page.getByTestId('lesson-wrong').textContent()).toMatch(/switched H4 off/);
+  await panelShot(page, 'wrong');
   await setHazard(clicks, 'H4', true);
   await ensurePlaying(clicks);
   const leader = await waitForLeader(page);
@@ -288,6 +327,10 @@ test('lesson 8: break I3 with H4 and H5 on; switching H4 off is explained; with 
   await hit(clicks, 'resume', second);
   await waitForStatus(page, 'done');
   expect(await page.getByTestId('invariant-I3').getAttribute('data-state')).toBe('ok');
+  // The last lesson has no next one: it says so and where the lessons are.
+  expect(await page.getByTestId('lesson-all-done').textContent()).toMatch(
+    /That was the last lesson[^]*Lessons menu/,
+  );
   await finish(page, problems, 8);
 }, 180_000);
 
@@ -309,6 +352,14 @@ test('a first visit opens lesson 1; a returning one does not, and the menu marks
       await waitForStatus(page, 'done');
       if (step < 2) await next(clicks);
     }
+    // The complete lesson names the next one on its button.
+    await page
+      .getByTestId('lesson-next-lesson')
+      .getByText(/Crash the leader/)
+      .waitFor();
+    expect(await page.getByTestId('lesson-complete').textContent()).toMatch(
+      /Lesson 1 complete: all 3 steps checked\..*Next: Lesson 2: Crash the leader, predict the takeover/,
+    );
     await clicks.click('lesson-next-lesson');
     await page.waitForFunction(() =>
       /^Lesson 2: /.test(document.querySelector('#lesson-title')?.textContent ?? ''),
@@ -337,6 +388,10 @@ test('a first visit opens lesson 1; a returning one does not, and the menu marks
       /✓.*What a heartbeat lease is.*\(done\)/,
     );
     expect(await again.getByTestId('lesson-item-2').textContent()).not.toMatch(/✓/);
+    // Each lesson in the menu says what it teaches.
+    expect(await again.getByTestId('lesson-item-2').textContent()).toMatch(
+      /How long until someone else leads\?/,
+    );
     await screenshot(again, 'lessons-menu-1440');
     await again.close();
   } finally {
