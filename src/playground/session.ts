@@ -8,6 +8,7 @@ import { Conductor, type ClusterSnapshot } from '../sim/conductor/conductor';
 import { Rewinder, type RewoundMoment } from '../sim/conductor/recording';
 import type { ResolvedTimings, RunResult } from '../sim/runResult';
 import type { Action, ActionBody, Scenario } from '../scenario/types';
+import { isFault } from '../scenario/faultActions';
 import { MAX_DURATION_MS, parseScenario, ScenarioError } from '../scenario/schema';
 import { timelineMarks, type TimelineMark } from './view/timelineMarks';
 import type { TraceEntry } from '../sim/trace/trace';
@@ -37,6 +38,8 @@ export class PlaygroundSession {
   private horizonMs = 0;
   /** Since when the cluster has had no fault in force (virtual ms since the start), if it has none now. */
   private quietSinceMs: number | null = 0;
+  /** How far afterRun has read the trace for faults, and the last one's time (0: none yet). */
+  private faultScan = { index: 0, lastMs: 0 };
   private invariantCache: { length: number; healed: boolean; reports: LiveInvariant[] } | null = null;
   /** The checkers of this history's run, fed the trace as it grows: a check costs the new entries only. */
   private checker: RunChecker | null = null;
@@ -151,12 +154,11 @@ export class PlaygroundSession {
     const checker =
       !back && this.rewound ? this.rewound.checker : new RunChecker(conductor.scenario, conductor.timings);
     const faulty = moment.snapshot.servers.some(isFaulty);
-    const quiet = back ? 0 : this.rewound!.quietSinceMs;
     this.rewound = {
       ms,
       moment,
       checker,
-      quietSinceMs: faulty ? null : quiet === null ? ms : quiet,
+      quietSinceMs: faulty ? null : this.quietSinceAt(ms),
     };
     this.invariantCache = null;
   }
@@ -183,8 +185,23 @@ export class PlaygroundSession {
   private async replayTo(ms: number): Promise<void> {
     const conductor = await this.open(this.base, this.actions, this.seed);
     this.replaceConductor(conductor);
-    this.quietSinceMs = 0;
     await this.runTo(ms);
+  }
+
+  /**
+   * Where the fault-free spell that holds at `ms` began: the last fault or fault's end taken by then (the
+   * trace's action entries), else the start. Read from the trace, so the live run, a rewind and a replay to
+   * the same moment agree, whatever steps the page played in.
+   */
+  private quietSinceAt(ms: number): number {
+    const entries = this.conductor.trace.entries;
+    const epoch = this.conductor.epoch;
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i]!;
+      if (entry.vt - epoch > ms) continue;
+      if (entry.source === 'action' && isFault(entry.action)) return entry.vt - epoch;
+    }
+    return 0;
   }
 
   /**
@@ -313,7 +330,7 @@ export class PlaygroundSession {
     // phase, I2 waits until the cluster has been free of faults for as long.
     const afterEnd = this.actions.some((action) => action.atMs > phase.fromMs);
     const byPhase = phase.started && !afterEnd;
-    const liveness = byPhase ? phase.livenessMs : this.conductor.livenessMs();
+    const liveness = byPhase ? phase.livenessMs : this.conductor.livenessMs(this.actions);
     const quiet = byPhase ? phase.fromMs : rewound ? rewound.quietSinceMs : this.quietSinceMs;
     const healed = quiet !== null && now >= quiet + liveness;
     // Kept while the trace has not grown, unless time alone brought I2's verdict (a quiet healed cluster
@@ -424,6 +441,7 @@ export class PlaygroundSession {
     const previous = this.hasConductor ? this.conductor : undefined;
     this.hasConductor = true;
     this.conductor = conductor;
+    this.faultScan = { index: 0, lastMs: 0 };
     this.history += 1;
     this.invariantCache = null;
     this.checker = null;
@@ -456,7 +474,7 @@ export class PlaygroundSession {
   private healAtEnd(): void {
     if (this.phase || this.conductor.elapsedMs < this.base.durationMs) return;
     const plan = this.conductor.healPlan().actions;
-    this.phase = { plan, livenessMs: this.conductor.livenessMs() };
+    this.phase = { plan, livenessMs: this.conductor.livenessMs(this.actions) };
     this.conductor.heal();
     this.invariantCache = null;
     this.afterRun();
@@ -470,7 +488,7 @@ export class PlaygroundSession {
     const fromMs = this.base.durationMs;
     // Rewound to before the end, the phase has not begun.
     const phase = this.rewound && this.shownMs() < fromMs ? null : this.phase;
-    const livenessMs = phase?.livenessMs ?? this.conductor.livenessMs();
+    const livenessMs = phase?.livenessMs ?? this.conductor.livenessMs(this.actions);
     return {
       fromMs,
       toMs: fromMs + livenessMs,
@@ -485,8 +503,14 @@ export class PlaygroundSession {
     this.horizonMs = Math.max(this.horizonMs, now);
     for (const [action] of this.pending) if (action.atMs <= now) this.pending.delete(action);
     const faulty = this.conductor.servers().some(isFaulty);
-    if (faulty) this.quietSinceMs = null;
-    else if (this.quietSinceMs === null) this.quietSinceMs = now;
+    // The last fault (or fault's end) taken so far, from the trace's new entries since the last look.
+    const entries = this.conductor.trace.entries;
+    for (; this.faultScan.index < entries.length; this.faultScan.index++) {
+      const entry = entries[this.faultScan.index]!;
+      if (entry.source === 'action' && isFault(entry.action))
+        this.faultScan.lastMs = entry.vt - this.conductor.epoch;
+    }
+    this.quietSinceMs = faulty ? null : this.faultScan.lastMs;
   }
 
   private isScripted(action: Action): boolean {

@@ -228,7 +228,7 @@ describe('playground session', () => {
     try {
       // At 0:00, before anything ran, I8 says just that (it said every server was down after the faults).
       expect(session.invariants().find((report) => report.id === 'I8')?.skipped).toBe(
-        'no server has started yet',
+        'the run has not started: no time has passed',
       );
       await session.advance(5_000);
       let invariants = session.invariants();

@@ -10,7 +10,7 @@ import { inThreadTransport, inThreadTransportWith, type TransportFactory } from 
 import { databaseClock, type DatabaseClock } from '../time/databaseClock.js';
 import { DEFAULT_EPOCH_MS, VirtualTime } from '../time/virtualTime.js';
 import type { ServerSnapshot } from '../trace/serverState.js';
-import type { Trace, TraceEntry } from '../trace/trace.js';
+import type { Trace } from '../trace/trace.js';
 import { isFault } from '../../scenario/faultActions.js';
 import { EventBudgetReached } from '../runBudget.js';
 import { Faults, type HealPlan } from './faults.js';
@@ -64,9 +64,6 @@ export class Conductor {
   private readonly targetEntropy: SeededEntropy;
   /** What the run keeps for a rewind, when asked (ConductorOptions.record). */
   recording: Recording | undefined;
-  /** livenessSettled's scan of the trace for jobs kept in a server's memory. */
-  private scannedForLocal = 0;
-  private keptLocally = false;
 
   private constructor(
     readonly scenario: Scenario,
@@ -251,58 +248,12 @@ export class Conductor {
     return this.faults.healPlan();
   }
 
-  /** How long a healed cluster needs to finish what was left (see Faults.livenessMs). */
-  livenessMs(): number {
-    return this.faults.livenessMs();
-  }
-
   /**
-   * Whether a healed cluster has nothing left that the liveness phase waits for, so that the phase may end
-   * before livenessMs (docs/architecture.md, "How a run is driven"): the failover bound and one more
-   * heartbeat interval have passed since the heal; every server runs, none paused or cut off; a server
-   * with jobs leads, elected at least a lease (timeout plus one interval) ago; and every job in the table
-   * is finished, but for those that fell due within the last poll interval (I2 excuses them). A run that
-   * kept a job in a server's memory (H10, or single-server mode) is never settled: the table does not
-   * show it.
+   * How long a healed cluster needs to finish what was left (see Faults.livenessMs), given the run's
+   * actions: the scenario's, unless the run was scheduled action by action (the playground's session).
    */
-  livenessSettled(healedAt: number): boolean {
-    const { leadershipTimeoutMs, heartbeatIntervalMs, pollIntervalMs } = this.timings;
-    const now = this.time.now();
-    if (now - healedAt < leadershipTimeoutMs + 2 * heartbeatIntervalMs) return false;
-    const hosts = [...this.hosts.values()];
-    if (hosts.some((host) => host.state.process !== 'running' || host.state.paused || host.state.cutOff))
-      return false;
-    const entries = this.observation.trace.entries;
-    for (; this.scannedForLocal < entries.length; this.scannedForLocal++) {
-      const entry = entries[this.scannedForLocal]!;
-      if (entry.source === 'coordinator' && entry.type === 'enqueued' && entry.target === 'local')
-        this.keptLocally = true;
-    }
-    if (this.keptLocally) return false;
-    if (hosts.some((host) => !host.state.withoutJobs)) {
-      const leaders = hosts.filter((host) => host.state.term !== null);
-      if (leaders.length !== 1) return false;
-      const { spec, state } = leaders[0]!;
-      let elected: TraceEntry | undefined;
-      for (let i = entries.length - 1; i >= 0 && elected === undefined; i--) {
-        const entry = entries[i]!;
-        if (entry.source === 'coordinator' && entry.type === 'elected' && entry.server === spec.id)
-          elected = entry;
-      }
-      if (!elected || elected.term !== state.term) return false;
-      if (now - elected.vt < leadershipTimeoutMs + heartbeatIntervalMs) return false;
-    }
-    const dbNow = Math.floor(this.dbClock.now());
-    try {
-      const [row] = this.db.inspect(
-        `SELECT COUNT(*) AS n FROM distributedJobs WHERE status IN ('queued', 'claimed')
-           AND NOT (MAX(createdAt, runAt) > ? AND MAX(createdAt, runAt) <= ?)`,
-        [dbNow - pollIntervalMs, dbNow],
-      );
-      return Number(row?.n) === 0;
-    } catch {
-      return false; // single-server mode has no table
-    }
+  livenessMs(actions?: readonly Action[]): number {
+    return this.faults.livenessMs(actions);
   }
 
   result(healedAt: number | null): RunResult {

@@ -137,20 +137,15 @@ export class Faults {
    * database clock was set back 39 s, and its job finished 1 ms after the run). The retries are sized by
    * the longest attempt, which a job's timeout cuts short (see longestAttemptMs).
    */
-  livenessMs(): number {
+  livenessMs(actions: readonly Action[] = this.setup.scenario.actions): number {
     const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs } = this.setup.timings;
     return (
       leadershipTimeoutMs +
       2 * heartbeatIntervalMs +
       claimLeaseMs +
       70_000 +
-      6 *
-        longestAttemptMs(
-          this.setup.processes.jobs,
-          this.setup.scenario.actions,
-          this.setup.processes.ownJobNames,
-        ) +
-      databaseSetBackMs(this.setup.scenario.actions, this.setup.scenario.database?.skewMs ?? 0)
+      6 * longestAttemptMs(this.setup.processes.jobs, actions, this.setup.processes.ownJobNames) +
+      databaseSetBackMs(actions, this.setup.scenario.database?.skewMs ?? 0)
     );
   }
 }

@@ -94,7 +94,7 @@ export class Playground {
   speed = $state<number>(1);
   /** Virtual seconds per wall second actually achieved while playing, when the engine falls behind the speed. */
   achievedRate = $state<number | null>(null);
-  /** A seek is running (rewind replays the run from its start): the page shows "replaying…". */
+  /** A seek is running (forward it runs on; back it rebuilds the recorded moment): the page says so. */
   seeking = $state(false);
   seekTarget = $state(0);
   /** Playing stopped at the end of the heal-and-check phase; Play again runs on past it. */

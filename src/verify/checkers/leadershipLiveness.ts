@@ -128,7 +128,13 @@ export class LeadershipLiveness implements InvariantReducer {
     }
     if (candidates.length === 0 && !judged && end.endedAt <= startVt && this.lastFault === undefined) {
       // The run is at its very start (the page shows I8 from 0:00): no time has passed, nothing failed.
-      return makeReport('I8', [], measurements, 'no server has started yet', 'candidateAfterFaults');
+      return makeReport(
+        'I8',
+        [],
+        measurements,
+        'the run has not started: no time has passed',
+        'candidateAfterFaults',
+      );
     }
     if (candidates.length === 0 && !judged) {
       return makeReport(
