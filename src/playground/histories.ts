@@ -71,7 +71,8 @@ export interface HistoryReplay {
 
 /**
  * Plays `moves` on `scenario` in a session (an action the page would refuse changes nothing, as there),
- * runs one more second, saves the run and replays it headless.
+ * runs one more second, saves the run and replays it headless (past the scenario's end, with its heal, as
+ * far as the page ran).
  */
 export async function replayHistory(scenario: Scenario, moves: readonly Move[]): Promise<HistoryReplay> {
   const session = await PlaygroundSession.create(scenario);
@@ -89,8 +90,21 @@ export async function replayHistory(scenario: Scenario, moves: readonly Move[]):
     }
     await session.advance(1_000);
     const saved = session.toScenario();
-    const replayed = await runScenario(saved, { heal: false });
-    return { saved, played: traceToJson(session.trace()), replayed: traceToJson(replayed.trace) };
+    const view = session.view(null, { invariants: false });
+    if (view.elapsedMs <= saved.durationMs) {
+      const replayed = await runScenario(saved, { heal: false });
+      return { saved, played: traceToJson(session.trace()), replayed: traceToJson(replayed.trace) };
+    }
+    // Played into the heal-and-check phase after the scenario's end with no action taken there: the file
+    // is the scenario itself, and `npm run simulate` runs its phase to the end. The page's run is that
+    // run as far as the page went.
+    const replayed = await runScenario(saved);
+    const until = view.epoch + view.elapsedMs;
+    return {
+      saved,
+      played: traceToJson(session.trace()),
+      replayed: traceToJson(replayed.trace.filter((entry) => entry.vt <= until)),
+    };
   } finally {
     session.dispose();
   }
