@@ -199,7 +199,7 @@ export class PlaygroundSession {
     for (let i = entries.length - 1; i >= 0; i--) {
       const entry = entries[i]!;
       if (entry.vt - epoch > ms) continue;
-      if (entry.source === 'action' && isFault(entry.action)) return entry.vt - epoch;
+      if (isFaultEntry(entry)) return entry.vt - epoch;
     }
     return 0;
   }
@@ -507,8 +507,7 @@ export class PlaygroundSession {
     const entries = this.conductor.trace.entries;
     for (; this.faultScan.index < entries.length; this.faultScan.index++) {
       const entry = entries[this.faultScan.index]!;
-      if (entry.source === 'action' && isFault(entry.action))
-        this.faultScan.lastMs = entry.vt - this.conductor.epoch;
+      if (isFaultEntry(entry)) this.faultScan.lastMs = entry.vt - this.conductor.epoch;
     }
     this.quietSinceMs = faulty ? null : this.faultScan.lastMs;
   }
@@ -634,6 +633,11 @@ interface Rewound {
   moment: RewoundMoment;
   checker: RunChecker;
   quietSinceMs: number | null;
+}
+
+/** A fault (or a fault's end) taken: where a fault-free spell may begin (quietSinceAt, afterRun). */
+function isFaultEntry(entry: TraceEntry): boolean {
+  return entry.source === 'action' && isFault(entry.action);
 }
 
 /** Whether a fault is in force on the server (what keeps I2 waiting). */
