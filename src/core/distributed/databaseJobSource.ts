@@ -4,6 +4,7 @@ import type { Hazards } from '../hazards.js';
 import type { ClaimedJob, JobSource, TakeResult } from '../jobSource.js';
 import type { Clock, Database, Entropy, Transaction } from '../ports.js';
 import { Sleeper } from '../sleeper.js';
+import { CompletionBatch } from './completionBatch.js';
 import { parseParams, toClaim, type DatabaseClaim } from './claimRows.js';
 import { insertFailedCopy, insertReleasedCopy, takeByDeleting } from './deleteOnClaim.js';
 import type { Locked } from './serverLock.js';
@@ -11,7 +12,6 @@ import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
   CLAIM_ORDER,
   claimDue,
-  COMPLETE_CLAIM,
   DELETE_FAILED,
   FAIL_CLAIM,
   MARK_UNREADABLE_DEAD,
@@ -60,8 +60,12 @@ export class DatabaseJobSource implements JobSource {
   /** Hazard H9: claims happen only when the election tick grants one. */
   private claimPermits = 0;
 
+  /** Completions in one turn share one write. */
+  private readonly completions: CompletionBatch;
+
   constructor(private readonly options: DatabaseJobSourceOptions) {
     this.renewSleeper = new Sleeper(options.clock);
+    this.completions = new CompletionBatch(options.database);
   }
 
   /** Hazard H9: the election tick allows one claim. */
@@ -157,11 +161,7 @@ export class DatabaseJobSource implements JobSource {
     const claim = job as DatabaseClaim;
     if (claim.token === null) return true;
     this.held.delete(claim.token);
-    const { changes } = await runStatement(this.options.database, COMPLETE_CLAIM, [
-      Number(claim.id),
-      claim.token,
-    ]);
-    return changes === 1;
+    return this.completions.complete(Number(claim.id), claim.token);
   }
 
   async fail(job: ClaimedJob, error: unknown, maxAttempts: number, retryInMs: number): Promise<void> {

@@ -111,6 +111,19 @@ export const COMPLETE_CLAIM = statement<[id: number, claimToken: string]>(
        WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
 );
 
+/**
+ * Several claims completed by one statement (`completionBatch.ts`); returns the ids of the rows it wrote.
+ * Tokens are unique and each ends with its row's id, so a row counts only with its own token; the ids let
+ * the primary key find the rows. No id may appear twice in one batch.
+ */
+export const completeClaims = (claims: number) => {
+  const list = Array.from({ length: claims }, () => '?').join(', ');
+  return statement<[...idsThenTokens: (number | string)[]], 'id'>(
+    `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
+       WHERE id IN (${list}) AND claimToken IN (${list}) AND status = 'claimed' RETURNING id`,
+  );
+};
+
 /** A failed attempt: back to the queue after its backoff, or dead. Returns the database time of the write. */
 export const FAIL_CLAIM = statement<
   [status: 'queued' | 'dead', retryInMs: number, lastError: string, id: number, claimToken: string],
