@@ -98,6 +98,12 @@ export class PostgresDatabase implements Database {
         `-c search_path=${quoteIdentifier(this.schema)}`,
         `-c lock_timeout=${this.busyTimeoutMs}`,
         `-c idle_in_transaction_session_timeout=${this.transactionTimeoutMs}`,
+        // A claim wants the first few due rows in order, which the due index gives as they are. With a
+        // stale row estimate (a table never analyzed, or analyzed while nothing was queued: a burst of
+        // jobs is exactly then) the planner fetched every queued row through a bitmap and sorted them all
+        // for each claim: 1.0 ms a claim at 5,000 queued rows, 0.17 ms as an index scan (EXPLAIN ANALYZE,
+        // test/adapters/claimPlan.test.ts). Every statement the coordinator sends finds rows by an index.
+        `-c enable_bitmapscan=off`,
       ].join(' '),
       types: {
         getTypeParser: ((oid: number, format?: string) =>
@@ -160,13 +166,28 @@ export class PostgresDatabase implements Database {
     const onClientError = (error: Error) => (broken = error);
     client.on('error', onClientError);
     try {
-      await client.query('BEGIN').catch((error: unknown) => {
-        throw this.lostOr(error, 'BEGIN') ?? error;
-      });
+      // BEGIN goes in one round trip with the transaction's first statement where that statement has no
+      // parameters (the advisory lock, a claim's look at the database clock): one fewer wait per
+      // transaction, a sixth of a claim's. Sent as one simple query, the BEGIN opens the block that the
+      // statements after it run in.
+      let begun = false;
+      const begin = async (first?: string): Promise<pg.QueryResult<Record<string, unknown>> | undefined> => {
+        begun = true;
+        if (first === undefined) {
+          await client.query('BEGIN').catch((error: unknown) => {
+            throw this.lostOr(error, 'BEGIN') ?? error;
+          });
+          return undefined;
+        }
+        const results = (await client.query(`BEGIN; ${first}`)) as unknown as pg.QueryResult<
+          Record<string, unknown>
+        >[];
+        return results[results.length - 1];
+      };
       // A `claim` transaction is plain READ COMMITTED: its row locks keep claimers apart, side by side.
       if (options.kind !== 'claim') {
         try {
-          await client.query('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
+          await begin('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
         } catch (error) {
           throw (
             this.lostOr(error, 'SELECT pg_advisory_xact_lock(...)') ??
@@ -182,20 +203,21 @@ export class PostgresDatabase implements Database {
       const guard = () => {
         if (!open) throw new TransactionEndedError(this.name);
       };
+      const inTransaction = async (sql: string, params: SqlParams) => {
+        guard();
+        if (!begun) {
+          if (params.length > 0) await begin();
+          else return this.statement(client, sql, params, begin);
+        }
+        return this.statement(client, sql, params);
+      };
       const tx: Transaction = {
         dialect: 'postgres',
-        query: async (sql, params = []) => {
-          guard();
-          const result = await this.statement(client, sql, params);
-          return result.rows.map(withCoordinatorSpelling);
-        },
-        run: async (sql, params = []) => {
-          guard();
-          return { changes: (await this.statement(client, sql, params)).rowCount ?? 0 };
-        },
+        query: async (sql, params = []) =>
+          (await inTransaction(sql, params)).rows.map(withCoordinatorSpelling),
+        run: async (sql, params = []) => ({ changes: (await inTransaction(sql, params)).rowCount ?? 0 }),
         notify: async (channel) => {
-          guard();
-          await this.statement(client, 'SELECT pg_notify(?, ?)', [this.channelName(channel), '']);
+          await inTransaction('SELECT pg_notify(?, ?)', [this.channelName(channel), '']);
         },
       };
       let value: T;
@@ -203,12 +225,15 @@ export class PostgresDatabase implements Database {
         value = await fn(tx);
       } catch (error) {
         open = false;
-        await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-          broken = rollbackError instanceof Error ? rollbackError : new Error(messageOf(rollbackError));
-        });
+        if (begun)
+          await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(messageOf(rollbackError));
+          });
         throw error;
       }
       open = false;
+      // A transaction that sent nothing has nothing to commit.
+      if (!begun) return value;
       try {
         await client.query('COMMIT');
       } catch (error) {
@@ -285,10 +310,12 @@ export class PostgresDatabase implements Database {
     }
   }
 
+  /** `withBegin` sends the statement (it has no parameters) as a transaction's BEGIN and first statement. */
   private async statement(
     on: pg.Pool | pg.PoolClient,
     sql: string,
     params: SqlParams,
+    withBegin?: (first: string) => Promise<pg.QueryResult<Record<string, unknown>> | undefined>,
   ): Promise<pg.QueryResult<Record<string, unknown>>> {
     this.ensureOpen();
     const onPool = on === this.pool;
@@ -296,7 +323,9 @@ export class PostgresDatabase implements Database {
     if (onPool) await this.backedOff();
     const started = Date.now();
     try {
-      const result = await on.query(numberPlaceholders(sql), params.map(toDriverValue));
+      const result = withBegin
+        ? (await withBegin(sql))!
+        : await on.query(numberPlaceholders(sql), params.map(toDriverValue));
       if (onPool) this.backoff.succeeded();
       return result;
     } catch (error) {
