@@ -21,28 +21,22 @@ import { join } from 'node:path';
 import prand from 'pure-rand';
 import pg from 'pg';
 import { RealCluster, type FaultKind } from '../src/adapters/cluster/realCluster';
-import type { ServerDatabaseConfig, SleepJob } from '../src/adapters/cluster/protocol';
+import type { ServerDatabaseConfig } from '../src/adapters/cluster/protocol';
 import { PostgresDatabase } from '../src/adapters/postgres/index.js';
 import { SqliteFileDatabase } from '../src/adapters/sqliteFile/index.js';
 import type { Database } from '../src/core';
 import { historyToRun } from '../src/realrun';
+import { finalTables } from '../src/realrun/scenarioOnRealCluster';
 import { buildHistoryFile, historyFileJson } from '../src/realrun/historyFile';
 import { checkAll } from '../src/verify/checkers';
+import {
+  CONCURRENCY,
+  FAULT_JOBS as JOBS,
+  STOP_GRACE_MS,
+  TENTH_TIMINGS as TIMINGS,
+} from '../test/adapters/support/faultRun';
 import { throwawayPostgres, type ThrowawayPostgres } from '../test/adapters/support/throwawayPostgres';
 import { parseDuration } from './duration';
-
-const TIMINGS = {
-  heartbeatIntervalMs: 500,
-  leadershipTimeoutMs: 1_500,
-  claimLeaseMs: 3_000,
-  pollIntervalMs: 500,
-};
-const JOBS: SleepJob[] = [
-  { name: 'demo', durationMs: 20, maxAttempts: 3 },
-  { name: 'slow', durationMs: 1_500, maxAttempts: 3 },
-];
-const STOP_GRACE_MS = 2_000;
-const CONCURRENCY = 4;
 
 type Kind = 'postgres' | 'sqlite';
 interface Options {
@@ -345,19 +339,13 @@ async function round(
     let verdicts;
     let result;
     try {
-      const rows = async (table: string) => db.query(`SELECT * FROM ${table}`);
       result = historyToRun(cluster, {
         timings: TIMINGS,
         jobs: JOBS,
         stopGraceMs: STOP_GRACE_MS,
         concurrency: CONCURRENCY,
         name: `real soak round ${n} (${kind})`,
-        final: {
-          distributedJobs: await rows('distributedJobs'),
-          jobCronTicks: await rows('jobCronTicks'),
-          jobSchedules: await rows('jobSchedules'),
-          leadJobCoordinators: await rows('leadJobCoordinators'),
-        },
+        final: await finalTables(db),
       });
       verdicts = checkAll(result);
     } finally {

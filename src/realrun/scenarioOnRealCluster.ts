@@ -13,6 +13,7 @@ import type { ServerDatabaseConfig } from '../adapters/cluster/protocol.js';
 import { RealCluster, type HistoryEntry } from '../adapters/cluster/realCluster.js';
 import { PostgresDatabase } from '../adapters/postgres/index.js';
 import { SqliteFileDatabase } from '../adapters/sqliteFile/index.js';
+import type { Database } from '../core/index.js';
 import type { Scenario } from '../scenario/types.js';
 import type { RunResult } from '../sim/runResult.js';
 import { historyToRun } from './historyToRun.js';
@@ -157,8 +158,11 @@ async function jobsSettled(cluster: RealCluster, boundMs: number): Promise<void>
   }
 }
 
-/** The server leading now, as the servers reported it: the last elected whose term has not ended. */
-function currentLeader(cluster: RealCluster): string | undefined {
+/**
+ * The server leading now, as the servers reported it: the last elected whose term has not ended (stepped
+ * down, released, stopped, crashed, or its process gone). The tests of real clusters read it too.
+ */
+export function currentLeader(cluster: RealCluster): string | undefined {
   let leader: string | undefined;
   for (const entry of cluster.history) {
     if (entry.kind === 'exit' && entry.serverId === leader) leader = undefined;
@@ -270,14 +274,19 @@ async function finalRows(database: ServerDatabaseConfig): Promise<RunResult['fin
         })
       : await SqliteFileDatabase.open({ path: database.path, name: 'checker' });
   try {
-    const rows = (table: string) => reader.query(`SELECT * FROM ${table}`);
-    return {
-      distributedJobs: await rows('distributedJobs'),
-      jobCronTicks: await rows('jobCronTicks'),
-      jobSchedules: await rows('jobSchedules'),
-      leadJobCoordinators: await rows('leadJobCoordinators'),
-    };
+    return await finalTables(reader);
   } finally {
     await reader.close();
   }
+}
+
+/** Every row of the coordinator's tables, as a run's `final` (read through `database`, left open). */
+export async function finalTables(database: Database): Promise<RunResult['final']> {
+  const rows = (table: string) => database.query(`SELECT * FROM ${table}`);
+  return {
+    distributedJobs: await rows('distributedJobs'),
+    jobCronTicks: await rows('jobCronTicks'),
+    jobSchedules: await rows('jobSchedules'),
+    leadJobCoordinators: await rows('leadJobCoordinators'),
+  };
 }

@@ -10,24 +10,21 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { ConnectionLostError } from '../../src/adapters';
-import { RealCluster } from '../../src/adapters/cluster/realCluster';
 import { PostgresDatabase } from '../../src/adapters/postgres/index.js';
 import { ReconnectBackoff } from '../../src/adapters/postgres/reconnectBackoff';
-import type { SleepJob } from '../../src/adapters/cluster/protocol';
 import { migrate } from '../../src/core';
 import { INSERT_JOB } from '../../src/core/distributed/sql/distributedJobsSql';
 import { queryRows } from '../../src/core/distributed/sql/statement';
 import {
   allDone,
-  awaitLeader,
   elections,
   eventsOf,
   expectEachJobCompletedOnce,
   expectInvariantsHold,
   expectTermsGrow,
-  feeder,
   judge,
   recentHistory,
+  startedCluster,
 } from './support/clusterHistory';
 import { waitFor } from './support/realCluster';
 import { throwawayPostgres, type ThrowawayPostgres } from './support/throwawayPostgres';
@@ -131,25 +128,13 @@ describe('PostgreSQL restarted under a running cluster', () => {
     { retry: 2, timeout: 60_000 },
     async () => {
       const server = await ownServer();
-      const timings = {
-        heartbeatIntervalMs: 500,
-        leadershipTimeoutMs: 1_500,
-        claimLeaseMs: 3_000,
-        pollIntervalMs: 500,
-      };
-      const jobs: SleepJob[] = [{ name: 'demo', durationMs: 50, maxAttempts: 3 }];
-      const cluster = new RealCluster({
-        servers: 3,
+      const { cluster, feed, facts } = await startedCluster({
         database: { kind: 'postgres', url: server.url, schema: 'cluster' },
-        timings,
-        jobs,
-        stopGraceMs: 2_000,
+        jobs: [{ name: 'demo', durationMs: 50, maxAttempts: 3 }],
+        feed: { everyMs: 100, count: 2 },
+        cleanup,
       });
-      cleanup.push(() => cluster.close());
-      await cluster.start();
-      const feed = feeder(cluster, { everyMs: 100, count: 2, up: [...cluster.serverIds] });
-      cleanup.push(async () => feed.stop());
-      await awaitLeader(cluster, 'a first leader', 10_000);
+      const { timings } = facts;
       await waitFor('jobs completing', () => eventsOf(cluster, 'completed').length >= 20, 10_000);
 
       // Down for longer than the lease: the leader cannot renew it, nobody can take it.
@@ -196,12 +181,7 @@ describe('PostgreSQL restarted under a running cluster', () => {
         name: 'checker',
       });
       try {
-        const { reports } = await judge(cluster, reader, {
-          timings,
-          jobs,
-          stopGraceMs: 2_000,
-          concurrency: 4,
-        });
+        const { reports } = await judge(cluster, reader, facts);
         const byId = expectInvariantsHold(reports);
         expect(byId.get('I8')!.skipped).toBeUndefined();
         expect(byId.get('I2')!.skipped).toBeUndefined();

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterEach, describe, expect, test } from 'vitest';
-import { RealCluster } from '../../src/adapters/cluster/realCluster';
-import type { ServerDatabaseConfig, SleepJob } from '../../src/adapters/cluster/protocol';
+import type { RealCluster } from '../../src/adapters/cluster/realCluster';
+import type { ServerDatabaseConfig } from '../../src/adapters/cluster/protocol';
 import { PostgresDatabase } from '../../src/adapters/postgres/index.js';
 import { SqliteFileDatabase } from '../../src/adapters/sqliteFile/index.js';
 import type { Database } from '../../src/core';
@@ -27,7 +27,6 @@ import {
   expectEachJobCompletedOnce,
   expectInvariantsHold,
   expectTermsGrow,
-  feeder,
   field,
   judge,
   lastLeaseWrite,
@@ -35,22 +34,12 @@ import {
   recentHistory,
   refused,
   reports,
+  startedCluster,
 } from './support/clusterHistory';
+import { FAULT_JOBS, TENTH_TIMINGS as TIMINGS } from './support/faultRun';
 import { DATABASE_URL, freshSchemaName, requirePostgres } from './support/postgres';
 import { waitFor } from './support/realCluster';
 
-const TIMINGS = {
-  heartbeatIntervalMs: 500,
-  leadershipTimeoutMs: 1_500,
-  claimLeaseMs: 3_000,
-  pollIntervalMs: 500,
-};
-const JOBS: SleepJob[] = [
-  { name: 'demo', durationMs: 20, maxAttempts: 3 },
-  // Long enough to be running when its server is paused.
-  { name: 'slow', durationMs: 1_500, maxAttempts: 3 },
-];
-const FACTS = { timings: TIMINGS, jobs: JOBS, stopGraceMs: 2_000, concurrency: 4 };
 const BOUND_MS = TIMINGS.leadershipTimeoutMs + TIMINGS.heartbeatIntervalMs;
 /** What a busy 2-core machine adds to a takeover: process scheduling, a statement or two. */
 const SLACK_MS = 700;
@@ -82,22 +71,15 @@ async function everyFault(
   reader: () => Promise<{ db: Database; close(): Promise<void> }>,
 ) {
   const sqlite = database.kind === 'sqlite';
-  // s3's clock is an hour ahead from its start.
-  const cluster = new RealCluster({
-    servers: 3,
+  const { cluster, feed, first, facts } = await startedCluster({
     database,
-    timings: TIMINGS,
-    jobs: JOBS,
-    stopGraceMs: FACTS.stopGraceMs,
-    concurrency: FACTS.concurrency,
+    jobs: FAULT_JOBS,
+    // s3's clock is an hour ahead from its start.
     clockOffsetsMs: { s3: 3_600_000 },
+    feed: { everyMs: 150, count: 2 },
+    cleanup,
+    created: (cluster) => (running = { cluster, name: database.kind }),
   });
-  cleanup.push(() => cluster.close());
-  running = { cluster, name: database.kind };
-  await cluster.start();
-  const feed = feeder(cluster, { everyMs: 150, count: 2, up: ['s1', 's2', 's3'] });
-  cleanup.push(async () => feed.stop());
-  const first = await awaitLeader(cluster, 'a first leader', 10_000);
 
   // A clock jump on the leader, 30 s back: leases are on the database's clock, so it goes on leading.
   let before = elections(cluster);
@@ -217,7 +199,7 @@ async function everyFault(
   await sleep(BOUND_MS + 300);
   const { db, close } = await reader();
   try {
-    const { reports: verdicts } = await judge(cluster, db, FACTS);
+    const { reports: verdicts } = await judge(cluster, db, facts);
     const byId = expectInvariantsHold(verdicts);
     // The crash and the pause at least (a cut can make the leader step down too), each measured.
     const failovers = byId.get('I5')!.measurements!.failoverMs as number[];

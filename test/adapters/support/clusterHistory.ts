@@ -1,14 +1,17 @@
 /**
  * Reading a real cluster's history in a test (`RealCluster` of `src/adapters/cluster`): who leads, when a
  * lease was last written, which enqueues were answered; a feeder that enqueues jobs through the servers
- * that are up while faults hit the others; and the verdict of the property suites' checkers on the run.
+ * that are up while faults hit the others; three processes at a tenth of the default timings started and
+ * fed; and the verdict of the property suites' checkers on the run.
  */
 import { expect } from 'vitest';
-import type { HistoryEntry, RealCluster } from '../../../src/adapters/cluster/realCluster';
-import type { ServerTimings, SleepJob } from '../../../src/adapters/cluster/protocol';
+import { RealCluster, type HistoryEntry } from '../../../src/adapters/cluster/realCluster';
+import type { ServerDatabaseConfig, ServerTimings, SleepJob } from '../../../src/adapters/cluster/protocol';
 import type { Database } from '../../../src/core';
 import { historyToRun } from '../../../src/realrun/historyToRun';
+import { currentLeader, finalTables } from '../../../src/realrun/scenarioOnRealCluster';
 import { checkAll } from '../../../src/verify/checkers';
+import { CONCURRENCY, STOP_GRACE_MS, TENTH_TIMINGS } from './faultRun';
 import { waitFor } from './realCluster';
 
 export type Reported = Extract<HistoryEntry, { kind: 'report' }>;
@@ -29,19 +32,8 @@ export const field = <T = string>(e: ReportedEvent, key: string): T =>
 
 export const elections = (cluster: RealCluster) => eventsOf(cluster, 'elected').length;
 
-/** The server that leads now, as the history says: elected last, and not stepped down, released or gone since. */
-export function currentLeader(cluster: RealCluster): string | undefined {
-  let leader: string | undefined;
-  for (const entry of cluster.history) {
-    if (entry.kind === 'exit' && entry.serverId === leader) leader = undefined;
-    if (entry.kind !== 'report' || entry.report.report !== 'event') continue;
-    const { type } = entry.report.event;
-    if (type === 'elected') leader = entry.serverId;
-    else if (['steppedDown', 'released', 'stopped', 'crashed'].includes(type) && entry.serverId === leader)
-      leader = undefined;
-  }
-  return leader;
-}
+/** The server that leads now, as the history says (the scenario runner's own reading of it). */
+export { currentLeader };
 
 export async function awaitLeader(cluster: RealCluster, what: string, timeoutMs = 5_000): Promise<string> {
   await waitFor(what, () => currentLeader(cluster) !== undefined, timeoutMs);
@@ -155,6 +147,41 @@ export function feeder(cluster: RealCluster, options: { everyMs: number; count: 
   };
 }
 
+/**
+ * Three server processes at a tenth of the default timings (`faultRun.ts`) started, fed `feed.count` jobs
+ * every `feed.everyMs` through every server, and a first leader elected. The cluster and the feeder end
+ * with the test's `cleanup` steps; `created` hears the cluster before it starts (to keep its history if the
+ * test fails). Returns what the checkers need to know of the run (`judge`'s facts) with it.
+ */
+export async function startedCluster(options: {
+  database: ServerDatabaseConfig;
+  jobs: SleepJob[];
+  clockOffsetsMs?: Readonly<Record<string, number>>;
+  feed: { everyMs: number; count: number };
+  cleanup: (() => Promise<void>)[];
+  created?: (cluster: RealCluster) => void;
+}) {
+  const facts: JudgeFacts = {
+    timings: TENTH_TIMINGS,
+    jobs: options.jobs,
+    stopGraceMs: STOP_GRACE_MS,
+    concurrency: CONCURRENCY,
+  };
+  const cluster = new RealCluster({
+    servers: 3,
+    database: options.database,
+    ...facts,
+    clockOffsetsMs: options.clockOffsetsMs,
+  });
+  options.cleanup.push(() => cluster.close());
+  options.created?.(cluster);
+  await cluster.start();
+  const feed = feeder(cluster, { ...options.feed, up: [...cluster.serverIds] });
+  options.cleanup.push(async () => feed.stop());
+  const first = await awaitLeader(cluster, 'a first leader', 10_000);
+  return { cluster, feed, first, facts };
+}
+
 const jobIds = (entries: ReportedEvent[]) => entries.map((e) => field(e, 'jobId'));
 
 /**
@@ -193,17 +220,7 @@ export async function judge(
   facts: JudgeFacts,
   extra: { durationMs?: number; healedAtMs?: number } = {},
 ) {
-  const rows = async (table: string) => database.query(`SELECT * FROM ${table}`);
-  const result = historyToRun(cluster, {
-    ...facts,
-    ...extra,
-    final: {
-      distributedJobs: await rows('distributedJobs'),
-      jobCronTicks: await rows('jobCronTicks'),
-      jobSchedules: await rows('jobSchedules'),
-      leadJobCoordinators: await rows('leadJobCoordinators'),
-    },
-  });
+  const result = historyToRun(cluster, { ...facts, ...extra, final: await finalTables(database) });
   return { result, reports: checkAll(result) };
 }
 
