@@ -6,11 +6,12 @@
  * checkers judge (`historyToRun.ts`).
  *
  * A step whose server is not in a state for it (a crash of a server already down, a resume of one not
- * paused) is skipped and said so, as the simulation refuses such an action; a relative target (`@leader`,
+ * paused, a pause on a SQLite file of one that cannot take its turn on the file in time) is skipped and
+ * said so, as the simulation refuses such an action; a relative target (`@leader`,
  * `@follower`) is resolved from what the servers reported up to then.
  */
 import type { ServerDatabaseConfig } from '../adapters/cluster/protocol.js';
-import { RealCluster, type HistoryEntry } from '../adapters/cluster/realCluster.js';
+import { RealCluster, TurnNotTakenError, type HistoryEntry } from '../adapters/cluster/realCluster.js';
 import { PostgresDatabase } from '../adapters/postgres/index.js';
 import { SqliteFileDatabase } from '../adapters/sqliteFile/index.js';
 import type { Database } from '../core/index.js';
@@ -91,7 +92,10 @@ export async function runScenarioOnRealCluster(
           outcome: 'nothing to do',
           why: 'a real cut is over at once: the server reconnects by itself',
         });
-      } else await carryOut(cluster, plan, step, server!, paused);
+      } else {
+        const notDone = await carryOut(cluster, plan, step, server!, paused);
+        if (notDone !== undefined) Object.assign(record, { outcome: 'skipped', why: notDone });
+      }
       steps.push(record);
       options.onStep?.(record);
     }
@@ -221,13 +225,14 @@ function unfit(
   }
 }
 
+/** Carries the step out; returns why not where the server turned out to be in no state for it. */
 async function carryOut(
   cluster: RealCluster,
   plan: RealRunPlan,
   step: RealStep,
   server: string,
   paused: Set<string>,
-): Promise<void> {
+): Promise<string | undefined> {
   switch (step.type) {
     case 'enqueue':
       cluster.enqueue(server, step.count, step.job);
@@ -237,10 +242,16 @@ async function carryOut(
       await cluster.crash(server);
       return;
     case 'pause':
-      paused.add(server);
       // A file has no server to end a stopped writer's transaction: the process first holds its turn on
-      // the file, so that it is not stopped holding the write lock (`resume` gives the turn back).
-      await cluster.pause(server, { betweenTransactions: plan.database === 'sqlite' });
+      // the file, so that it is not stopped holding the write lock (`resume` gives the turn back). One
+      // that cannot take its turn in time is not stopped, and runs on.
+      try {
+        await cluster.pause(server, { betweenTransactions: plan.database === 'sqlite' });
+      } catch (error) {
+        if (!(error instanceof TurnNotTakenError)) throw error;
+        return `it could not take its turn on the file within ${error.withinMs} ms, so it was not stopped${error.reason === undefined ? '' : ` (${error.reason})`}`;
+      }
+      paused.add(server);
       return;
     case 'resume':
       paused.delete(server);

@@ -39,6 +39,14 @@ export interface ServerProcessConfig {
 
 export const CONFIG_ENV = 'COORDINATOR_SERVER';
 
+/**
+ * How long the parent waits for a `hold` to be done before it gives up (and sends `release`): the SQLite
+ * adapter's busy timeout, the longest a transaction waits for the file. A server whose own transaction is
+ * waiting for a write lock another process keeps cannot take its turn sooner (nor, blocked in SQLite's
+ * wait, even read the command).
+ */
+export const HOLD_TURN_WITHIN_MS = 5_000;
+
 /** The server id in the history of a fault that hits the database itself, not one server. */
 export const DATABASE = '*database';
 
@@ -52,6 +60,7 @@ export type ServerCommand =
   /**
    * Take this process's turn on its SQLite file and keep it, so that a SIGSTOP after `done` lands between
    * transactions (`release` gives it back): a file has no server to end a stopped writer's transaction.
+   * A `release` before the turn came gives it back as soon as it comes (the parent gave up waiting).
    */
   | { command: 'hold' }
   | { command: 'release' };
@@ -64,6 +73,7 @@ export type ServerReport =
   | { report: 'ran'; wallMs: number; n: number; jobId: string }
   /** An enqueue the database refused (its connection was cut, say): the job does not exist. */
   | { report: 'enqueueFailed'; wallMs: number; n: number; error: string }
-  | { report: 'failed'; wallMs: number; error: string }
+  /** Something failed: a command (named, but for an enqueue, whose failures are `enqueueFailed`), or the process. */
+  | { report: 'failed'; wallMs: number; error: string; command?: ServerCommand['command'] | undefined }
   /** A `cutOff`, `hold` or `release` command carried out. */
   | { report: 'done'; wallMs: number; command: 'cutOff' | 'hold' | 'release' };

@@ -20,6 +20,7 @@ import type { CoordinatorEvent } from '../../core/index.js';
 import {
   CONFIG_ENV,
   DATABASE,
+  HOLD_TURN_WITHIN_MS,
   type ServerCommand,
   type ServerDatabaseConfig,
   type ServerProcessConfig,
@@ -69,6 +70,25 @@ export interface RealClusterOptions {
   concurrency?: number | undefined;
   /** How long a process may take to start and report ready. Default 20 s (tsx compiles on a busy machine). */
   startTimeoutMs?: number | undefined;
+}
+
+/**
+ * A pause between transactions not carried out: the process did not take its turn on the file in time
+ * (its own transaction waiting for the write lock another process keeps, say). It was not stopped, and
+ * runs on; it was told to give the turn back should it come later.
+ */
+export class TurnNotTakenError extends Error {
+  constructor(
+    readonly serverId: string,
+    readonly withinMs: number,
+    /** What the server said, if it said why (it may not have answered at all). */
+    readonly reason?: string | undefined,
+  ) {
+    super(
+      `server ${serverId} could not take its turn on the file within ${withinMs} ms${reason === undefined ? '' : ` (${reason})`}: it was not stopped`,
+    );
+    this.name = 'TurnNotTakenError';
+  }
 }
 
 interface Running {
@@ -127,11 +147,18 @@ export class RealCluster {
 
   /**
    * SIGSTOP. `betweenTransactions` (a SQLite file only): once the process holds its turn on the file, so
-   * that it is not stopped holding the file's write lock; `resume` gives the turn back.
+   * that it is not stopped holding the file's write lock; `resume` gives the turn back. If it has not
+   * taken its turn within `HOLD_TURN_WITHIN_MS` (5 s), it is not stopped: a `TurnNotTakenError`.
    */
   async pause(serverId: string, options: { betweenTransactions?: boolean } = {}): Promise<void> {
     if (options.betweenTransactions) {
-      await this.carryOut(serverId, { command: 'hold' });
+      const withinMs = HOLD_TURN_WITHIN_MS;
+      const notDone = await this.answer(serverId, { command: 'hold' }, withinMs);
+      if (notDone !== undefined) {
+        // Should the turn come later, it goes back at once: the process runs on, and nothing waits for it.
+        this.send(serverId, { command: 'release' });
+        throw new TurnNotTakenError(serverId, withinMs, notDone.error);
+      }
       this.held.add(serverId);
     }
     this.record(serverId, 'pause', options.betweenTransactions ? 'between transactions' : undefined);
@@ -275,25 +302,42 @@ export class RealCluster {
     command: Extract<ServerCommand, { command: 'cutOff' | 'hold' | 'release' }>,
     timeoutMs = 10_000,
   ): Promise<void> {
+    const notDone = await this.answer(serverId, command, timeoutMs);
+    if (notDone?.error !== undefined)
+      throw new Error(`server ${serverId} could not carry out ${command.command}: ${notDone.error}`);
+    if (notDone)
+      throw new Error(`server ${serverId} did not carry out ${command.command} within ${timeoutMs} ms`);
+  }
+
+  /**
+   * Sends a `cutOff`, `hold` or `release` and waits until the server reports it done (undefined), failed
+   * (its error), or `timeoutMs` passed with neither (no error). Throws if the process ends meanwhile.
+   */
+  private async answer(
+    serverId: string,
+    command: Extract<ServerCommand, { command: 'cutOff' | 'hold' | 'release' }>,
+    timeoutMs: number,
+  ): Promise<{ error?: string } | undefined> {
     const from = this.history.length;
     const running = this.process(serverId);
     this.send(serverId, command);
-    const done = () =>
+    const answered = () =>
       this.history
         .slice(from)
-        .some(
-          (e) =>
+        .find(
+          (e): e is Extract<HistoryEntry, { kind: 'report' }> =>
             e.kind === 'report' &&
             e.serverId === serverId &&
-            e.report.report === 'done' &&
+            (e.report.report === 'done' || e.report.report === 'failed') &&
             e.report.command === command.command,
         );
     const started = Date.now();
-    while (!done()) {
+    for (;;) {
+      const entry = answered();
+      if (entry) return entry.report.report === 'failed' ? { error: entry.report.error } : undefined;
       if (this.running.get(serverId) !== running)
         throw new Error(`server ${serverId} ended before it carried out ${command.command}`);
-      if (Date.now() - started > timeoutMs)
-        throw new Error(`server ${serverId} did not carry out ${command.command} within ${timeoutMs} ms`);
+      if (Date.now() - started > timeoutMs) return {};
       await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }

@@ -83,6 +83,8 @@ async function main(): Promise<void> {
   // enqueue that waits for the turn the `hold` keeps).
   let enqueues: Promise<void> = Promise.resolve();
   let held: (() => void) | undefined;
+  /** The `hold` waiting for its turn; a `release` meanwhile cancels it. */
+  let holding: { cancelled: boolean } | undefined;
   const fileOf = (what: string): SqliteFileDatabase => {
     if (!file)
       throw new Error(`${what} is a SQLite file's fault: PostgreSQL's connections are cut from outside`);
@@ -110,22 +112,42 @@ async function main(): Promise<void> {
         fileOf('cutOff').cutConnection();
         report({ report: 'done', wallMs: Date.now(), command: 'cutOff' });
         break;
-      case 'hold':
-        held ??= await fileOf('hold').holdTurn();
+      case 'hold': {
+        if (held === undefined) {
+          const asked = { cancelled: false };
+          holding = asked;
+          let release: () => void;
+          try {
+            release = await fileOf('hold').holdTurn();
+          } finally {
+            // In the same turn of the event loop as the check below: a release comes before, or after.
+            if (holding === asked) holding = undefined;
+          }
+          // A release came while it waited (the parent gave up): the turn goes back at once.
+          if (asked.cancelled) {
+            release();
+            break;
+          }
+          held = release;
+        }
         report({ report: 'done', wallMs: Date.now(), command: 'hold' });
         break;
+      }
       case 'release':
+        if (holding) holding.cancelled = true;
+        holding = undefined;
         held?.();
         held = undefined;
         report({ report: 'done', wallMs: Date.now(), command: 'release' });
         break;
     }
   };
-  const failed = (error: unknown) =>
+  const failed = (error: unknown, command?: ServerCommand['command']) =>
     report({
       report: 'failed',
       wallMs: Date.now(),
       error: error instanceof Error ? error.message : String(error),
+      ...(command !== undefined && { command }),
     });
 
   for await (const line of createInterface({ input: process.stdin })) {
@@ -138,7 +160,7 @@ async function main(): Promise<void> {
       continue;
     }
     if (command.command === 'enqueue') enqueues = enqueues.then(() => carryOut(command).catch(failed));
-    else void carryOut(command).catch(failed);
+    else void carryOut(command).catch((error: unknown) => failed(error, command.command));
   }
 }
 
