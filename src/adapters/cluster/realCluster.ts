@@ -100,7 +100,7 @@ export class RealCluster {
   readonly history: HistoryEntry[] = [];
   readonly serverIds: readonly string[];
   private readonly running = new Map<string, Running>();
-  /** Servers paused holding their turn on the file, to be given back at `resume`. */
+  /** Servers paused holding their turn on the file, given back at `resume`; the process's end ends it. */
   private readonly held = new Set<string>();
   private nextN = 0;
 
@@ -270,7 +270,11 @@ export class RealCluster {
     const exited = new Promise<void>((resolve) =>
       child.on('exit', (code, signal) => {
         this.history.push({ kind: 'exit', serverId, pid, heardAtMs: Date.now(), code, signal });
-        if (this.running.get(serverId)?.child === child) this.running.delete(serverId);
+        if (this.running.get(serverId)?.child === child) {
+          this.running.delete(serverId);
+          // The turn it held went with it (a crash, a restart, a stop): the next process holds nothing.
+          this.held.delete(serverId);
+        }
         resolve();
       }),
     );
