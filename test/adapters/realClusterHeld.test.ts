@@ -54,32 +54,17 @@ async function expectWorking(cluster: RealCluster, serverId: string) {
 }
 
 describe('a server paused holding its turn on the file, then its process gone', () => {
-  test(
-    'crashed, restarted, resumed: nothing is given back to the new process',
-    { timeout: 60_000 },
-    async () => {
-      const cluster = await pausedHolding();
-      await cluster.crash('s1');
-      await cluster.restart('s1');
-      const restarted = cluster.history.length;
-      cluster.resume('s1');
-      expect(commandsTo(cluster, 's1', restarted)).toEqual([]);
-      await expectWorking(cluster, 's1');
-    },
-  );
-
-  test(
-    'restarted while paused, resumed: nothing is given back to the new process',
-    { timeout: 60_000 },
-    async () => {
-      const cluster = await pausedHolding();
-      await cluster.restart('s1');
-      const restarted = cluster.history.length;
-      cluster.resume('s1');
-      expect(commandsTo(cluster, 's1', restarted)).toEqual([]);
-      await expectWorking(cluster, 's1');
-    },
-  );
+  test.each([
+    ['crashed, restarted', ['crash', 'restart'] as const],
+    ['restarted while paused', ['restart'] as const],
+  ])('%s, resumed: nothing is given back to the new process', { timeout: 60_000 }, async (_, faults) => {
+    const cluster = await pausedHolding();
+    for (const fault of faults) await cluster[fault]('s1');
+    const restarted = cluster.history.length;
+    cluster.resume('s1');
+    expect(commandsTo(cluster, 's1', restarted)).toEqual([]);
+    await expectWorking(cluster, 's1');
+  });
 
   test('paused and resumed, the same process: its turn is given back', { timeout: 60_000 }, async () => {
     const cluster = await pausedHolding();
