@@ -5,10 +5,13 @@
  * transaction all the same.
  */
 import { afterEach, describe, expect, test } from 'vitest';
+import { DatabaseBusyError } from '../../src/adapters';
 import { migrate } from '../../src/core';
 import { CLAIM_ORDER, claimDue } from '../../src/core/distributed/sql/distributedJobsSql';
 import { textFor } from '../../src/core/distributed/sql/statement';
 import { postgresSchema } from './support/postgres';
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 let dispose: (() => Promise<void>) | undefined;
 afterEach(async () => {
@@ -83,6 +86,18 @@ describe('a transaction whose BEGIN rode with its first statement', () => {
     expect((error as Error).message).toMatch(/no_such_table/);
     // The one connection of the pool was rolled back and given back: the next transaction runs on it.
     expect(await db.lock(async (tx) => (await tx.query('SELECT 7 AS n'))[0]!.n, { kind: 'claim' })).toBe(7);
+  });
+
+  test('whose advisory lock timed out gives its connection back clean: the next transaction on it runs', async () => {
+    const pg = await schema('beginbusy');
+    const holder = await pg.open({ name: 'holder' });
+    const waiter = await pg.open({ name: 'waiter', busyTimeoutMs: 200, poolSize: 1 });
+    const held = holder.lock(() => sleep(600));
+    await sleep(50);
+    await expect(waiter.lock(async () => 'never')).rejects.toBeInstanceOf(DatabaseBusyError);
+    await held;
+    // The pool's one connection: left in the aborted block, this failed "current transaction is aborted".
+    expect(await waiter.lock(async (tx) => (await tx.query('SELECT 9 AS n'))[0]!.n)).toBe(9);
   });
 
   test('that sends nothing commits nothing and needs no BEGIN', async () => {

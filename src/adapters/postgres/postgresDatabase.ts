@@ -189,6 +189,9 @@ export class PostgresDatabase implements Database {
         try {
           await begin('SELECT pg_advisory_xact_lock(hashtext(current_schema()))');
         } catch (error) {
+          // The block BEGIN opened is aborted: end it, or the pool would hand out a connection on which
+          // every statement fails until someone rolls back.
+          await client.query('ROLLBACK').catch(() => undefined);
           throw (
             this.lostOr(error, 'SELECT pg_advisory_xact_lock(...)') ??
             this.busyOr(
