@@ -102,7 +102,7 @@ export class PostgresDatabase implements Database {
         // stale row estimate (a table never analyzed, or analyzed while nothing was queued: a burst of
         // jobs is exactly then) the planner fetched every queued row through a bitmap and sorted them all
         // for each claim: 1.0 ms a claim at 5,000 queued rows, 0.17 ms as an index scan (EXPLAIN ANALYZE,
-        // test/adapters/claimPlan.test.ts). Every statement the coordinator sends finds rows by an index.
+        // test/adapters/postgresDatabase.test.ts). Every statement the coordinator sends finds rows by an index.
         `-c enable_bitmapscan=off`,
       ].join(' '),
       types: {
