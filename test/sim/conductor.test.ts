@@ -80,7 +80,11 @@ describe('faults and actions', () => {
   });
 
   test('a crash while holding the lock rolls its transaction back and frees the lock at once', async () => {
-    const conductor = await Conductor.create(quiet([]));
+    // Jobs to claim: an idle server's look for work is a lone statement, and a leader's heartbeat too, so
+    // without them a would open no transaction to crash in.
+    const conductor = await Conductor.create(
+      quiet([{ atMs: 1_000, type: 'enqueue', server: 'a', job: 'work', count: 40 }]),
+    );
     try {
       await conductor.runUntil(1_000);
       // Wait until some transaction of a is open, then crash it right there.

@@ -104,6 +104,17 @@ export const SELECT_NEXT_DUE = statement<[], 'at'>(
   },
 );
 
+/**
+ * A look before a claim, outside any transaction: the database's clock, and when the next row falls due and
+ * the next claim lapses. When neither is due the claim would find nothing, and one statement has said so.
+ * The aliases are lower case: PostgreSQL folds them, and only table columns get their spelling back.
+ */
+export const SELECT_CLAIM_PROBE = statement<[], 'now' | 'due' | 'lapses'>(
+  `SELECT db_now_ms() AS now,
+           (SELECT MIN(runAt) FROM distributedJobs WHERE status = 'queued') AS due,
+           (SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed') AS lapses`,
+);
+
 // Settling a claim: each counts only with the current token.
 
 export const COMPLETE_CLAIM = statement<[id: number, claimToken: string]>(
