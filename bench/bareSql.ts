@@ -7,7 +7,8 @@
  *   BEGIN IMMEDIATE; SELECT db_now_ms(); SELECT expired claims; UPDATE ... RETURNING (the claim);
  *   SELECT next due (only when the claim found fewer rows than it asked for, as the coordinator does);
  *   COMMIT
- * then per job, a lone statement: the completion UPDATE.
+ * then one completion UPDATE for the batch (the single-row one for a batch of one), as the coordinator's
+ * CompletionBatch writes the jobs that finished in one turn.
  *
  * Every statement is prepared once, as the adapter's statement cache does, so the baseline is what the
  * same SQL costs at best on this sql.js build, not what preparing it costs.
@@ -20,6 +21,7 @@ import {
   CLAIM,
   COMMIT,
   COMPLETE,
+  completeBatch,
   INSERT_JOB,
   SELECT_EXPIRED,
   SELECT_NEXT_DUE,
@@ -97,6 +99,7 @@ function drain(db: SqlJsDatabase, { batch }: BareSqlOptions): BareSqlResult {
     nextDue: db.prepare(SELECT_NEXT_DUE),
     complete: db.prepare(COMPLETE),
   };
+  const batchCompletes: Statement[] = [];
   const ids: number[] = [];
   const tokens: string[] = [];
   let jobs = 0;
@@ -136,17 +139,30 @@ function drain(db: SqlJsDatabase, { batch }: BareSqlOptions): BareSqlResult {
       executed += 1;
       claimTransactions += 1;
       if (ids.length === 0) break;
-      for (let i = 0; i < ids.length; i++) {
-        statements.complete.bind([ids[i]!, tokens[i]!]);
+      // Jobs claimed together and finished together are completed by one statement, as the coordinator's
+      // CompletionBatch does; a lone job by the single-row statement.
+      if (ids.length === 1) {
+        statements.complete.bind([ids[0]!, tokens[0]!]);
         stepOnce(statements.complete);
         // The coordinator reads `changes` to know whether its completion was accepted.
-        if (db.getRowsModified() !== 1) throw new Error(`bare SQL completion of job ${ids[i]} was refused`);
+        if (db.getRowsModified() !== 1) throw new Error(`bare SQL completion of job ${ids[0]} was refused`);
+      } else {
+        const complete = (batchCompletes[ids.length] ??= db.prepare(completeBatch(ids.length)));
+        complete.bind([...ids, ...tokens]);
+        let accepted = 0;
+        while (complete.step()) accepted += 1;
+        complete.reset();
+        if (accepted !== ids.length)
+          throw new Error(
+            `bare SQL completion of ${ids.length - accepted} of ${ids.length} jobs was refused`,
+          );
       }
-      executed += ids.length;
+      executed += 1;
       jobs += ids.length;
     }
   } finally {
-    for (const statement of Object.values(statements)) statement.free();
+    for (const statement of [...Object.values(statements), ...batchCompletes.filter(Boolean)])
+      statement.free();
   }
   return { jobs, wallMs: performance.now() - started, claimTransactions, statements: executed };
 }

@@ -12,7 +12,9 @@ import {
   CLAIM,
   COMMIT,
   COMPLETE,
+  COMPLETE_BATCH_PREFIX,
   INSERT_JOB,
+  PROBE,
   SELECT_EXPIRED,
   SELECT_NEXT_DUE,
   SELECT_NOW,
@@ -20,6 +22,7 @@ import {
 
 const KNOWN = new Map<string, string>([
   [SELECT_NOW, 'now'],
+  [PROBE, 'probe'],
   [SELECT_EXPIRED, 'expired'],
   [CLAIM, 'claim'],
   [SELECT_NEXT_DUE, 'nextDue'],
@@ -83,7 +86,10 @@ export class StatementMix {
   }
 
   private count(sql: string, rows: number | undefined): void {
-    const kind = KNOWN.get(sql) ?? `other: ${sql.replace(/\s+/g, ' ').trim().slice(0, 48)}`;
+    const kind =
+      KNOWN.get(sql) ??
+      (sql.startsWith(COMPLETE_BATCH_PREFIX) ? 'complete' : undefined) ??
+      `other: ${sql.replace(/\s+/g, ' ').trim().slice(0, 48)}`;
     this.statements.set(kind, (this.statements.get(kind) ?? 0) + 1);
     if (kind === 'claim' && rows !== undefined) {
       this.claims += 1;
