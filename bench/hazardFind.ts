@@ -133,7 +133,11 @@ const MAX_RUNS = 1_000_000;
 
 async function judge(search: HazardSearch, scenario: Scenario): Promise<string | undefined> {
   if ('invariant' in search.target) {
-    const { failed } = await checkScenario(scenario, { only: [search.target.invariant] });
+    // As the suite: a safety violation (I1, I3) ends the run where it is judged, and every shrink step.
+    const { failed } = await checkScenario(scenario, {
+      only: [search.target.invariant],
+      stopAtFirstViolation: true,
+    });
     const first = failed[0];
     return first ? `${first.id}: ${first.violation?.message ?? 'violated'}` : undefined;
   }
