@@ -10,7 +10,8 @@ interface PendingCompletion {
 }
 
 /**
- * Completions asked for in one turn of the event loop, written by one statement.
+ * Completions asked for together, written by one statement: every completion asked for before the flush
+ * that the first one queued (a microtask) runs.
  *
  * Jobs claimed together often finish together (a batch of quick jobs, or jobs due at one instant in the
  * simulation), and one write per job made the commit, not the job, the cost: on PostgreSQL every
@@ -30,7 +31,8 @@ export class CompletionBatch {
     // the batch tells its rows apart by id.
     if (this.pending.some((completion) => completion.id === id)) return this.completeOne(id, token);
     return new Promise<boolean>((accepted, failed) => {
-      // Flushed once the turn's other completions have joined: after the microtasks already queued.
+      // Flushed after the microtasks already queued: the completions of jobs that finished together join;
+      // one that arrives through a longer chain of awaits goes in the next batch.
       if (this.pending.length === 0) queueMicrotask(() => void this.flush());
       this.pending.push({ id, token, accepted, failed });
     });

@@ -64,7 +64,7 @@ export class DatabaseJobSource implements JobSource {
    * Whether the next claim goes straight in: a server's first, and one after a claim that came back full
    * (there is likely more). After a short or empty claim the next take looks first (`SELECT_CLAIM_PROBE`).
    */
-  private expectWork = true;
+  private claimWithoutLook = true;
 
   /** Completions in one turn share one write. */
   private readonly completions: CompletionBatch;
@@ -98,16 +98,17 @@ export class DatabaseJobSource implements JobSource {
       return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
     }
     // Every notification wakes every server, and most find nothing left: a claim transaction of four
-    // statements under the lock each time (6 claims per completed job in a steady 5-server run). A look
-    // first costs one statement and no lock. The reference (H9's one claim per tick) has no look.
-    if (!this.expectWork && !hazards.oneClaimPerTick) {
+    // statements each time (6 claims per completed job in a steady 5-server run), under the lock on sql.js
+    // and a SQLite file. A look first costs one statement and no transaction. The reference's paths
+    // (H8's delete on claim, above, and H9's one claim per tick) have no look.
+    if (!this.claimWithoutLook && !hazards.oneClaimPerTick) {
       const idle = await this.nothingDue();
       if (idle) return idle;
     }
     const { jobs, nextDueInMs } = await this.options.locked((tx) => this.claim(tx, max), {
       kind: 'claim',
     });
-    this.expectWork = jobs.length === max;
+    this.claimWithoutLook = jobs.length === max;
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
     return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
   }
@@ -298,8 +299,10 @@ export class DatabaseJobSource implements JobSource {
   private async renew(): Promise<void> {
     const tokens = [...this.held.keys()];
     if (tokens.length === 0) return;
+    const ids = tokens.map((token) => Number(this.held.get(token)!.id));
     const rows = await queryRows(this.options.database, renewClaims(tokens.length), [
       this.options.claimLeaseMs,
+      ...ids,
       ...tokens,
     ]);
     const renewed = new Set(rows.map((row) => String(row.claimToken)));

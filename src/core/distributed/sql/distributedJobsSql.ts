@@ -9,6 +9,9 @@ import { statement } from './statement.js';
 /** Columns a claim returns, enough to run the job. */
 type ClaimedColumn = 'id' | 'name' | 'params' | 'attempts' | 'maxAttempts' | 'tickAt' | 'runAt';
 
+/** `?, ?, ...`: one placeholder per item of a list. */
+const placeholders = (count: number): string => Array.from({ length: count }, () => '?').join(', ');
+
 // Enqueueing
 
 /** A job enqueued on any server, due at once. */
@@ -94,8 +97,10 @@ export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
 );
 
 /** When a claim found fewer rows than it asked for: when the next row falls due or the next claim lapses. */
-const NEXT_DUE_TIMES = `SELECT MIN(runAt) AS at FROM distributedJobs WHERE status = 'queued'
-           UNION ALL SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed'`;
+const NEXT_QUEUED_DUE = `SELECT MIN(runAt) FROM distributedJobs WHERE status = 'queued'`;
+const NEXT_CLAIM_LAPSES = `SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed'`;
+const NEXT_DUE_TIMES = `${NEXT_QUEUED_DUE.replace('MIN(runAt)', 'MIN(runAt) AS at')}
+           UNION ALL ${NEXT_CLAIM_LAPSES}`;
 /** PostgreSQL 15 wants a name for a subquery in FROM. */
 export const SELECT_NEXT_DUE = statement<[], 'at'>(
   `SELECT MIN(at) AS at FROM (\n           ${NEXT_DUE_TIMES})`,
@@ -111,14 +116,17 @@ export const SELECT_NEXT_DUE = statement<[], 'at'>(
  */
 export const SELECT_CLAIM_PROBE = statement<[], 'now' | 'due' | 'lapses'>(
   `SELECT db_now_ms() AS now,
-           (SELECT MIN(runAt) FROM distributedJobs WHERE status = 'queued') AS due,
-           (SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed') AS lapses`,
+           (${NEXT_QUEUED_DUE}) AS due,
+           (${NEXT_CLAIM_LAPSES}) AS lapses`,
 );
 
 // Settling a claim: each counts only with the current token.
 
+/** What a completion writes, alone or in a batch. */
+export const COMPLETE_SET = `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL`;
+
 export const COMPLETE_CLAIM = statement<[id: number, claimToken: string]>(
-  `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
+  `${COMPLETE_SET}
        WHERE id = ? AND claimToken = ? AND status = 'claimed'`,
 );
 
@@ -128,9 +136,9 @@ export const COMPLETE_CLAIM = statement<[id: number, claimToken: string]>(
  * the primary key find the rows. No id may appear twice in one batch.
  */
 export const completeClaims = (claims: number) => {
-  const list = Array.from({ length: claims }, () => '?').join(', ');
+  const list = placeholders(claims);
   return statement<[...idsThenTokens: (number | string)[]], 'id'>(
-    `UPDATE distributedJobs SET status = 'completed', completedAt = db_now_ms(), claimToken = NULL, claimExpiresAt = NULL
+    `${COMPLETE_SET}
        WHERE id IN (${list}) AND claimToken IN (${list}) AND status = 'claimed' RETURNING id`,
   );
 };
@@ -149,12 +157,19 @@ export const RELEASE_CLAIM = statement<[attempts: number, id: number, claimToken
          WHERE id = ? AND claimToken = ? AND status = 'claimed' RETURNING db_now_ms() AS at`,
 );
 
-/** Extends the leases of the claims this server still holds; returns the tokens it found. */
-export const renewClaims = (tokens: number) =>
-  statement<[claimLeaseMs: number, ...claimTokens: string[]], 'claimToken'>(
+/**
+ * Extends the leases of the claims this server still holds; returns the tokens it found. The rows are found
+ * by id as well, so that PostgreSQL locks them in id order, as a batch of completions does: found by token
+ * alone, through the claims index, a renewal and a batch on another connection of the same server could
+ * each hold a row the other waited for (a deadlock, found in review).
+ */
+export const renewClaims = (claims: number) => {
+  const list = placeholders(claims);
+  return statement<[claimLeaseMs: number, ...idsThenTokens: (number | string)[]], 'claimToken'>(
     `UPDATE distributedJobs SET claimExpiresAt = db_now_ms() + ?
-       WHERE status = 'claimed' AND claimToken IN (${Array.from({ length: tokens }, () => '?').join(', ')}) RETURNING claimToken`,
+       WHERE id IN (${list}) AND claimToken IN (${list}) AND status = 'claimed' RETURNING claimToken`,
   );
+};
 
 // The reference's statements, used only under hazards.
 
