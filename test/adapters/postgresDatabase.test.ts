@@ -331,8 +331,13 @@ describe('a transaction whose BEGIN rode with its first statement', () => {
     const pg = await schema('beginbusy');
     const holder = await pg.open({ name: 'holder' });
     const waiter = await pg.open({ name: 'waiter', busyTimeoutMs: 200, poolSize: 1 });
-    const held = holder.lock(() => sleep(600));
-    await sleep(50);
+    let inside!: () => void;
+    const holding = new Promise<void>((resolve) => (inside = resolve));
+    const held = holder.lock(async () => {
+      inside(); // the advisory lock is taken before the callback runs
+      await sleep(600);
+    });
+    await holding;
     await expect(waiter.lock(async () => 'never')).rejects.toBeInstanceOf(DatabaseBusyError);
     await held;
     // The pool's one connection: left in the aborted block, this failed "current transaction is aborted".

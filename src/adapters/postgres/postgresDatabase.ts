@@ -161,6 +161,16 @@ export class PostgresDatabase implements Database {
     }
     this.backoff.succeeded();
     let broken: Error | undefined;
+    // A ROLLBACK that failed leaves the connection in a state nobody knows: it is closed, not pooled.
+    let rollbackFailed: Error | undefined;
+    const rollBack = () =>
+      client.query('ROLLBACK').then(
+        () => undefined,
+        (rollbackError: unknown) => {
+          rollbackFailed =
+            rollbackError instanceof Error ? rollbackError : new Error(messageOf(rollbackError));
+        },
+      );
     // A checked-out connection the server drops emits 'error' besides failing its query; unheard, it would
     // end the process.
     const onClientError = (error: Error) => (broken = error);
@@ -191,7 +201,7 @@ export class PostgresDatabase implements Database {
         } catch (error) {
           // The block BEGIN opened is aborted: end it, or the pool would hand out a connection on which
           // every statement fails until someone rolls back.
-          await client.query('ROLLBACK').catch(() => undefined);
+          await rollBack();
           throw (
             this.lostOr(error, 'SELECT pg_advisory_xact_lock(...)') ??
             this.busyOr(
@@ -209,7 +219,9 @@ export class PostgresDatabase implements Database {
       const inTransaction = async (sql: string, params: SqlParams) => {
         guard();
         if (!begun) {
-          if (params.length > 0) await begin();
+          // Only plain text rides with BEGIN: the simple query it goes in takes no parameters, and a `?`,
+          // `$` or `;` would mean something else there.
+          if (params.length > 0 || /[?$;]/.test(sql)) await begin();
           else return this.statement(client, sql, params, begin);
         }
         return this.statement(client, sql, params);
@@ -228,10 +240,7 @@ export class PostgresDatabase implements Database {
         value = await fn(tx);
       } catch (error) {
         open = false;
-        if (begun)
-          await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-            broken = rollbackError instanceof Error ? rollbackError : new Error(messageOf(rollbackError));
-          });
+        if (begun) await rollBack();
         throw error;
       }
       open = false;
@@ -261,7 +270,9 @@ export class PostgresDatabase implements Database {
       throw error;
     } finally {
       client.off('error', onClientError);
-      client.release(broken !== undefined && isConnectionError(broken) ? broken : undefined);
+      client.release(
+        rollbackFailed ?? (broken !== undefined && isConnectionError(broken) ? broken : undefined),
+      );
     }
   }
 
