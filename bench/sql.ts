@@ -10,6 +10,7 @@ import {
   CLAIM_ORDER,
   claimDue,
   COMPLETE_CLAIM,
+  COMPLETE_SET,
   completeClaims,
   INSERT_JOB as INSERT_JOB_STATEMENT,
   SELECT_CLAIM_PROBE,
@@ -39,8 +40,9 @@ export const COMPLETE = COMPLETE_CLAIM.sql;
 /** Jobs that finished in one turn (a claimed batch of quick jobs): one statement for all of them. */
 export const completeBatch = (jobs: number): string => completeClaims(jobs).sql;
 
-/** How a batch's completion starts, whatever its size: statementMix counts these as `complete`. */
-export const COMPLETE_BATCH_PREFIX = completeBatch(2).split('WHERE')[0]!;
+/** Whether a statement is a batch's completion, whatever its size: statementMix counts these as `complete`. */
+export const isCompleteBatch = (sql: string): boolean =>
+  sql.startsWith(COMPLETE_SET) && sql.includes('WHERE id IN (');
 
 /** What the shared database's adapter wraps around a `lock()` transaction. */
 export const BEGIN = BEGIN_TRANSACTION;

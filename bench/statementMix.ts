@@ -12,7 +12,7 @@ import {
   CLAIM,
   COMMIT,
   COMPLETE,
-  COMPLETE_BATCH_PREFIX,
+  isCompleteBatch,
   INSERT_JOB,
   PROBE,
   SELECT_EXPIRED,
@@ -88,7 +88,7 @@ export class StatementMix {
   private count(sql: string, rows: number | undefined): void {
     const kind =
       KNOWN.get(sql) ??
-      (sql.startsWith(COMPLETE_BATCH_PREFIX) ? 'complete' : undefined) ??
+      (isCompleteBatch(sql) ? 'complete' : undefined) ??
       `other: ${sql.replace(/\s+/g, ' ').trim().slice(0, 48)}`;
     this.statements.set(kind, (this.statements.get(kind) ?? 0) + 1);
     if (kind === 'claim' && rows !== undefined) {

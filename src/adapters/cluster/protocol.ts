@@ -4,6 +4,7 @@
  * the `COORDINATOR_SERVER` environment variable.
  */
 import type { CoordinatorEvent } from '../../core/index.js';
+import { SQLITE_FILE_BUSY_TIMEOUT_MS } from '../sqliteFile/busyTimeout.js';
 
 export type ServerDatabaseConfig =
   { kind: 'postgres'; url: string; schema: string } | { kind: 'sqlite'; path: string };
@@ -45,7 +46,7 @@ export const CONFIG_ENV = 'COORDINATOR_SERVER';
  * waiting for a write lock another process keeps cannot take its turn sooner (nor, blocked in SQLite's
  * wait, even read the command).
  */
-export const HOLD_TURN_WITHIN_MS = 5_000;
+export const HOLD_TURN_WITHIN_MS = SQLITE_FILE_BUSY_TIMEOUT_MS;
 
 /** The server id in the history of a fault that hits the database itself, not one server. */
 export const DATABASE = '*database';

@@ -8,6 +8,7 @@ import {
   TransactionEndedError,
   messageOf,
 } from '../errors.js';
+import { SQLITE_FILE_BUSY_TIMEOUT_MS } from './busyTimeout.js';
 import { FileNotifications } from './fileNotifications.js';
 import { gateOf, type ProcessGate } from './processGate.js';
 
@@ -50,7 +51,7 @@ export class SqliteFileDatabase implements Database {
   private constructor(options: SqliteFileDatabaseOptions) {
     this.path = options.path;
     this.name = options.name ?? options.path;
-    this.busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+    this.busyTimeoutMs = options.busyTimeoutMs ?? SQLITE_FILE_BUSY_TIMEOUT_MS;
     this.gate = gateOf(options.path);
     const now = options.now ?? (() => Date.now());
     this.now = now;
