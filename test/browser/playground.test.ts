@@ -252,8 +252,10 @@ test('keyboard: Space plays and pauses, "." steps; the log filters by server; th
   await waitForRunTime(page, 20_000);
   await page.keyboard.press(' ');
   await expect.poll(() => page.getByTestId('play').isVisible()).toBe(true);
-  // Paused: the last advance has landed, and the slider ends where the run is.
+  // Paused: once the advance that was on its way has landed (found by the fresh-clone CI: read before it
+  // landed, the run moved on 334 ms more), the slider ends where the run is.
   const horizon = async () => Number(await page.getByTestId('scrub').getAttribute('max'));
+  await expect.poll(() => page.getByTestId('run-time').getAttribute('data-busy')).toBe('false');
   await expect.poll(async () => (await runTime(page)) === (await horizon())).toBe(true);
   const reached = await runTime(page);
 

@@ -135,7 +135,8 @@ export class Playground {
   private frame = 0;
   private lastFrameAt = 0;
   private owedMs = 0;
-  private inFlight = false;
+  /** An advance is on its way to the engine: after a pause, its view still lands (the time moves once more). */
+  inFlight = $state(false);
   private stopAtEnd = true;
   private rateSamples: { wall: number; vt: number }[] = [];
 
