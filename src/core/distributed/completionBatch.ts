@@ -27,7 +27,7 @@ export class CompletionBatch {
 
   /** Resolves true when the write counted (the token was still the row's), false when it was refused. */
   complete(id: number, token: string): Promise<boolean> {
-    // A second completion of one row in one turn (a lapsed claim's and a new claim's) goes alone, at once:
+    // A second completion of one row in one batch (a lapsed claim's and a new claim's) goes alone, at once:
     // the batch tells its rows apart by id.
     if (this.pending.some((completion) => completion.id === id)) return this.completeOne(id, token);
     return new Promise<boolean>((accepted, failed) => {

@@ -99,8 +99,8 @@ export const MARK_UNREADABLE_DEAD = statement<[lastError: string, id: number]>(
 /** When a claim found fewer rows than it asked for: when the next row falls due or the next claim lapses. */
 const NEXT_QUEUED_DUE = `SELECT MIN(runAt) FROM distributedJobs WHERE status = 'queued'`;
 const NEXT_CLAIM_LAPSES = `SELECT MIN(claimExpiresAt) FROM distributedJobs WHERE status = 'claimed'`;
-const NEXT_DUE_TIMES = `${NEXT_QUEUED_DUE.replace('MIN(runAt)', 'MIN(runAt) AS at')}
-           UNION ALL ${NEXT_CLAIM_LAPSES}`;
+const NEXT_DUE_TIMES = `SELECT (${NEXT_QUEUED_DUE}) AS at
+           UNION ALL SELECT (${NEXT_CLAIM_LAPSES})`;
 /** PostgreSQL 15 wants a name for a subquery in FROM. */
 export const SELECT_NEXT_DUE = statement<[], 'at'>(
   `SELECT MIN(at) AS at FROM (\n           ${NEXT_DUE_TIMES})`,
