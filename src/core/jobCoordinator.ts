@@ -32,6 +32,11 @@ export interface JobCoordinator {
   destroy(options?: { graceMs?: number | undefined }): Promise<StopReport>;
   /** Adds a job to the queue; rejects at once for an unknown job or params that are not plain JSON. */
   enqueue(name: string, params?: JsonObject): Promise<string>;
+  /**
+   * Adds one job of `name` per entry of `paramsList`, all checked before any is added; distributed, they
+   * are added in one transaction (all or none) and announced once. Returns their ids in order.
+   */
+  enqueueMany(name: string, paramsList: readonly JsonObject[]): Promise<string[]>;
   /** Exactly these hazards on from now on. */
   setHazards(selection: HazardSelection): void;
   /** Adds a cron schedule to a defined job while running; throws for an invalid one. */
@@ -72,6 +77,13 @@ export class SingleServerJobCoordinator extends CoordinatorBase implements JobCo
   async enqueue(name: string, params: JsonObject = {}): Promise<string> {
     this.registry.checkEnqueue(name, params);
     return this.pushJob(name, params, undefined);
+  }
+
+  async enqueueMany(name: string, paramsList: readonly JsonObject[]): Promise<string[]> {
+    for (const params of paramsList) this.registry.checkEnqueue(name, params);
+    const ids: string[] = [];
+    for (const params of paramsList) ids.push(await this.pushJob(name, params, undefined));
+    return ids;
   }
 
   protected async doStart(): Promise<void> {

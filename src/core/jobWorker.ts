@@ -53,6 +53,11 @@ export class JobWorker {
     return this.running;
   }
 
+  /** Attempts this worker could begin now: none once it stops. */
+  get freeSlots(): number {
+    return this.running ? this.options.concurrency - this.attempts.size : 0;
+  }
+
   /** The jobs this server is running now. */
   get runningJobs(): ClaimedJob[] {
     return [...this.attempts].map((attempt) => attempt.job);

@@ -63,11 +63,11 @@ describe('the CLI under inputs that used to crash it', () => {
 describe('exit codes', () => {
   test('a run over --max-events exits 4 and says how far it got and which flag raises it', async () => {
     const { io, out, err } = streams();
-    const status = await main(['scenarios/three-servers.json', '--max-events', '100'], io, realEngine);
+    const status = await main(['scenarios/three-servers.json', '--max-events', '40'], io, realEngine);
     expect(status).toBe(EXIT.overBudget);
     expect(out).toEqual([]);
     expect(err.join('')).toMatch(
-      /^simulate: the run went over its budget of 100 trace entries at \d+\.\d{3}s of \d+\.\d{3}s virtual time .*--max-events N/,
+      /^simulate: the run went over its budget of 40 trace entries at \d+\.\d{3}s of \d+\.\d{3}s virtual time .*--max-events N/,
     );
   });
 

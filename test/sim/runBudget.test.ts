@@ -27,15 +27,15 @@ async function budgetErrorOf(run: Promise<unknown>): Promise<RunBudgetError> {
 describe('the run budget', () => {
   test('a run over maxEvents stops with how far it got and how to raise it, at the same entry every time', async () => {
     const scenario = example('three-servers');
-    const first = await budgetErrorOf(runScenario(scenario, { maxEvents: 200 }));
+    const first = await budgetErrorOf(runScenario(scenario, { maxEvents: 50 }));
     expect(first.budget).toBe('events');
-    expect(first.progress.events).toBeGreaterThan(200);
+    expect(first.progress.events).toBeGreaterThan(50);
     expect(first.progress.reachedMs).toBeGreaterThan(0);
     expect(first.progress.reachedMs).toBeLessThan(first.progress.endMs);
     expect(first.message).toMatch(
-      /^the run went over its budget of 200 trace entries at \d+\.\d{3}s of \d+\.\d{3}s virtual time \(\d+%\), \d+ trace entries; raise it with --max-events N \(RunOptions\.maxEvents\)$/,
+      /^the run went over its budget of 50 trace entries at \d+\.\d{3}s of \d+\.\d{3}s virtual time \(\d+%\), \d+ trace entries; raise it with --max-events N \(RunOptions\.maxEvents\)$/,
     );
-    const again = await budgetErrorOf(runScenario(scenario, { maxEvents: 200 }));
+    const again = await budgetErrorOf(runScenario(scenario, { maxEvents: 50 }));
     expect(again.progress).toEqual(first.progress);
   });
 

@@ -81,23 +81,27 @@ describe('I3 one leader at a database instant', () => {
       return checkOneLeaderPerTerm(run.build());
     }
 
-    it('does not count the pause, and passes a step-down within one heartbeat of the resume', () => {
-      const report = pausedLeader(900);
+    it('does not count the pause, and passes a step-down within what was left of its interval', () => {
+      // It acted 500 ms between its heartbeat at 1,000 and its pause: 504 ms of the slack are left.
+      const report = pausedLeader(400);
       expect(report.ok).toBe(true);
-      // Lease expired at 4,000, b took it at 4,100, a paused until 6,000: it acted 900 ms of the overlap.
-      expect(measured(report, 'longestLeaseOverlapMs')).toBe(900);
+      // Lease expired at 4,000, b took it at 4,100, a paused until 6,000: it acted 400 ms of the overlap.
+      expect(measured(report, 'longestLeaseOverlapMs')).toBe(400);
       expect(measured(report, 'leaseOverlapSlackMs')).toBe(1_004);
     });
 
-    it('fails a leader that acts on past the slack after its resume', () => {
-      const report = pausedLeader(1_500);
+    it('fails a leader that acts on past what was left of its interval after its resume (H5: a tick late)', () => {
+      // Its heartbeat was due at 2,000, during the pause: a correct leader renews the moment it resumes.
+      const report = pausedLeader(900);
       expect(report.ok).toBe(false);
       expect(report.violation?.message).toBe(
-        'a acted as leader (term 1) for 1500 ms from 4000 while the lease, as the database judged it, had expired, ' +
-          'and from 4100 named b; a leader that lost a valid lease learns it within 1004 ms (one heartbeat interval ' +
-          'and its answer). Fencing refused 0 of its writes, 0 landed',
+        'a acted as leader (term 1) for 900 ms from 4000 while the lease, as the database judged it, had expired, ' +
+          'and from 4100 named b; a leader that lost a valid lease learns it at its next heartbeat, one interval ' +
+          'after its last renewal; having acted since that renewal, it had 504 ms left (of 1004 ms: one heartbeat ' +
+          'interval and its answer). Fencing refused 0 of its writes, 0 landed',
       );
-      expect(report.violation?.atVt).toBe(7_004);
+      expect(report.violation?.atVt).toBe(6_504);
+      expect(pausedLeader(1_500).ok).toBe(false);
     });
   });
 });

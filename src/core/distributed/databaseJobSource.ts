@@ -7,6 +7,7 @@ import { Sleeper } from '../sleeper.js';
 import { CompletionBatch } from './completionBatch.js';
 import { parseParams, toClaim, type DatabaseClaim } from './claimRows.js';
 import { insertFailedCopy, insertReleasedCopy, takeByDeleting } from './deleteOnClaim.js';
+import { OwnWorkFirst } from './ownWorkFirst.js';
 import type { Locked } from './serverLock.js';
 import { SELECT_DB_NOW } from './sql/clockSql.js';
 import {
@@ -62,16 +63,21 @@ export class DatabaseJobSource implements JobSource {
   private claimPermits = 0;
   /**
    * Whether the next claim goes straight in: a server's first, and one after a claim that came back full
-   * (there is likely more). After a short or empty claim the next take looks first (`SELECT_CLAIM_PROBE`).
+   * (there is likely more), unless it told the others of what it left. After a short or empty claim the
+   * next take looks first (`SELECT_CLAIM_PROBE`).
    */
   private claimWithoutLook = true;
 
   /** Completions in one turn share one write. */
   private readonly completions: CompletionBatch;
 
+  /** Jobs this server added, taken by its own worker first; the others hear of what it leaves. */
+  readonly ownWork: OwnWorkFirst;
+
   constructor(private readonly options: DatabaseJobSourceOptions) {
     this.renewSleeper = new Sleeper(options.clock);
     this.completions = new CompletionBatch(options.database);
+    this.ownWork = new OwnWorkFirst(() => options.database.notify(JOBS_CHANNEL));
   }
 
   /** Hazard H9: the election tick allows one claim. */
@@ -86,6 +92,30 @@ export class DatabaseJobSource implements JobSource {
       this.claimPermits = 0;
       max = 1;
     }
+    const answeredFor = this.ownWork.takeBegins();
+    let taken: TakeResult;
+    try {
+      taken = await this.takeUpTo(max);
+    } catch (error) {
+      // The take's own error is the one to report; a failed notification leaves the work to the polls.
+      await this.ownWork.tell().catch(() => {});
+      throw error;
+    }
+    const full = taken.jobs.length === max;
+    try {
+      // Told of what this take left, the others claim it now: this server's next take looks first.
+      if (await this.ownWork.takeEnded(answeredFor, full)) this.claimWithoutLook = false;
+    } catch (error) {
+      // The jobs are claimed and must run: a failed notification only leaves the rest to the polls. Found
+      // by a regression's search: a notify cut off after the claim committed threw the take away, and the
+      // claimed jobs were renewed forever and never run.
+      this.options.events.emit({ type: 'error', where: 'notify', error: describeError(error) });
+    }
+    return taken;
+  }
+
+  private async takeUpTo(max: number): Promise<TakeResult> {
+    const { hazards } = this.options;
     // The claim needs only the `claim` lock: its rows are chosen `FOR UPDATE SKIP LOCKED` and the lapsed
     // claims it takes back `FOR UPDATE` (PostgreSQL), so two servers claiming at once lock disjoint rows and
     // never claim one job twice, and need not queue behind each other's transaction; a database without
@@ -289,11 +319,12 @@ export class DatabaseJobSource implements JobSource {
     await this.renewLoop;
   }
 
-  /** Forgets held claims without touching the database, as a dying process would. */
+  /** Forgets held claims and untold work without touching the database, as a dying process would. */
   halt(): void {
     this.renewing = false;
     this.renewSleeper.wake();
     this.held.clear();
+    this.ownWork.forget();
   }
 
   private async renew(): Promise<void> {

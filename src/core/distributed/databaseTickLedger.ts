@@ -3,7 +3,6 @@ import type { CompiledSchedule, JobRegistry } from '../job.js';
 import { cronOf } from '../memoryTickLedger.js';
 import { planTicks } from '../misfire.js';
 import type { TickLedger } from '../tickLedger.js';
-import { JOBS_CHANNEL } from './databaseJobSource.js';
 import { asFenced } from './fencing.js';
 import type { Locked } from './serverLock.js';
 import { SELECT_DB_NOW } from './sql/clockSql.js';
@@ -36,6 +35,8 @@ export class DatabaseTickLedger implements TickLedger {
       replayAll: () => boolean;
       /** The term this look's writes carry, read at each look (none under hazard H4, see fencing.ts). */
       writeTerm: () => number | null;
+      /** Tells of the jobs a look fired, once it committed (the leader's own worker first: ownWorkFirst.ts). */
+      announce: (jobs: number) => Promise<void>;
     },
   ) {}
 
@@ -74,9 +75,9 @@ export class DatabaseTickLedger implements TickLedger {
           const next = cron.nextAfter(Math.max(plan.cursor, now));
           if (next !== undefined) nextTickInMs = Math.min(nextTickInMs ?? Infinity, next - now);
         }
-        if (fired.length > 0) await tx.notify(JOBS_CHANNEL);
         return { nextTickInMs };
       });
+      if (fired.length > 0) await this.options.announce(fired.length);
     } catch (error) {
       throw asFenced(error, term, 'pushing scheduled jobs');
     }

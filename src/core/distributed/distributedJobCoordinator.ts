@@ -144,6 +144,37 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
     return id;
   }
 
+  async enqueueMany(name: string, paramsList: readonly JsonObject[]): Promise<string[]> {
+    for (const params of paramsList) this.registry.checkEnqueue(name, params);
+    if (paramsList.length === 0) return [];
+    if (this.claimsAsTheReference) {
+      // The reference has no batch: one insert and one notification a job.
+      const ids: string[] = [];
+      for (const params of paramsList) ids.push(await this.enqueue(name, params));
+      return ids;
+    }
+    await this.ensureSchema();
+    const { maxAttempts } = this.registry.get(name);
+    // One transaction: the batch is accepted whole or not at all, and announced once, so the server's own
+    // worker takes it in one claim.
+    const ids = await this.locked(async (tx) => {
+      const added: string[] = [];
+      for (const params of paramsList) {
+        const rows = await queryRows(tx, INSERT_JOB, [
+          name,
+          JSON.stringify(params),
+          maxAttempts,
+          this.serverId,
+        ]);
+        added.push(String(rows[0]!.id));
+      }
+      return added;
+    });
+    await this.announce(ids.length);
+    for (const id of ids) this.events.emit({ type: 'enqueued', jobId: id, jobName: name, target: 'shared' });
+    return ids;
+  }
+
   protected async doStart(): Promise<void> {
     await this.ensureSchema();
     this.events.emit({
@@ -162,6 +193,12 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
     await this.stopScheduler();
     const releasedLeadership = await this.election.stop();
     const { finished, abandoned } = await this.worker.stop(graceMs);
+    // Work this server kept for its own worker and did not take goes to the others now.
+    await this.shared.ownWork
+      .tell()
+      .catch((error: unknown) =>
+        this.events.emit({ type: 'error', where: 'notify', error: describeError(error) }),
+      );
     await this.shared.stopRenewing();
     return { finished, abandoned, leftInLocalQueue: this.jobs.waiting, releasedLeadership };
   }
@@ -198,8 +235,27 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       maxAttempts,
       this.serverId,
     ]);
-    await this.options.database.notify(JOBS_CHANNEL);
+    await this.announce();
     return String(rows[0]!.id);
+  }
+
+  /**
+   * Tells of a job just added: this server's own worker takes it when it has a free slot, and the others
+   * hear only of what that take leaves (ownWorkFirst.ts). The reference's claim paths tell everyone.
+   */
+  private async announce(jobs = 1): Promise<void> {
+    if (!this.claimsAsTheReference && this.worker.freeSlots > 0) {
+      this.shared.ownWork.keepForOwnTake(jobs);
+      this.worker.wake();
+      return;
+    }
+    await this.options.database.notify(JOBS_CHANNEL);
+  }
+
+  /** Hazards H8, H9 and H10 take the reference's claim path: every job told to every server. */
+  private get claimsAsTheReference(): boolean {
+    const { deleteOnClaim, oneClaimPerTick, distributeKeepsOne } = this.hazards;
+    return deleteOnClaim || oneClaimPerTick || distributeKeepsOne;
   }
 
   private startScheduler(term: number): void {
@@ -222,6 +278,7 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
           term,
           replayAll: this.replaysMissedTicks,
           writeTerm: () => writeTerm(term, this.hazards),
+          announce: (jobs) => this.announce(jobs),
         });
     const start = async () => {
       await this.schedulerStopping;

@@ -98,8 +98,12 @@ export class ServerRuntime {
         await this.coordinator.stop({ graceMs: command.graceMs });
         return;
       case 'enqueue':
-        for (let index = 0; index < command.count; index++)
-          await this.coordinator.enqueue(command.job, command.params);
+        if (command.count === 1) await this.coordinator.enqueue(command.job, command.params);
+        else
+          await this.coordinator.enqueueMany(
+            command.job,
+            Array.from({ length: command.count }, () => command.params ?? {}),
+          );
         return;
       case 'setClock':
         return this.clock.set(command.offsetMs, command.rate);

@@ -222,7 +222,9 @@ function overlapsPastSlack(
         ? 'had expired (nobody took it over)'
         : `${expiredFirst ? `had expired, and from ${Math.round(takeover.vt)} ` : ''}named ${overlap.otherHolder}`;
     const why = overlap.lostAfterValidWrite
-      ? `a leader that lost a valid lease learns it within ${slack.afterLossMs} ms (one heartbeat interval and its answer)`
+      ? overlap.allowedMs !== undefined && overlap.allowedMs < slack.afterLossMs
+        ? `a leader that lost a valid lease learns it at its next heartbeat, one interval after its last renewal; having acted since that renewal, it had ${Math.round(overlap.allowedMs)} ms left (of ${slack.afterLossMs} ms: one heartbeat interval and its answer)`
+        : `a leader that lost a valid lease learns it within ${slack.afterLossMs} ms (one heartbeat interval and its answer)`
       : `its own write at ${Math.round(overlap.write!.vt)} left the lease already expired, so it never held it ` +
         `(allowed: ${slack.withoutLeaseMs} ms of answer latency)`;
     found.push(

@@ -31,6 +31,8 @@ export interface LeaseOverlap {
   otherHolder: string | null;
   /** When the acting time passed the allowed slack (undefined if it did not). */
   pastSlackAt?: number;
+  /** The acting time allowed (see `allowedAfterLoss`), once the server acted in the stretch. */
+  allowedMs?: number;
   tenure: Tenure;
   write: LeaseWrite | undefined;
 }
@@ -109,7 +111,10 @@ export function leaseOverlaps(
       if (!ours && row.holder !== null && row.holder !== tenure.server) open.otherHolder ??= row.holder;
       const idle = tenure.idle.some((span) => span.from <= invalidFrom && span.to > invalidFrom);
       if (!idle) {
-        const allowed = open.lostAfterValidWrite ? slack.afterLossMs : slack.withoutLeaseMs;
+        const allowed = open.lostAfterValidWrite
+          ? allowedAfterLoss(open, lease, slack)
+          : slack.withoutLeaseMs;
+        open.allowedMs ??= allowed;
         const piece = y - invalidFrom;
         if (open.pastSlackAt === undefined && open.actingMs + piece > allowed) {
           open.pastSlackAt = invalidFrom + (allowed - open.actingMs);
@@ -121,6 +126,35 @@ export function leaseOverlaps(
     close();
   }
   return found;
+}
+
+/**
+ * A leader renews its lease one heartbeat interval after its last renewal, on the time it runs: so what
+ * it may act after losing the lease is that interval (and the answers) less what it acted since its last
+ * write, when the loss came while it could not act (paused or cut off). Paused past its lease, its
+ * heartbeat is overdue the moment it runs again, and it learns at once; one that acted a whole interval
+ * more (hazard H5's late step-down) is past it. A loss while it ran gets the whole interval: what delayed
+ * its renewal (a lock wait, a slow clock) is not judged here.
+ */
+function allowedAfterLoss(open: LeaseOverlap, lease: LeaseTimeline, slack: OverlapSlack): number {
+  const { write, tenure, from } = open;
+  const idle = tenure.idle.find((span) => span.from <= from && span.to > from);
+  if (idle === undefined || write === undefined) return slack.afterLossMs;
+  // A heartbeat heard while it could not act, or as it came back, is recorded when its answer arrived: it
+  // may have been written just before the pause, with a whole interval still to go.
+  const answerHeld = lease.heartbeatsHeard.some(
+    (beat) =>
+      beat.server === tenure.server &&
+      beat.term === tenure.term &&
+      beat.vt >= idle.from &&
+      beat.vt <= idle.to,
+  );
+  if (answerHeld) return slack.afterLossMs;
+  let actedSinceWrite = from - write.vt;
+  for (const span of tenure.idle) {
+    actedSinceWrite -= Math.max(0, Math.min(span.to, from) - Math.max(span.from, write.vt));
+  }
+  return Math.max(slack.withoutLeaseMs, slack.afterLossMs - actedSinceWrite);
 }
 
 function lastWriteBefore(writes: readonly LeaseWrite[], vt: number): LeaseWrite | undefined {

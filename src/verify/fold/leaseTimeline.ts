@@ -44,6 +44,8 @@ export interface LeaseWrite {
 export class LeaseTimeline {
   readonly changes: LeaseChange[] = [];
   readonly writes: LeaseWrite[] = [];
+  /** Every heartbeat heard, whether or not the lease still named its server: when each answer arrived. */
+  readonly heartbeatsHeard: { server: string; term: number; vt: number }[] = [];
   private row: LeaseRow = { holder: null, term: 0, heartbeatAt: null };
   private clusterHazards: HazardList;
   private readonly serverHazards = new Map<string, HazardList>();
@@ -67,6 +69,7 @@ export class LeaseTimeline {
     }
     if (entry.server === null) return;
     const server = entry.server;
+    if (isEvent(entry, 'heartbeat')) this.heartbeatsHeard.push({ server, term: entry.term, vt: entry.vt });
     if (isEvent(entry, 'elected')) {
       const heartbeatAt = this.heartbeatValue(entry);
       this.change(entry, { holder: server, term: entry.term, heartbeatAt });
