@@ -138,6 +138,55 @@ describe('counterexamples found with every hazard off', () => {
   });
 
   /**
+   * Checker bug, found by review of I3's tighter slack for a leader that lost its lease while paused (one
+   * interval less what it acted since its last renewal; `allowedAfterLoss` in src/verify/fold/leaseOverlap.ts).
+   * a is paused at 15,040 ms, right at its heartbeat, so it had 4 ms left; when it resumes at 35,040 ms its
+   * heartbeat waits 9 ms in the lock queue behind c's enqueueMany of 8, and I3 said a acted 9 ms too long.
+   * Fix: the time the leader waited in the lock queue since it came back counts too.
+   */
+  test('I3: a paused leader whose heartbeat at the resume waits for the lock is not blamed for the wait', async () => {
+    await holds(
+      `{
+        "version": 1,
+        "seed": 1,
+        "durationMs": 60000,
+        "coordinator": { "concurrency": 2 },
+        "jobs": [{ "name": "work", "durationMs": 300 }],
+        "servers": [{ "id": "a" }, { "id": "b" }, { "id": "c" }],
+        "actions": [
+          { "atMs": 1000, "type": "enqueue", "server": "b", "job": "work", "count": 1 },
+          { "atMs": 15040, "type": "pause", "server": "a" },
+          { "atMs": 15070, "type": "enqueue", "server": "b", "job": "work", "count": 6 },
+          { "atMs": 35040, "type": "enqueue", "server": "c", "job": "work", "count": 8 },
+          { "atMs": 35040, "type": "resume", "server": "a" }
+        ]
+      }`,
+      'I3',
+      (report, result) => {
+        expect(
+          report.measurements?.leaseOverlaps,
+          'a acted as leader after losing its lease',
+        ).toBeGreaterThan(0);
+        const resumed = entries(
+          result,
+          (entry) => entry.type === 'action' && entry.action.type === 'resume',
+        )[0]!;
+        expect(
+          entries(
+            result,
+            (entry) =>
+              entry.type === 'lockGranted' &&
+              entry.server === 'a' &&
+              entry.vt >= resumed.vt &&
+              entry.waitedMs > 0,
+          ).length,
+          'a waited for the lock after its resume',
+        ).toBeGreaterThan(0);
+      },
+    );
+  });
+
+  /**
    * Conductor bug. Server a is paused at 0 ms while it holds the database lock for its migrations; b's
    * migrations wait 10 s, hit the busy timeout, and b's `start` fails; a, cut off while paused, has its
    * transaction rolled back and its `start` fails too when it resumes. Both coordinators are now 'stopped'

@@ -128,8 +128,9 @@ export function checkOneLeaderPerTerm(result: RunResult): InvariantReport {
  * Nothing checks the lease before each act; fencing refuses what a deposed leader writes. So a leader that
  * lost a valid lease (another server took it over, or the database clock jumped past its expiry, or its
  * heartbeats were held by a pause) learns it within one heartbeat interval, at the slowest clock rate of
- * the scenario, plus the answers of its heartbeat (two answer latencies). A leader whose own write left the
- * lease already expired never held it: it gets the answer latencies only.
+ * the scenario, plus the answers of its heartbeat (two answer latencies). One that lost it while paused or
+ * cut off gets less: see `allowedAfterLoss` in leaseOverlap.ts. A leader whose own write left the lease
+ * already expired never held it: it gets the answer latencies only.
  */
 export function overlapSlack(
   scenario: Scenario,

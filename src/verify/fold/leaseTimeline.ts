@@ -46,6 +46,8 @@ export class LeaseTimeline {
   readonly writes: LeaseWrite[] = [];
   /** Every heartbeat heard, whether or not the lease still named its server: when each answer arrived. */
   readonly heartbeatsHeard: { server: string; term: number; vt: number }[] = [];
+  /** Every lock a server was granted after waiting in the queue: when, and how long it waited. */
+  readonly lockWaits: { server: string; vt: number; waitedMs: number }[] = [];
   private row: LeaseRow = { holder: null, term: 0, heartbeatAt: null };
   private clusterHazards: HazardList;
   private readonly serverHazards = new Map<string, HazardList>();
@@ -70,6 +72,9 @@ export class LeaseTimeline {
     if (entry.server === null) return;
     const server = entry.server;
     if (isEvent(entry, 'heartbeat')) this.heartbeatsHeard.push({ server, term: entry.term, vt: entry.vt });
+    if (entry.type === 'lockGranted' && entry.waitedMs > 0) {
+      this.lockWaits.push({ server, vt: entry.vt, waitedMs: entry.waitedMs });
+    }
     if (isEvent(entry, 'elected')) {
       const heartbeatAt = this.heartbeatValue(entry);
       this.change(entry, { holder: server, term: entry.term, heartbeatAt });
