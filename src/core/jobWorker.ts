@@ -79,13 +79,18 @@ export class JobWorker {
    * Stops claiming, then gives running attempts `graceMs` on this server's clock to finish. Attempts still
    * running after that are handed back to the source and reported as abandoned.
    */
-  async stop(graceMs: number): Promise<Pick<StopReport, 'finished' | 'abandoned'>> {
+  async stop(
+    graceMs: number,
+    /** Runs once the claim loop has ended, before the grace period (the source's untold work, say). */
+    onClaimingStopped?: () => Promise<void>,
+  ): Promise<Pick<StopReport, 'finished' | 'abandoned'>> {
     if (this.running) {
       this.running = false;
       this.unsubscribe?.();
       this.sleeper.wake();
       await this.loop;
     }
+    await onClaimingStopped?.();
     const runningAtStop = this.attempts.size;
     if (runningAtStop > 0) {
       await new Promise<void>((resolve) => {

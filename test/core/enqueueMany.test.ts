@@ -35,6 +35,23 @@ describe('enqueueMany on a distributed coordinator', () => {
     expect(cluster.ofType('enqueued').map((e) => e.jobId)).toEqual(ids);
   });
 
+  test('the batch is one transaction: one lock request, no statement outside it', async () => {
+    cluster = await TestCluster.create({ jobs: JOBS });
+    // Without jobs, a server neither claims nor elects: what it asks of its connection is the batch's.
+    const web = await cluster.addServer('web', { withoutJobs: true });
+    await cluster.run(100);
+    const asked = { locks: 0, lone: 0 };
+    const { query, run, lock } = web.connection;
+    Object.assign(web.connection, {
+      query: (...args: Parameters<typeof query>) => (asked.lone++, query.apply(web.connection, args)),
+      run: (...args: Parameters<typeof run>) => (asked.lone++, run.apply(web.connection, args)),
+      lock: (...args: Parameters<typeof lock>) => (asked.locks++, lock.apply(web.connection, args)),
+    });
+    const ids = await web.coordinator.enqueueMany('email', [{ to: 1 }, { to: 2 }, { to: 3 }]);
+    expect(ids).toHaveLength(3);
+    expect(asked).toEqual({ locks: 1, lone: 0 });
+  });
+
   test('a bad entry anywhere rejects the whole batch at once, naming it, and adds nothing', async () => {
     cluster = await TestCluster.create({ jobs: JOBS });
     const a = await cluster.addServer('a');

@@ -88,20 +88,22 @@ export class DatabaseJobSource implements JobSource {
   async take(max: number): Promise<TakeResult> {
     const { hazards } = this.options;
     if (hazards.oneClaimPerTick) {
+      // No look at the table: this take answers for no untold work (under H9 there is none, as every job
+      // is told to everyone; switched on at runtime, what was untold costs one spare notification later).
       if (this.claimPermits === 0) return { jobs: [] };
       this.claimPermits = 0;
       max = 1;
     }
     const answeredFor = this.ownWork.takeBegins();
     let taken: TakeResult;
+    let full: boolean;
     try {
-      taken = await this.takeUpTo(max);
+      ({ taken, full } = await this.takeUpTo(max));
     } catch (error) {
       // The take's own error is the one to report; a failed notification leaves the work to the polls.
       await this.ownWork.tell().catch(() => {});
       throw error;
     }
-    const full = taken.jobs.length === max;
     try {
       // Told of what this take left, the others claim it now: this server's next take looks first.
       if (await this.ownWork.takeEnded(answeredFor, full)) this.claimWithoutLook = false;
@@ -114,7 +116,8 @@ export class DatabaseJobSource implements JobSource {
     return taken;
   }
 
-  private async takeUpTo(max: number): Promise<TakeResult> {
+  /** A take, and whether it claimed as many rows as it asked for (an unreadable row counts: it was due). */
+  private async takeUpTo(max: number): Promise<{ taken: TakeResult; full: boolean }> {
     const { hazards } = this.options;
     // The claim needs only the `claim` lock: its rows are chosen `FOR UPDATE SKIP LOCKED` and the lapsed
     // claims it takes back `FOR UPDATE` (PostgreSQL), so two servers claiming at once lock disjoint rows and
@@ -125,7 +128,10 @@ export class DatabaseJobSource implements JobSource {
       const { jobs, nextDueInMs } = await this.options.locked((tx) =>
         takeByDeleting(tx, max, () => this.claimOrder()),
       );
-      return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
+      return {
+        taken: { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs },
+        full: jobs.length === max,
+      };
     }
     // Every notification wakes every server, and most find nothing left: a claim transaction of four
     // statements each time (6 claims per completed job in a steady 5-server run), under the lock on sql.js
@@ -133,20 +139,21 @@ export class DatabaseJobSource implements JobSource {
     // (H8's delete on claim, above, and H9's one claim per tick) have no look.
     if (!this.claimWithoutLook && !hazards.oneClaimPerTick) {
       const idle = await this.nothingDue();
-      if (idle) return idle;
+      if (idle) return { taken: idle, full: false };
     }
-    const { jobs, nextDueInMs } = await this.options.locked((tx) => this.claim(tx, max), {
+    const { jobs, nextDueInMs, rowsClaimed } = await this.options.locked((tx) => this.claim(tx, max), {
       kind: 'claim',
     });
-    this.claimWithoutLook = jobs.length === max;
+    const full = rowsClaimed === max;
+    this.claimWithoutLook = full;
     for (const job of jobs) if (job.token) this.held.set(job.token, job);
-    return { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs };
+    return { taken: { jobs, nextDueInMs: hazards.oneClaimPerTick ? undefined : nextDueInMs }, full };
   }
 
   private async claim(
     tx: Transaction,
     max: number,
-  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number | undefined }> {
+  ): Promise<{ jobs: DatabaseClaim[]; nextDueInMs?: number | undefined; rowsClaimed: number }> {
     const { serverId, claimLeaseMs, entropy, events } = this.options;
     const now = Number((await queryRows(tx, SELECT_DB_NOW))[0]!.now);
     await this.reclaimExpired(tx, now);
@@ -181,7 +188,7 @@ export class DatabaseJobSource implements JobSource {
       const at = next[0]?.at;
       if (at !== null && at !== undefined) nextDueInMs = Math.max(0, Number(at) - now);
     }
-    return { jobs, nextDueInMs };
+    return { jobs, nextDueInMs, rowsClaimed: rows.length };
   }
 
   /** Nothing to claim and when that changes, from one statement; undefined when a claim would find work. */

@@ -192,13 +192,14 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
     // Stop scheduling first and free the lease, so another server leads while our jobs finish.
     await this.stopScheduler();
     const releasedLeadership = await this.election.stop();
-    const { finished, abandoned } = await this.worker.stop(graceMs);
-    // Work this server kept for its own worker and did not take goes to the others now.
-    await this.shared.ownWork
-      .tell()
-      .catch((error: unknown) =>
-        this.events.emit({ type: 'error', where: 'notify', error: describeError(error) }),
-      );
+    // Work this server kept for its own worker and did not take goes to the others as soon as it stops
+    // claiming, not after the grace its running jobs get.
+    const { finished, abandoned } = await this.worker.stop(graceMs, () =>
+      this.shared.ownWork.tell().then(
+        () => undefined,
+        (error: unknown) => this.events.emit({ type: 'error', where: 'notify', error: describeError(error) }),
+      ),
+    );
     await this.shared.stopRenewing();
     return { finished, abandoned, leftInLocalQueue: this.jobs.waiting, releasedLeadership };
   }

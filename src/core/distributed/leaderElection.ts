@@ -282,16 +282,19 @@ export class LeaderElection {
    * round trip shorter. Returns the sleep, or undefined for the transaction.
    */
   private async heldByAnother(): Promise<number | undefined> {
-    const { database, serverId, leadershipTimeoutMs, heartbeatIntervalMs, hazards } = this.options;
+    const { database, serverId, leadershipTimeoutMs, heartbeatIntervalMs } = this.options;
     const row = (await queryRows(database, SELECT_LEASE))[0];
     const holder = row?.jobCoordinatorId as string | null | undefined;
     const heartbeat = row?.lastHeartbeatAt as number | null | undefined;
     if (holder === null || holder === undefined || holder === serverId) return undefined;
     if (heartbeat === null || heartbeat === undefined) return undefined;
-    const lease = hazards.wholeSecondLease ? WHOLE_SECOND_LEASE : EXACT_LEASE;
+    // Exact arithmetic: under H3's whole seconds every look is the reference's transaction.
     const now = Number(row!.now);
-    if (lease.elapsed(now, heartbeat) > leadershipTimeoutMs) return undefined;
-    return Math.max(1, Math.min(heartbeatIntervalMs, lease.untilExpiry(now, heartbeat, leadershipTimeoutMs)));
+    if (EXACT_LEASE.elapsed(now, heartbeat) > leadershipTimeoutMs) return undefined;
+    return Math.max(
+      1,
+      Math.min(heartbeatIntervalMs, EXACT_LEASE.untilExpiry(now, heartbeat, leadershipTimeoutMs)),
+    );
   }
 
   private async release(term: number): Promise<void> {

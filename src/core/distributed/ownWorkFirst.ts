@@ -7,7 +7,8 @@
  * tells the others only of what its take leaves:
  *
  * - a take that comes back short claimed everything due when it read the table, so every job added
- *   before it began is taken: nobody needs telling of those;
+ *   before it began is taken: nobody needs telling of those (rows PostgreSQL's SKIP LOCKED passed over,
+ *   locked by a claim that then rolled back, are left to the polls);
  * - a take that comes back full may have left work behind, and one that fails took nothing: the others
  *   are told at once;
  * - work added while a take is on its way waits for the next take, which the wake makes sure of.
