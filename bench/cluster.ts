@@ -94,8 +94,9 @@ export class BenchCluster {
   }
 
   /**
-   * Enqueues one job through the public API. Its NOTIFY wakes every worker, which is how the bench
-   * starts a drain without knowing the coordinator's channel name.
+   * Enqueues one job through the public API, which is how the bench starts a drain without knowing the
+   * coordinator's channel name: coordinator 0's own worker takes first (ownWorkFirst.ts), and its full
+   * claim notifies the others (a load smaller than its concurrency wakes nobody else).
    */
   async enqueueAndWake(): Promise<void> {
     await this.coordinators[0]!.enqueue(NOOP_JOB);

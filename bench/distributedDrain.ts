@@ -2,8 +2,9 @@
  * Drains of the shared job table by a cluster of distributed coordinators.
  *
  * A drain: start N servers, let them settle (elected, workers asleep on an empty table), load the jobs in
- * one transaction without waking anyone, then enqueue one last job through the public API, whose NOTIFY
- * wakes every worker, and advance virtual time step by step until the table says every job is completed.
+ * one transaction without waking anyone, then enqueue one last job through the public API (its server
+ * takes first, and its full claim wakes the others), and advance virtual time step by step until the table
+ * says every job is completed.
  * Only that last part is timed, on the host's clock (bench/ may read it; src/ may not).
  *
  * The same drain serves two questions:
