@@ -350,8 +350,14 @@ export class PlaygroundSession {
     const i2 = reports.find((report) => report.id === 'I2');
     if (i2 && !healed) {
       const upcoming = !phase.started && !afterEnd;
+      // A fault still ahead in the run, before the quiet stretch would be long enough, puts the check off.
+      const faultAhead =
+        quiet !== null &&
+        this.actions.some(
+          (action) => action.atMs > now && action.atMs <= quiet + liveness && isFault(action),
+        );
       i2.skipped =
-        quiet !== null && !byPhase && (!upcoming || quiet + liveness <= phase.fromMs)
+        quiet !== null && !byPhase && !faultAhead && (!upcoming || quiet + liveness <= phase.fromMs)
           ? `checked at ${formatSeconds(quiet + liveness)}, once the cluster has run ${formatSeconds(liveness)} without faults`
           : upcoming
             ? `checked in the heal and check phase: every fault is healed at the scenario's end (${formatSeconds(phase.fromMs)}), then the cluster runs on for ${formatSeconds(phase.livenessMs)}, time for every job to finish`

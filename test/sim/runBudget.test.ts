@@ -77,16 +77,29 @@ describe('the liveness phase', () => {
     }
   };
 
+  // Defaults: leadership timeout 15 s, two heartbeats of 5 s, a claim lease of 30 s.
+  const BASE_MS = 15_000 + 2 * 5_000 + 30_000;
+
   test('a job of a day with a 2 s timeout gets minutes of recovery, not six days', async () => {
     const timedOut = await livenessOf(oneJob({ durationMs: 86_400_000, timeoutMs: 2_000 }));
-    const short = await livenessOf(oneJob({ durationMs: 2_000 }));
-    expect(timedOut).toBe(short);
+    // Its attempts all time out: six of them at most 2 s each, and the backoffs between them.
+    expect(timedOut).toBe(BASE_MS + 70_000 + 6 * 2_000);
     expect(timedOut).toBeLessThan(5 * 60_000);
+  });
+
+  test('with no attempt that can fail there are no retries to wait for: one attempt is left', async () => {
+    expect(await livenessOf(oneJob({ durationMs: 2_000 }))).toBe(BASE_MS + 2_000);
+    // A failure rate, now or after a setJob, or an attempt as long as its timeout, brings the retries back.
+    expect(await livenessOf(oneJob({ durationMs: 2_000, failureRate: 0.1 }))).toBe(BASE_MS + 70_000 + 12_000);
+    const failingLater = oneJob({ durationMs: 2_000 });
+    failingLater.actions.push({ atMs: 5_000, type: 'setJob', job: 'long', failureRate: 0.5 });
+    expect(await livenessOf(failingLater)).toBe(BASE_MS + 70_000 + 12_000);
+    expect(await livenessOf(oneJob({ durationMs: 2_000, timeoutMs: 2_000 }))).toBe(BASE_MS + 70_000 + 12_000);
   });
 
   test('without a timeout, the default one (60 s) cuts the attempt short; a setJob that lengthens a job counts', async () => {
     const day = await livenessOf(oneJob({ durationMs: 86_400_000 }));
-    expect(day).toBe(await livenessOf(oneJob({ durationMs: 60_000 })));
+    expect(day).toBe(await livenessOf(oneJob({ durationMs: 60_000, failureRate: 0.5 })));
     const lengthened = oneJob({ durationMs: 10, timeoutMs: 600_000 });
     lengthened.actions.push({ atMs: 5_000, type: 'setJob', job: 'long', durationMs: 300_000 });
     expect(await livenessOf(lengthened)).toBe(

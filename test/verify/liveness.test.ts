@@ -46,7 +46,8 @@ describe('runs that lose their leader for good', () => {
     expect(i8.violation?.message).toMatch(
       /^nobody led once the faults ended at \d+, though [ab] could lead .*: nobody led again before the run ended/,
     );
-    expect(i8.measurements?.leaderlessAfterFaultsMs).toBeGreaterThan(100_000);
+    // The whole liveness phase (55 s: no attempt can fail, so no retries to wait for).
+    expect(i8.measurements?.leaderlessAfterFaultsMs).toBeGreaterThan(50_000);
 
     const { status, text } = await simulate(RELEASE_WHILE_CUT_OFF);
     expect(text).toContain('  FAIL  I8  leadership liveness');

@@ -11,7 +11,7 @@ describe('I2 nothing lost: a growing backlog', () => {
     const { result, report } = await runAndCheck(safetyScenario('h9-growing-queue'));
     // The precondition: jobs were still queued at the end, the oldest of them for well over one attempt.
     const queued = result.final.distributedJobs.filter((row) => row.status === 'queued');
-    expect(queued.length).toBeGreaterThanOrEqual(10);
+    expect(queued.length).toBeGreaterThanOrEqual(5);
 
     const i2 = report('I2');
     expect(i2.ok).toBe(false);
@@ -23,7 +23,7 @@ describe('I2 nothing lost: a growing backlog', () => {
     );
     const samples = i2.measurements?.openJobsAfterHeal as number[];
     expect(samples[4]!).toBeGreaterThan(samples[1]!);
-    expect(measured(i2, 'oldestQueuedMs')).toBeGreaterThan(20_000);
+    expect(measured(i2, 'oldestQueuedMs')).toBeGreaterThan(10_000);
   });
 
   it('passes the same run without H9: the queue stays empty', async () => {

@@ -139,12 +139,15 @@ export class Faults {
    */
   livenessMs(actions: readonly Action[] = this.setup.scenario.actions): number {
     const { leadershipTimeoutMs, heartbeatIntervalMs, claimLeaseMs } = this.setup.timings;
+    const { jobs, ownJobNames } = this.setup.processes;
+    const longest = longestAttemptMs(jobs, actions, ownJobNames);
+    // Retries with backoff (1, 2, 4 ... s) only where an attempt can fail; otherwise one attempt is left.
+    const attempts = attemptsCanFail(jobs, actions, ownJobNames) ? 70_000 + 6 * longest : longest;
     return (
       leadershipTimeoutMs +
       2 * heartbeatIntervalMs +
       claimLeaseMs +
-      70_000 +
-      6 * longestAttemptMs(this.setup.processes.jobs, actions, this.setup.processes.ownJobNames) +
+      attempts +
       databaseSetBackMs(actions, this.setup.scenario.database?.skewMs ?? 0)
     );
   }
@@ -174,6 +177,27 @@ export function longestAttemptMs(
   for (const action of actions)
     if (action.type === 'setJob') longest = Math.max(longest, attempt(action.job, action.durationMs));
   return longest;
+}
+
+/**
+ * Whether any attempt can fail, and so be retried after a backoff: a job with a failure rate or an
+ * attempt as long as its timeout, now or after a `setJob`, or one that runs the user's own code.
+ */
+export function attemptsCanFail(
+  jobs: readonly JobModel[],
+  actions: readonly Action[],
+  ownJobs: ReadonlySet<string> = new Set(),
+): boolean {
+  if (ownJobs.size > 0) return true;
+  const timeouts = new Map(jobs.map((job) => [job.name, job.timeoutMs ?? DEFAULT_JOB_TIMEOUT_MS]));
+  const fails = (job: string, durationMs: number | undefined, failureRate: number | undefined) =>
+    (failureRate ?? 0) > 0 || (durationMs ?? 0) >= (timeouts.get(job) ?? DEFAULT_JOB_TIMEOUT_MS);
+  return (
+    jobs.some((job) => fails(job.name, job.durationMs, job.failureRate)) ||
+    actions.some(
+      (action) => action.type === 'setJob' && fails(action.job, action.durationMs, action.failureRate),
+    )
+  );
 }
 
 /** How far, in all, the scenario's actions set the database clock back (known before the run). */
