@@ -10,7 +10,7 @@ import type { JsonObject } from '../json.js';
 import { LocalJobSource } from '../localJobSource.js';
 import { MemoryTickLedger } from '../memoryTickLedger.js';
 import { checkRange, type JobCoordinatorOptions } from '../options.js';
-import type { Database } from '../ports.js';
+import type { Database, SqlExecutor } from '../ports.js';
 import type { TickLedger } from '../tickLedger.js';
 import { DatabaseJobSource, JOBS_CHANNEL } from './databaseJobSource.js';
 import { DatabaseTickLedger } from './databaseTickLedger.js';
@@ -154,20 +154,11 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
       return ids;
     }
     await this.ensureSchema();
-    const { maxAttempts } = this.registry.get(name);
     // One transaction: the batch is accepted whole or not at all, and announced once, so the server's own
     // worker takes it in one claim.
     const ids = await this.locked(async (tx) => {
       const added: string[] = [];
-      for (const params of paramsList) {
-        const rows = await queryRows(tx, INSERT_JOB, [
-          name,
-          JSON.stringify(params),
-          maxAttempts,
-          this.serverId,
-        ]);
-        added.push(String(rows[0]!.id));
-      }
+      for (const params of paramsList) added.push(await this.insertRow(tx, name, params));
       return added;
     });
     await this.announce(ids.length);
@@ -229,14 +220,15 @@ export class DistributedJobCoordinator extends CoordinatorBase implements JobCoo
 
   private async insertJob(name: string, params: JsonObject): Promise<string> {
     await this.ensureSchema();
-    const { maxAttempts } = this.registry.get(name);
-    const rows = await queryRows(this.options.database, INSERT_JOB, [
-      name,
-      JSON.stringify(params),
-      maxAttempts,
-      this.serverId,
-    ]);
+    const id = await this.insertRow(this.options.database, name, params);
     await this.announce();
+    return id;
+  }
+
+  /** One queued row of `name` in `distributedJobs`; its id. */
+  private async insertRow(on: SqlExecutor, name: string, params: JsonObject): Promise<string> {
+    const { maxAttempts } = this.registry.get(name);
+    const rows = await queryRows(on, INSERT_JOB, [name, JSON.stringify(params), maxAttempts, this.serverId]);
     return String(rows[0]!.id);
   }
 

@@ -201,7 +201,7 @@ export class LeaderElection {
 
   /** Takes the lease when it is free or expired. Returns how long to sleep before looking again. */
   private async tryToLead(): Promise<number> {
-    const { locked, serverId, leadershipTimeoutMs, heartbeatIntervalMs, hazards } = this.options;
+    const { locked, serverId, heartbeatIntervalMs, hazards } = this.options;
     const heardRelease = this.heardRelease;
     this.heardRelease = false;
     if (!this.looksAsTheReference && !heardRelease) {
@@ -225,14 +225,8 @@ export class LeaderElection {
         throw new TypeError('cannot compare the lease: lastHeartbeatAt is null');
       }
       const lease = hazards.wholeSecondLease ? WHOLE_SECOND_LEASE : EXACT_LEASE;
-      const elapsed = heartbeat === null ? Infinity : lease.elapsed(now, heartbeat);
-      const free = holder === null || holder === serverId || elapsed > leadershipTimeoutMs;
-      if (!free) {
-        return {
-          elected: false as const,
-          untilExpiryMs: lease.untilExpiry(now, heartbeat!, leadershipTimeoutMs),
-        };
-      }
+      const untilExpiryMs = this.heldFor(lease, holder, heartbeat, now);
+      if (untilExpiryMs !== undefined) return { elected: false as const, untilExpiryMs };
       const { changes } = await runStatement(tx, takeOverLease(value.sql), [serverId, ...value.params, term]);
       if (changes !== 1) return { elected: false as const, untilExpiryMs: heartbeatIntervalMs };
       return {
@@ -282,19 +276,34 @@ export class LeaderElection {
    * round trip shorter. Returns the sleep, or undefined for the transaction.
    */
   private async heldByAnother(): Promise<number | undefined> {
-    const { database, serverId, leadershipTimeoutMs, heartbeatIntervalMs } = this.options;
-    const row = (await queryRows(database, SELECT_LEASE))[0];
-    const holder = row?.jobCoordinatorId as string | null | undefined;
-    const heartbeat = row?.lastHeartbeatAt as number | null | undefined;
-    if (holder === null || holder === undefined || holder === serverId) return undefined;
-    if (heartbeat === null || heartbeat === undefined) return undefined;
+    const row = (await queryRows(this.options.database, SELECT_LEASE))[0];
+    if (!row) return undefined;
     // Exact arithmetic: under H3's whole seconds every look is the reference's transaction.
-    const now = Number(row!.now);
-    if (EXACT_LEASE.elapsed(now, heartbeat) > leadershipTimeoutMs) return undefined;
-    return Math.max(
-      1,
-      Math.min(heartbeatIntervalMs, EXACT_LEASE.untilExpiry(now, heartbeat, leadershipTimeoutMs)),
+    const untilExpiryMs = this.heldFor(
+      EXACT_LEASE,
+      row.jobCoordinatorId as string | null,
+      row.lastHeartbeatAt as number | null,
+      Number(row.now),
     );
+    return untilExpiryMs === undefined
+      ? undefined
+      : Math.max(1, Math.min(this.options.heartbeatIntervalMs, untilExpiryMs));
+  }
+
+  /**
+   * How long the lease has left when another server holds it and it has not lapsed; undefined when it
+   * is free to take (no holder, this server, no heartbeat, or past the leadership timeout).
+   */
+  private heldFor(
+    lease: typeof EXACT_LEASE,
+    holder: string | null,
+    heartbeat: number | null,
+    now: number,
+  ): number | undefined {
+    const { serverId, leadershipTimeoutMs } = this.options;
+    if (holder === null || holder === serverId || heartbeat === null) return undefined;
+    if (lease.elapsed(now, heartbeat) > leadershipTimeoutMs) return undefined;
+    return lease.untilExpiry(now, heartbeat, leadershipTimeoutMs);
   }
 
   private async release(term: number): Promise<void> {
